@@ -1,0 +1,203 @@
+"""Answer a question from retrieved passages: extractive by default, a chat model when configured."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from bot.models import Answer, Citation, Hit
+from bot.settings import Settings
+from bot.text import normalize, terms
+
+NOT_IN_MATERIAL = "That is not in the study material."
+_UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_NUMBER_CUES = ("how many", "how much", "how long", "max", "min", "limit", "size", "largest", "biggest",
+                "smallest", "maximum", "minimum", "retention", "how big", "how fast", "latency", "throughput",
+                "what percentage", "default")
+_NUMBER = re.compile(r"\d")
+MAX_UNITS = 3
+MAX_ANSWER_CHARS = 450
+
+
+class QuestionError(ValueError):
+    """The question cannot be asked as typed; the message tells the person what to change."""
+
+
+def clean_question(question: str | None, max_chars: int) -> str:
+    if question is None or not str(question).strip():
+        raise QuestionError("Please type a question about the study material.")
+    text = " ".join(_printable(str(question)).split())
+    if len(text) > max_chars:
+        raise QuestionError(f"That question is {len(text):,} characters long; please keep it under {max_chars:,}.")
+    if not terms(text):
+        raise QuestionError("Please ask with a few words about an AWS topic, e.g. 'What is Kinesis shard throughput?'")
+    return text
+
+
+def _printable(text: str) -> str:
+    """NFKC text with control and format characters turned into spaces (case kept for display)."""
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+
+
+class Answerer(Protocol):
+    name: str
+
+    def answer(self, question: str, hits: list[Hit]) -> Answer: ...
+
+
+@dataclass(frozen=True)
+class Unit:
+    hit_index: int
+    order: int
+    text: str
+    score: float
+
+
+def _units(hit_index: int, text: str) -> list[tuple[int, str]]:
+    """Lines of a passage, long lines split into sentences; headers ending in ':' keep their next line."""
+    units: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip()
+        if not line:
+            continue
+        if units and units[-1].endswith(":") and len(units[-1]) < 80:
+            units[-1] = f"{units[-1]} {line}"
+            continue
+        units.extend(_UNIT_SPLIT.split(line) if len(line) > 220 else [line])
+    return list(enumerate(units))
+
+
+def _weights(question: str, idf: dict[str, float]) -> dict[str, float]:
+    return {t: idf.get(t, 0.0) for t in set(terms(question))}
+
+
+def _unit_score(unit: str, weights: dict[str, float], wants_number: bool) -> float:
+    present = set(terms(unit))
+    total = sum(weights.values()) or 1.0
+    score = sum(w for t, w in weights.items() if t in present) / total
+    if wants_number and _NUMBER.search(unit):
+        score += 0.15
+    if len(unit) < 25:
+        score -= 0.2
+    return score
+
+
+def coverage(question: str, text: str, idf: dict[str, float]) -> float:
+    """Share of the question's idf weight whose terms appear in `text`."""
+    weights = _weights(question, idf)
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    present = set(terms(text))
+    return sum(w for t, w in weights.items() if t in present) / total
+
+
+class ExtractiveAnswerer:
+    """Picks the lines of the top passages that best cover the question; no model, no network."""
+
+    name = "extractive"
+
+    def __init__(self, idf: dict[str, float], settings: Settings):
+        self.idf = idf
+        self.settings = settings
+
+    def should_refuse(self, question: str, hits: list[Hit]) -> bool:
+        if not hits:
+            return True
+        best_similarity = max(h.similarity for h in hits)
+        best_coverage = max(coverage(question, h.chunk.embedding_text(), self.idf) for h in hits)
+        return best_similarity < self.settings.min_similarity or best_coverage < self.settings.min_coverage
+
+    def answer(self, question: str, hits: list[Hit]) -> Answer:
+        if self.should_refuse(question, hits):
+            return Answer(question, NOT_IN_MATERIAL, refused=True, hits=tuple(hits), answerer=self.name)
+        chosen = self.pick_units(question, hits)
+        return compose(question, hits, chosen, self.name)
+
+    def pick_units(self, question: str, hits: list[Hit]) -> list[Unit]:
+        weights = _weights(question, self.idf)
+        wants_number = any(cue in normalize(question) for cue in _NUMBER_CUES)
+        units = [
+            Unit(i, order, text, _unit_score(text, weights, wants_number) + 0.08 / (i + 1))
+            for i, hit in enumerate(hits)
+            for order, text in _units(i, hit.chunk.text)
+        ]
+        if not units:
+            return []
+        units.sort(key=lambda u: -u.score)
+        best = units[0].score
+        chosen: list[Unit] = []
+        length = 0
+        for unit in units:
+            if len(chosen) == MAX_UNITS or unit.score < 0.6 * best or length + len(unit.text) > MAX_ANSWER_CHARS:
+                if chosen:
+                    break
+            if any(unit.text == c.text for c in chosen):
+                continue
+            chosen.append(unit)
+            length += len(unit.text)
+        return sorted(chosen, key=lambda u: (u.hit_index, u.order))
+
+
+def compose(question: str, hits: list[Hit], units: list[Unit], answerer: str) -> Answer:
+    """Answer text with [n] markers; n numbers the cited passages in order of first use."""
+    markers: dict[int, int] = {}
+    quotes: dict[int, list[str]] = {}
+    parts = []
+    for unit in units:
+        marker = markers.setdefault(unit.hit_index, len(markers) + 1)
+        quotes.setdefault(unit.hit_index, []).append(unit.text)
+        parts.append(f"{unit.text} [{marker}]")
+    citations = tuple(
+        citation_for(hits[hit_index], marker, " … ".join(quotes[hit_index])) for hit_index, marker in markers.items()
+    )
+    return Answer(question, "\n".join(parts), citations, hits=tuple(hits), answerer=answerer)
+
+
+def citation_for(hit: Hit, marker: int, quote: str = "") -> Citation:
+    chunk = hit.chunk
+    return Citation(marker, chunk.id, chunk.doc_id, chunk.doc_title, chunk.section, chunk.text, quote)
+
+
+class StudyBot:
+    """Question in, cited `Answer` out: the one chain that the UI, the CLI and the evals share."""
+
+    def __init__(self, searcher, answerer: Answerer | None = None, settings: Settings | None = None):
+        self.searcher = searcher
+        self.settings = settings or searcher.settings
+        self.answerer = answerer or ExtractiveAnswerer(searcher.bm25.idf, self.settings)
+
+    def ask(self, question: str, doc_id: str | None = None, k: int | None = None) -> Answer:
+        started = time.perf_counter()
+        text = clean_question(question, self.settings.max_question_chars)
+        hits = self.searcher.search(text, k or self.settings.k, doc_id)
+        retrieved = time.perf_counter()
+        answer = self.answerer.answer(text, hits)
+        done = time.perf_counter()
+        timings = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
+                   "total": (done - started) * 1000}
+        return replace(answer, timings_ms=timings)
+
+    def as_runnable(self):
+        """The chain as a LangChain Runnable: {"question", "doc_id"?} or a plain string in, Answer out."""
+        from langchain_core.runnables import RunnableLambda
+
+        def run(payload):
+            if isinstance(payload, str):
+                return self.ask(payload)
+            return self.ask(payload["question"], payload.get("doc_id"))
+
+        return RunnableLambda(run, name="studybot")
+
+
+def build_bot(settings: Settings | None = None, answerer: Answerer | None = None) -> StudyBot:
+    from bot.index import open_store
+    from bot.retrieve import HybridSearcher
+
+    settings = settings or Settings.from_env()
+    searcher = HybridSearcher(open_store(settings), settings)
+    return StudyBot(searcher, answerer, settings)

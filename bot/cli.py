@@ -1,0 +1,126 @@
+"""`studybot` command line: ingest, ask, sections, eval, quiz."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from bot.settings import Settings
+
+
+def _ingest(args, settings: Settings) -> int:
+    from bot.index import ingest
+
+    report = ingest(settings, rebuild=args.rebuild, progress=not args.quiet)
+    print(report.summary())
+    return 0
+
+
+def _ask(args, settings: Settings) -> int:
+    from bot.answer import build_bot
+
+    bot = build_bot(settings)
+    answer = bot.ask(" ".join(args.question), doc_id=args.doc)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return 0
+    print(format_answer(answer))
+    return 0
+
+
+def format_answer(answer) -> str:
+    lines = [answer.text]
+    if answer.note:
+        lines.append(f"({answer.note})")
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+        lines.extend(f"  [{c.marker}] {c.doc_title} — {c.section}" for c in answer.citations)
+    elif answer.refused and answer.hits:
+        lines.append("")
+        lines.append("Closest sections:")
+        seen = dict.fromkeys(f"{h.chunk.doc_title} — {h.chunk.section}" for h in answer.hits[:3])
+        lines.extend(f"  - {s}" for s in seen)
+    return "\n".join(lines)
+
+
+def _sections(args, settings: Settings) -> int:
+    from bot.load import CorpusError, read_manifest, read_text, section_tree, sections_of
+
+    docs = {d.doc_id: d for d in read_manifest(settings.corpus_dir)}
+    if args.doc not in docs:
+        known = ", ".join(f"{i} ({d.title})" for i, d in docs.items())
+        print(f"unknown document {args.doc!r}; known: {known}", file=sys.stderr)
+        return 2
+    doc = docs[args.doc]
+    try:
+        sections = sections_of(doc, read_text(doc))
+    except CorpusError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"{doc.doc_id} {doc.title} ({len(sections)} sections)")
+    for line in section_tree(sections):
+        print("  " + line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="studybot", description="Offline AWS study bot with cited answers.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="build or update the index from corpus/")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_ingest)
+
+    p = sub.add_parser("ask", help="answer a question with numbered sources")
+    p.add_argument("question", nargs="+")
+    p.add_argument("--doc", help="only this document id (000-004)")
+    p.add_argument("--json", action="store_true", help="print the structured answer as JSON")
+    p.set_defaults(run=_ask)
+
+    p = sub.add_parser("sections", help="print the section tree of a document")
+    p.add_argument("doc", help="document id, e.g. 002")
+    p.set_defaults(run=_sections)
+    _add_optional_commands(sub)
+    return parser
+
+
+def _add_optional_commands(sub) -> None:
+    """Commands whose modules arrive with their own issues register here."""
+    try:
+        from evals.harness import add_eval_command
+    except ImportError:
+        return
+    add_eval_command(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bot.answer import QuestionError
+    from bot.index import IndexUnavailable
+    from bot.load import CorpusError
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        settings = Settings.from_env()
+        return args.run(args, settings)
+    except (QuestionError, IndexUnavailable, CorpusError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        sys.stderr.close()  # output piped into `head`: not an error
+        return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+

@@ -1,0 +1,131 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from bot.models import Chunk, Hit
+from bot.settings import Settings
+from bot.text import terms
+
+
+class BM25:
+    """Okapi BM25 over an inverted index; small enough to rebuild at start-up in milliseconds."""
+
+    def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self.lengths = []
+        for index, text in enumerate(texts):
+            counts = Counter(terms(text))
+            self.lengths.append(sum(counts.values()))
+            for term, count in counts.items():
+                self.postings[term].append((index, count))
+        self.average = sum(self.lengths) / max(len(self.lengths), 1)
+        n = len(texts)
+        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+
+    def scores(self, query: str) -> dict[int, float]:
+        scores: dict[int, float] = defaultdict(float)
+        for term in set(terms(query)):
+            idf = self.idf.get(term)
+            if idf is None:
+                continue
+            for index, count in self.postings[term]:
+                norm = self.k1 * (1 - self.b + self.b * self.lengths[index] / self.average)
+                scores[index] += idf * count * (self.k1 + 1) / (count + norm)
+        return scores
+
+
+@dataclass(frozen=True)
+class Ranked:
+    chunk_id: str
+    rank: int
+    similarity: float = 0.0
+
+
+def reciprocal_rank_fusion(rankings: list[tuple[list[Ranked], float]], rrf_k: int) -> list[tuple[str, float]]:
+    """Weighted RRF: score(d) = sum over rankings of weight / (rrf_k + rank)."""
+    fused: dict[str, float] = defaultdict(float)
+    for ranking, weight in rankings:
+        for item in ranking:
+            fused[item.chunk_id] += weight / (rrf_k + item.rank)
+    return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+class HybridSearcher:
+    """Plain-Python search over a Store; `HybridRetriever` is its LangChain face."""
+
+    def __init__(self, store, settings: Settings, embed_query=None):
+        self.store = store
+        self.settings = settings
+        self.chunks: list[Chunk] = store.chunks
+        self.by_id = {c.id: c for c in self.chunks}
+        self.bm25 = BM25([c.embedding_text() for c in self.chunks])
+        self.embed_query = embed_query or store.vectorstore.embeddings.embed_query
+
+    def lexical(self, query: str, limit: int, doc_id: str | None = None) -> list[Ranked]:
+        scores = self.bm25.scores(query)
+        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+        ids = [self.chunks[i].id for i, _ in ranked if doc_id is None or self.chunks[i].doc_id == doc_id]
+        return [Ranked(chunk_id, rank) for rank, chunk_id in enumerate(ids[:limit], start=1)]
+
+    def dense(self, query: str, limit: int, doc_id: str | None = None) -> list[Ranked]:
+        vector = self.embed_query(query)
+        found = self.store.vectorstore.similarity_search_by_vector_with_relevance_scores(
+            vector, k=limit, filter={"doc_id": doc_id} if doc_id else None
+        )
+        return [Ranked(doc.id, rank, 1.0 - distance) for rank, (doc, distance) in enumerate(found, start=1)]
+
+    def search(self, query: str, k: int | None = None, doc_id: str | None = None) -> list[Hit]:
+        k = k or self.settings.k
+        limit = max(self.settings.fetch_k, k)
+        dense = self.dense(query, limit, doc_id)
+        lexical = self.lexical(query, limit, doc_id)
+        fused = reciprocal_rank_fusion(
+            [(dense, self.settings.dense_weight), (lexical, self.settings.lexical_weight)], self.settings.rrf_k
+        )
+        dense_by_id = {r.chunk_id: r for r in dense}
+        lexical_by_id = {r.chunk_id: r for r in lexical}
+        hits = []
+        for chunk_id, score in fused[:k]:
+            d, lex = dense_by_id.get(chunk_id), lexical_by_id.get(chunk_id)
+            hits.append(
+                Hit(
+                    self.by_id[chunk_id], score, d.similarity if d else 0.0,
+                    d.rank if d else None, lex.rank if lex else None,
+                )
+            )
+        return hits
+
+
+def hit_to_document(hit: Hit) -> Document:
+    chunk = hit.chunk
+    metadata = {
+        "doc_id": chunk.doc_id,
+        "doc_title": chunk.doc_title,
+        "section": chunk.section,
+        "position": chunk.position,
+        "score": hit.score,
+        "similarity": hit.similarity,
+    }
+    return Document(page_content=chunk.text, metadata=metadata, id=chunk.id)
+
+
+class HybridRetriever(BaseRetriever):
+    """LangChain retriever over the hybrid search, optionally limited to one document."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    searcher: HybridSearcher
+    k: int = 5
+    doc_id: str | None = None
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        return [hit_to_document(h) for h in self.searcher.search(query, self.k, self.doc_id)]

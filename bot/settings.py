@@ -1,0 +1,68 @@
+"""One settings object, read from STUDYBOT_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _setting(default, description: str):
+    return field(default=default, metadata={"description": description})
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = _setting(ROOT / "corpus", "Folder with the documents and manifest.json.")
+    index_dir: Path = _setting(ROOT / "index", "Folder of the persisted Chroma index.")
+    chroma_host: str = _setting("", "Chroma server host; empty means the embedded store in index_dir.")
+    chroma_port: int = _setting(8000, "Chroma server port (with chroma_host).")
+    chunk_size: int = _setting(700, "Target chunk length in characters.")
+    chunk_overlap: int = _setting(1, "Lines repeated from the previous chunk of the same section.")
+    k: int = _setting(5, "Passages retrieved per question.")
+    fetch_k: int = _setting(30, "Candidates taken from each retriever before fusion.")
+    rrf_k: int = _setting(60, "Reciprocal-rank-fusion constant.")
+    dense_weight: float = _setting(1.0, "Weight of the dense ranking in fusion.")
+    lexical_weight: float = _setting(1.0, "Weight of the BM25 ranking in fusion.")
+    min_similarity: float = _setting(0.35, "Below this cosine similarity of the best passage, refuse.")
+    min_coverage: float = _setting(0.5, "Share of the question's key terms a passage must hold.")
+    max_question_chars: int = _setting(2000, "Longer questions are rejected with a message.")
+    llm: str = _setting("none", "Answerer: 'none' (extractive) or a LangChain 'provider:model'.")
+    llm_timeout: float = _setting(60.0, "Seconds to wait for a chat model before falling back.")
+    data_dir: Path = _setting(Path.home() / ".studybot", "Per-person quiz progress (SQLite).")
+    host: str = _setting("127.0.0.1", "Address the app binds to.")
+    port: int = _setting(7860, "Port the app listens on.")
+    auth: str = _setting("", "user:password required by the app when bound beyond localhost.")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
+        env = os.environ if env is None else env
+        values = {}
+        for f in fields(cls):
+            raw = env.get(f"STUDYBOT_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _convert(f.default, raw, f.name)
+        values.update(overrides)
+        return cls(**values)
+
+
+def _convert(default, raw: str, name: str):
+    try:
+        if isinstance(default, Path):
+            return Path(raw).expanduser()
+        return type(default)(raw)
+    except ValueError as err:
+        raise ValueError(f"STUDYBOT_{name.upper()}={raw!r} is not a valid {type(default).__name__}") from err
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(env var, default, description) for every setting: the README table is checked against it."""
+    rows = []
+    for f in fields(Settings):
+        default = f.default
+        if isinstance(default, Path):
+            default = default.as_posix().replace(ROOT.as_posix(), ".").replace(Path.home().as_posix(), "~")
+        rows.append((f"STUDYBOT_{f.name.upper()}", str(default), f.metadata["description"]))
+    return rows

@@ -1,0 +1,40 @@
+"""Tokenising shared by BM25, the extractive answerer, quiz grading and the eval metrics."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset(
+    """a an and are as at be been being but by can could did do does doing for from had has have how i if in
+    into is it its itself me my of on or our should so than that the their them then there these they this
+    those to too was we were what when where which while who whom why will with would you your yours about
+    after before between both each few more most other over same some such under up very via also just
+    use used using one any all get gets need needs i'm im whats what's tell explain""".split()
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC, lower case, no control characters: the form every comparison works on."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in text)
+    return text.lower()
+
+
+def _stem(token: str) -> str:
+    if len(token) > 4 and token.endswith("ies"):
+        return token[:-3] + "y"
+    if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
+        return token[:-1]
+    return token
+
+
+def words(text: str) -> list[str]:
+    """Lower-case word tokens, stop words kept (used for order-sensitive matching)."""
+    return _TOKEN.findall(normalize(text))
+
+
+def terms(text: str) -> list[str]:
+    """Content terms for search: stop words dropped, plurals folded."""
+    return [_stem(t) for t in words(text) if t not in STOPWORDS]

@@ -1,0 +1,63 @@
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from bot.settings import ROOT, Settings  # noqa: E402
+
+DATA = Path(__file__).parent / "data"
+
+
+def write_corpus(folder: Path, docs: dict[str, tuple[str, str, str]]) -> Path:
+    """docs: id -> (file name, kind, text). Writes the files and a manifest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = []
+    for doc_id, (name, kind, text) in docs.items():
+        (folder / name).write_text(text, encoding="utf-8")
+        manifest.append({"id": doc_id, "file": name, "title": f"Doc {doc_id}", "kind": kind, "origin": "test"})
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return folder
+
+
+def tiny_docs() -> dict[str, tuple[str, str, str]]:
+    return {
+        "100": ("queues.md", "markdown", (DATA / "queues.md").read_text()),
+        "101": ("slides.txt", "slides", (DATA / "slides.txt").read_text()),
+        "102": ("numbered.txt", "numbered", (DATA / "numbered.txt").read_text()),
+    }
+
+
+@pytest.fixture
+def tiny_settings(tmp_path) -> Settings:
+    corpus = write_corpus(tmp_path / "corpus", tiny_docs())
+    return Settings.from_env({}, corpus_dir=corpus, index_dir=tmp_path / "index", chunk_size=300)
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory) -> Settings:
+    """The real corpus indexed once per test session into a temporary folder."""
+    from bot.index import ingest
+
+    index_dir = tmp_path_factory.mktemp("real-index")
+    settings = Settings.from_env({}, index_dir=index_dir)
+    ingest(settings, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_bot(real_settings):
+    from bot.answer import build_bot
+
+    return build_bot(real_settings)
+
+
+@pytest.fixture
+def copy_of_corpus(tmp_path) -> Path:
+    target = tmp_path / "corpus"
+    shutil.copytree(ROOT / "corpus", target)
+    return target

@@ -1,0 +1,60 @@
+import pytest
+
+from bot.answer import NOT_IN_MATERIAL, QuestionError, build_bot, clean_question
+from bot.index import ingest
+
+
+@pytest.fixture
+def tiny_bot(tiny_settings):
+    ingest(tiny_settings, progress=False)
+    return build_bot(tiny_settings)
+
+
+def test_answer_quotes_the_passage_and_cites_its_section(tiny_bot):
+    answer = tiny_bot.ask("What is the max message size in SQS?")
+    assert not answer.refused
+    assert "256 KB" in answer.text and "[1]" in answer.text
+    first = answer.citations[0]
+    assert first.marker == 1 and first.doc_id == "100" and first.section == "Messaging > Amazon SQS"
+    assert "256 KB" in first.text and "256 KB" in first.quote
+    assert set(answer.timings_ms) == {"retrieve", "answer", "total"}
+
+
+def test_every_marker_resolves_to_a_citation(tiny_bot):
+    answer = tiny_bot.ask("kinesis shard capacity per second")
+    import re
+
+    markers = {int(m) for m in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == {c.marker for c in answer.citations}
+
+
+def test_document_filter(tiny_bot):
+    answer = tiny_bot.ask("Athena partitions", doc_id="101")
+    assert answer.hits and {h.chunk.doc_id for h in answer.hits} == {"101"}
+
+
+def test_unrelated_question_is_refused(tiny_bot):
+    answer = tiny_bot.ask("How do I bake sourdough bread at home?")
+    assert answer.refused and answer.text == NOT_IN_MATERIAL and not answer.citations
+
+
+@pytest.mark.parametrize(
+    "question, message",
+    [("", "type a question"), ("   \n\t ", "type a question"), (None, "type a question"),
+     ("x" * 100_000, "100,000 characters"), ("?? !! ...", "a few words")],
+)
+def test_bad_questions_get_clear_messages(question, message):
+    with pytest.raises(QuestionError, match=message):
+        clean_question(question, 2000)
+
+
+def test_control_characters_and_odd_unicode_are_tolerated(tiny_bot):
+    assert clean_question("SQS\x00 max\u200b message\x1b size", 2000) == "SQS  max  message  size".replace("  ", " ")
+    answer = tiny_bot.ask("ＳＱＳ max message size?\x07")  # full-width letters fold to ASCII
+    assert "256 KB" in answer.text
+
+
+def test_runnable_chain_returns_answers(tiny_bot):
+    chain = tiny_bot.as_runnable()
+    assert "256 KB" in chain.invoke("SQS max message size").text
+    assert chain.invoke({"question": "SQS max message size", "doc_id": "102"}).hits[0].chunk.doc_id == "102"

@@ -1,0 +1,85 @@
+import pytest
+
+from bot.answer import build_bot
+from bot.index import IndexUnavailable, index_exists, ingest, open_store
+
+
+def test_ingest_is_idempotent(tiny_settings):
+    first = ingest(tiny_settings, progress=False)
+    second = ingest(tiny_settings, progress=False)
+    assert first.total == second.total > 0
+    assert second.unchanged and second.embedded == 0
+    assert len(open_store(tiny_settings).chunks) == first.total
+
+
+def test_ingest_is_incremental_and_removes_deleted_documents(tiny_settings):
+    first = ingest(tiny_settings, progress=False)
+    queues = tiny_settings.corpus_dir / "queues.md"
+    queues.write_text(queues.read_text() + "\n## Amazon MQ\n\nAmazon MQ is a managed broker for ActiveMQ.\n")
+    second = ingest(tiny_settings, progress=False)
+    assert second.embedded == 1  # only the new section
+    assert second.reused == first.total
+    store = open_store(tiny_settings)
+    assert any("ActiveMQ" in c.text for c in store.chunks)
+
+    manifest = tiny_settings.corpus_dir / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"numbered.txt"', '"gone.txt"'))
+    third = ingest(tiny_settings, progress=False)
+    assert third.embedded == 0 and third.removed > 0
+    assert {c.doc_id for c in open_store(tiny_settings).chunks} == {"100", "101"}
+    assert third.problems and "cannot read" in third.problems[0].message
+
+
+def test_crash_mid_ingest_leaves_previous_index_answering(tiny_settings):
+    ingest(tiny_settings, progress=False)
+    before = build_bot(tiny_settings).ask("What is the max message size in SQS?")
+    queues = tiny_settings.corpus_dir / "queues.md"
+    queues.write_text(queues.read_text().replace("256 KB", "1 MB") + "\n## New\n\nA new section of notes.\n")
+
+    def crash(texts):
+        raise RuntimeError("power cut while embedding")
+
+    with pytest.raises(RuntimeError):
+        ingest(tiny_settings, progress=False, embed=crash)
+    after = build_bot(tiny_settings).ask("What is the max message size in SQS?")
+    assert "256 KB" in after.text and after.text == before.text
+    assert ingest(tiny_settings, progress=False).embedded > 0  # the next ingest completes the change
+    assert "1 MB" in build_bot(tiny_settings).ask("What is the max message size in SQS?").text
+
+
+def test_missing_index_gives_a_clear_message(tiny_settings):
+    assert not index_exists(tiny_settings)
+    with pytest.raises(IndexUnavailable, match="studybot ingest"):
+        open_store(tiny_settings)
+
+
+def test_corrupt_index_gives_a_clear_message_and_rebuild_recovers(tiny_settings):
+    ingest(tiny_settings, progress=False)
+    from bot.index import _clear_client_cache
+
+    _clear_client_cache()
+    for path in (tiny_settings.index_dir / "chroma").rglob("*"):
+        if path.is_file():
+            path.write_bytes(b"garbage" * 10)
+    with pytest.raises(IndexUnavailable, match="--rebuild"):
+        open_store(tiny_settings)
+    _clear_client_cache()
+    report = ingest(tiny_settings, rebuild=True, progress=False)
+    assert report.total > 0 and len(open_store(tiny_settings).chunks) == report.total
+
+
+def test_empty_corpus_is_refused_without_touching_the_index(tiny_settings):
+    ingest(tiny_settings, progress=False)
+    for name in ("queues.md", "slides.txt", "numbered.txt"):
+        (tiny_settings.corpus_dir / name).write_text("")
+    with pytest.raises(IndexUnavailable, match="no usable documents"):
+        ingest(tiny_settings, progress=False)
+    assert len(open_store(tiny_settings).chunks) > 0
+
+
+def test_unreachable_chroma_server_gives_a_clear_message(tiny_settings):
+    from dataclasses import replace
+
+    settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=9)
+    with pytest.raises(IndexUnavailable, match="cannot open the Chroma index"):
+        open_store(settings)

@@ -1,0 +1,137 @@
+import pytest
+from conftest import DATA
+
+from bot.clean import clean_line, parse_markdown, parse_numbered, parse_slides
+from bot.load import CorpusError, load_corpus, read_manifest, read_text, section_tree
+
+
+def paths(sections):
+    return [path for path, _ in sections]
+
+
+def body(sections, path):
+    return "\n".join(text for p, lines in sections if p == path for _, text in lines)
+
+
+def test_markdown_headings_become_paths_and_markup_is_cleaned():
+    sections = parse_markdown((DATA / "queues.md").read_text(), "Q")
+    assert paths(sections) == [("Messaging",), ("Messaging", "Amazon SQS"), ("Messaging", "Amazon SNS")]
+    sqs = body(sections, ("Messaging", "Amazon SQS"))
+    assert "Max message size is 256 KB." in sqs
+    assert "# not a heading: a comment in code" in sqs  # code stays content, never a heading
+    sns = body(sections, ("Messaging", "Amazon SNS"))
+    assert "SNS is pub/sub: one message fans out to many subscribers. See the docs." in sns
+    assert "imgs/sns.png" not in sns and "**" not in sns
+    assert "Model | pull | push" in sns  # table kept as a row, rule line dropped
+    assert "title: Queue notes" not in sqs  # front matter dropped
+
+
+def test_markdown_table_of_contents_is_dropped():
+    sections = parse_markdown((DATA / "queues.md").read_text(), "Q")
+    assert not any("Table of Contents" in p for path in paths(sections) for p in path)
+
+
+def test_slides_drop_decoration_and_screenshots_and_merge_repeated_titles():
+    sections = parse_slides((DATA / "slides.txt").read_text(), "Deck")
+    assert paths(sections) == [
+        ("Section 1: Introduction", "Athena - Performance Optimization"),
+        ("Section 2: Data Streaming", "Kinesis Shards"),
+    ]
+    athena = body(sections, paths(sections)[0])
+    assert "Use partitions" in athena and "Reduce file size to speed up queries" in athena
+    for noise in ("003-1040559", "77156", "73273", "screenshot", "\n01"):
+        assert noise not in athena
+    kinesis = body(sections, paths(sections)[1])
+    assert "shard | 1 MB/s | 2 MB/s" in kinesis  # tab table kept as rows
+    assert "VS" not in kinesis.split("\n")
+
+
+def test_slides_course_section_title_on_following_line():
+    sections = parse_slides("Section 7:\n\nStorage with S3\n\n\n\n\nVersioning\n\n- Keeps every version\n", "D")
+    assert paths(sections) == [("Section 7: Storage with S3", "Versioning")]
+
+
+def test_numbered_headings_skip_toc_and_look_alikes_and_fix_lost_dot():
+    sections = parse_numbered((DATA / "numbered.txt").read_text(), "Notes")
+    assert paths(sections) == [
+        ("Notes",),  # the title line before the first heading
+        ("1. Data collection", "1.1 Kinesis Data Stream"),
+        ("2. Storage", "2.1 File formats"),
+        ("2. Storage", "2.2 S3"),
+        ("2. Storage", "2.3 Athena"),
+    ]
+    s3 = body(sections, ("2. Storage", "2.2 S3"))
+    assert "3 types of customer master keys (CMK)" in s3
+    kinesis = body(sections, ("1. Data collection", "1.1 Kinesis Data Stream"))
+    assert "3 methods for encrypting data in streams:" in kinesis
+
+
+def test_clean_line_strips_controls_and_keeps_text():
+    assert clean_line("a\x00b\u200bc\tx\ty") == "abc | x | y"
+    assert clean_line("<script>alert(1)</script> text") == "alert(1) text"
+
+
+def test_section_tree_prints_each_heading_once():
+    from bot.models import Section
+
+    sections = [Section("1", "T", p, ("x",), 1) for p in [("A",), ("A", "B"), ("A", "C"), ("D",)]]
+    assert section_tree(sections) == ["A", "  B", "  C", "D"]
+
+
+def test_real_documents_have_their_sections(copy_of_corpus):
+    loaded, problems = load_corpus(copy_of_corpus)
+    assert not problems
+    by_id = {doc.doc_id: sections for doc, sections in loaded.items()}
+    assert set(by_id) == {"000", "001", "002", "003", "004"}
+    headings = {doc_id: {s.heading for s in sections} for doc_id, sections in by_id.items()}
+    assert "4.3 Athena" in headings["003"] and "1.3 SQS" in headings["003"]
+    assert "Athena - Performance Optimization" in headings["002"]
+    courses = {s.path[0] for s in by_id["002"]}
+    assert "Section 9: DynamoDB" in courses and "Section 3: Querying with Athena" in courses
+    assert len([c for c in courses if c.startswith("Section ")]) == 20
+    text_002 = "\n".join(s.text for s in by_id["002"])
+    assert "003-1040559" not in text_002 and "The screenshot shows" not in text_002
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"", "is empty"), (b"   \n\n", "is empty"), (b"\xff\xfe\x00bad", "not UTF-8")],
+)
+def test_broken_documents_are_reported_not_fatal(tiny_settings, content, message):
+    (tiny_settings.corpus_dir / "slides.txt").write_bytes(content)
+    loaded, problems = load_corpus(tiny_settings.corpus_dir)
+    assert [p.doc_id for p in problems] == ["101"]
+    assert message in problems[0].message
+    assert {d.doc_id for d in loaded} == {"100", "102"}
+
+
+def test_document_without_headings_is_one_section(tmp_path):
+    from conftest import write_corpus
+
+    corpus = write_corpus(tmp_path, {"200": ("plain.md", "markdown", "Just text.\nNo headings at all here.")})
+    loaded, _ = load_corpus(corpus)
+    (sections,) = loaded.values()
+    assert [s.path for s in sections] == [("Doc 200",)]
+
+
+def test_missing_or_bad_manifest_raises_clear_error(tmp_path):
+    with pytest.raises(CorpusError, match="no manifest.json"):
+        read_manifest(tmp_path)
+    (tmp_path / "manifest.json").write_text("{not json")
+    with pytest.raises(CorpusError, match="not valid JSON"):
+        read_manifest(tmp_path)
+    (tmp_path / "manifest.json").write_text('[{"id": "1"}]')
+    with pytest.raises(CorpusError, match="needs id, title and file"):
+        read_manifest(tmp_path)
+
+
+def test_missing_file_is_a_load_problem(tiny_settings):
+    (tiny_settings.corpus_dir / "numbered.txt").unlink()
+    _, problems = load_corpus(tiny_settings.corpus_dir)
+    assert problems and "cannot read" in problems[0].message
+
+
+def test_read_text_accepts_bom(tiny_settings):
+    doc = read_manifest(tiny_settings.corpus_dir)[0]
+    doc.path.write_bytes("\ufeff# T\n\nbody text here".encode())
+    assert read_text(doc).startswith("# T")
