@@ -89,13 +89,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Modules that add a subcommand through an `add_command(subparsers)` function.
+COMMAND_MODULES = ("evals.harness", "bot.quiz_cli")
+
+
 def _add_optional_commands(sub) -> None:
-    """Commands whose modules arrive with their own issues register here."""
-    try:
-        from evals.harness import add_eval_command
-    except ImportError:
-        return
-    add_eval_command(sub)
+    import importlib
+
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name != name:
+                raise
+            continue
+        module.add_command(sub)
 
 
 def main(argv: list[str] | None = None) -> int:
