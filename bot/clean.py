@@ -118,17 +118,27 @@ def _is_noise(line: str) -> bool:
     return bool(_DECORATION.match(stripped) or _SCREENSHOT.match(stripped))
 
 
-def _looks_like_title(line: str) -> bool:
-    stripped = line.strip()
+def _looks_like_title(raw: str) -> bool:
+    stripped = raw.strip()
     return (
         0 < len(stripped) <= 60
+        and "\t" not in raw  # a one-cell table row, not a title
         and len(stripped.split()) <= 9
-        and not _BULLET.match(line)
-        and "|" not in stripped
+        and not _BULLET.match(raw)
         and stripped[-1] not in ":.,;?!"
         and stripped[0].isalnum()
+        and not re.search(r"\b(is|are)\b", stripped)  # a sentence, not a title
         and not stripped.startswith(("http", "{", "SELECT", "select"))
     )
+
+
+# Slide titles that only make sense under the topic before them ("Use Cases" of Object Lambda).
+_GENERIC_TITLES = {
+    "use cases", "use case", "overview", "pricing", "cost", "costs", "benefits", "advantages", "features",
+    "key features", "example", "examples", "summary", "introduction", "components", "how it works",
+    "limitations", "security", "performance", "architecture", "considerations", "best practices", "demo",
+    "key concepts", "concepts", "integration", "integrations", "monitoring", "encryption", "scaling",
+}
 
 
 def _normal_title(title: str) -> str:
@@ -136,7 +146,7 @@ def _normal_title(title: str) -> str:
 
 
 def _slide_blocks(text: str) -> list[list[Line]]:
-    """Slides are separated by runs of three or more blank lines; decoration lines are dropped."""
+    """Raw lines of each slide (slides are separated by runs of three or more blank lines)."""
     blocks: list[list[Line]] = [[]]
     blank_run = 0
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -147,35 +157,54 @@ def _slide_blocks(text: str) -> list[list[Line]]:
             blocks.append([])
         blank_run = 0
         if not _is_noise(raw) and not _FENCE.match(raw):
-            blocks[-1].append((number, clean_line(raw)))
+            blocks[-1].append((number, raw))
     return [b for b in blocks if b]
+
+
+def _slide_title(block: list[Line]) -> tuple[str | None, list[Line]]:
+    """(title, remaining lines): a block of only short lines is a title slide; otherwise the first line."""
+    if len(block) <= 3 and all(_looks_like_title(raw) for _, raw in block):
+        return _heading_text(" - ".join(dict.fromkeys(raw.strip() for _, raw in block))), []
+    if _looks_like_title(block[0][1]):
+        return _heading_text(block[0][1]), block[1:]
+    return None, block
 
 
 def parse_slides(text: str, doc_title: str) -> list[RawSection]:
     sections: list[RawSection] = []
-    course, course_no, title = doc_title, None, ""
+    course, course_no, title, topic = doc_title, None, "", ""
+    after_title_slide = False
     for block in _slide_blocks(text):
-        first = block[0][1].strip()
-        course_match = _COURSE_SECTION.match(first)
+        course_match = _COURSE_SECTION.match(block[0][1].strip())
         if course_match:
-            rest = [t for _, t in block[1:] if _looks_like_title(t)]
-            name = _heading_text(course_match.group(2)) or (rest[0].strip() if rest else "")
+            rest = [raw.strip() for _, raw in block[1:] if _looks_like_title(raw)]
+            name = _heading_text(course_match.group(2)) or (rest[0] if rest else "")
             if course_match.group(1) != course_no:
-                course_no, course, title = course_match.group(1), f"Section {course_match.group(1)}: {name}", ""
+                course_no, course = course_match.group(1), f"Section {course_match.group(1)}: {name}"
+                title = topic = ""
+            after_title_slide = False
             continue
-        title_lines = [t.strip() for _, t in block if _looks_like_title(t)]
-        if len(title_lines) == len(block) and len(block) <= 3:
-            title = _heading_text(" - ".join(dict.fromkeys(title_lines)))
+        new_title, body = _slide_title(block)
+        if new_title and not body and after_title_slide and sections:
+            # consecutive title-only slides are one slide built up in steps: later ones are its text
+            sections[-1][1].extend((number, clean_line(raw)) for number, raw in block)
             continue
-        body = block
-        if _looks_like_title(first):
-            title, body = _heading_text(first), block[1:]
+        after_title_slide = bool(new_title and not body)
+        if new_title:
+            if _normal_title(new_title) in _GENERIC_TITLES and topic:
+                new_title = f"{topic} - {new_title}"
+            elif _normal_title(new_title) != _normal_title(title):
+                topic = new_title
+            title = new_title
         path = (course, title) if title else (course,)
-        if sections and sections[-1][0] and _same_section(sections[-1][0], path):
-            sections[-1][1].extend([(body[0][0], "")] + body if body else [])
-        elif body:
-            sections.append((path, list(body)))
-    return [(path, _compact(lines)) for path, lines in sections if _compact(lines)]
+        lines = [(number, clean_line(raw)) for number, raw in body]
+        if sections and _same_section(sections[-1][0], path):
+            sections[-1][1].extend([(block[0][0], "")] + lines)
+        else:
+            # the title opens the section's text too: a title slide's words are content, not decoration
+            heading = [(block[0][0], title)] if title else []
+            sections.append((path, heading + lines))
+    return [(path, _compact(lines)) for path, lines in sections if len(_compact(lines)) > 1 or not title]
 
 
 def _same_section(a: tuple[str, ...], b: tuple[str, ...]) -> bool:

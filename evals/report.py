@@ -1,0 +1,114 @@
+"""A self-contained HTML report: headline table, plots (PNG inlined) and the failed items."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from evals.harness import HEADLINE, _fmt  # noqa: E402
+
+
+def _png(fig) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+
+
+def _bars(groups: dict, metric: str, baseline_groups: dict | None, title: str) -> str:
+    names = list(groups)
+    fig, ax = plt.subplots(figsize=(7, 3))
+    width = 0.4 if baseline_groups else 0.8
+    xs = range(len(names))
+    ax.bar([x - (width / 2 if baseline_groups else 0) for x in xs],
+           [groups[n].get(metric) or 0 for n in names], width, label="ours")
+    if baseline_groups:
+        ax.bar([x + width / 2 for x in xs], [(baseline_groups.get(n) or {}).get(metric) or 0 for n in names],
+               width, label="baseline")
+    ax.set_xticks(list(xs), names, rotation=20)
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title)
+    ax.legend()
+    return _png(fig)
+
+
+def _latency_histogram(out: Path) -> str:
+    runs = [json.loads(line) for line in (out / "run.jsonl").read_text().splitlines() if line]
+    fig, ax = plt.subplots(figsize=(7, 3))
+    ax.hist([r["ms"] for r in runs], bins=30)
+    ax.set_xlabel("ms per question (retrieve + answer)")
+    ax.set_title("Latency")
+    return _png(fig)
+
+
+def _headline(ours: dict, baseline: dict | None, k: int) -> str:
+    rows = []
+    for name in (h.format(k=k) for h in HEADLINE):
+        theirs = f"<td>{_fmt(baseline['overall'].get(name))}</td>" if baseline else ""
+        rows.append(f"<tr><td>{name}</td><td>{_fmt(ours['overall'].get(name))}</td>{theirs}</tr>")
+    head = "<tr><th>metric</th><th>ours</th>" + ("<th>baseline</th>" if baseline else "") + "</tr>"
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _failures(out: Path, gold: list[dict]) -> str:
+    scores = {s["id"]: s for s in json.loads((out / "scores.json").read_text())}
+    runs = {r["id"]: r for r in (json.loads(line) for line in (out / "run.jsonl").read_text().splitlines() if line)}
+    rows = []
+    for item in gold:
+        s, run = scores[item["id"]], runs[item["id"]]
+        reason = _failure_reason(s)
+        if not reason:
+            continue
+        contexts = "".join(f"<li>{html.escape(c[:300])}</li>" for c in run["contexts"][:3])
+        rows.append(
+            f"<tr><td>{html.escape(item['id'])}<br><small>{html.escape(item['type'])}</small></td>"
+            f"<td>{html.escape(item['question'])}</td><td>{html.escape(reason)}</td>"
+            f"<td>{html.escape(item.get('answer', ''))}<br><small>evidence: {html.escape(item.get('evidence', ''))}"
+            f"<br>section: {html.escape(item.get('doc', ''))} {html.escape(item.get('section', ''))}</small></td>"
+            f"<td>{html.escape(run['answer'])}</td><td><ol>{contexts}</ol></td></tr>"
+        )
+    head = "<tr><th>id</th><th>question</th><th>why</th><th>gold</th><th>our answer</th><th>retrieved (top 3)</th></tr>"
+    return f"<p>{len(rows)} failed items.</p><table class=f>{head}{''.join(rows)}</table>"
+
+
+def _failure_reason(score: dict) -> str:
+    if not score["answerable"]:
+        return "" if score["refused"] else "answered an unanswerable question"
+    if score["refused"]:
+        return "refused an answerable question"
+    if score["rank"] is None:
+        return "evidence not retrieved"
+    if score["fact_recall"] is not None and score["fact_recall"] < 1:
+        return f"facts missing (recall {score['fact_recall']:.2f})"
+    if score["citation_ok"] is False:
+        return "citations miss the evidence"
+    return ""
+
+
+def write_report(out: Path, gold: list[dict], ours: dict, baseline: dict | None) -> Path:
+    k = ours["k"]
+    base_types = baseline["by_type"] if baseline else None
+    base_docs = baseline["by_doc"] if baseline else None
+    parts = [
+        "<h1>Study bot eval</h1>", _headline(ours, baseline, k),
+        "<h2>Retrieval by question type</h2>", _bars(ours["by_type"], f"hit@{k}", base_types, f"hit@{k} by type"),
+        "<h2>Retrieval by document</h2>", _bars(ours["by_doc"], f"hit@{k}", base_docs, f"hit@{k} by document"),
+        "<h2>Answers</h2>", _bars(ours["by_type"], "fact_recall", base_types, "fact recall by type"),
+        _bars(ours["by_doc"], "fact_recall", base_docs, "fact recall by document"),
+        "<h2>Latency</h2>", _latency_histogram(out),
+        "<h2>Failures</h2>", _failures(out, gold),
+    ]
+    style = ("body{font-family:sans-serif;max-width:1200px;margin:auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #ccc;padding:4px;vertical-align:top;font-size:13px}")
+    page = f"<!doctype html><meta charset=utf-8><title>Eval report</title><style>{style}</style>{''.join(parts)}"
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
