@@ -20,8 +20,14 @@ def _ingest(args, settings: Settings) -> int:
 
 def _ask(args, settings: Settings) -> int:
     from bot.answer import build_bot
+    from bot.llm import check_spec, stream_to_console, with_llm
 
-    bot = build_bot(settings)
+    spec = args.llm or settings.llm
+    uses_llm = check_spec(spec) is not None  # a bad model string fails before the index is opened
+    bot = with_llm(build_bot(settings), spec) if uses_llm else build_bot(settings)
+    if uses_llm and not args.json:
+        print(format_answer(stream_to_console(bot, " ".join(args.question), args.doc, sys.stdout), text=False))
+        return 0
     answer = bot.ask(" ".join(args.question), doc_id=args.doc)
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
@@ -30,8 +36,8 @@ def _ask(args, settings: Settings) -> int:
     return 0
 
 
-def format_answer(answer) -> str:
-    lines = [answer.text]
+def format_answer(answer, text: bool = True) -> str:
+    lines = [answer.text] if text else []
     if answer.note:
         lines.append(f"({answer.note})")
     if answer.citations:
@@ -80,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question", nargs="+")
     p.add_argument("--doc", help="only this document id (000-004)")
     p.add_argument("--json", action="store_true", help="print the structured answer as JSON")
+    p.add_argument("--llm", help="answer with a chat model: none, ollama:MODEL, openai:MODEL, provider:model")
     p.set_defaults(run=_ask)
 
     p = sub.add_parser("sections", help="print the section tree of a document")

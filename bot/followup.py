@@ -1,0 +1,245 @@
+"""Follow-up questions: rewrite "and what's its max retention?" into a standalone query from the chat history.
+
+With a chat model configured the model rewrites the question; without one (or when it fails) a heuristic
+borrows the key terms (service names, acronyms) of the latest user turn that had any.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from bot.answer import clean_question
+from bot.models import Answer
+from bot.text import normalize, terms
+
+# Multi-word names first: the longest name wins. Matched case-insensitively on word boundaries.
+SERVICES = """
+kinesis data streams|kinesis data firehose|kinesis firehose|kinesis data analytics|kinesis video streams|kinesis
+firehose|managed service for apache flink|flink|msk|kafka|managed streaming for apache kafka|sqs|sns|amazon mq
+eventbridge|step functions|appflow|mwaa|airflow|lambda|sam|batch|ec2|graviton|ecs|ecr|eks|fargate
+s3 glacier|glacier|s3 select|s3|ebs|efs|fsx|storage gateway|aws backup|snowball|snowmobile|snow family|datasync
+transfer family|dms|database migration service|schema conversion tool|sct|application discovery service
+dynamodb streams|dynamodb|dax|rds|aurora|redshift spectrum|redshift serverless|redshift|documentdb|memorydb
+keyspaces|neptune|timestream|elasticache|redis|memcached|qldb|glue databrew|databrew|glue studio
+glue data quality|glue crawler|data catalog|glue|lake formation|athena|emr serverless|emr|hive|spark|presto|hbase
+opensearch|elasticsearch|quicksight|spice|data pipeline|iot core|iot|kms|cloudhsm|sts|iam|macie|secrets manager
+ssm parameter store|parameter store|systems manager|waf|shield|guardduty|cognito|cloudwatch logs|cloudwatch
+cloudtrail|aws config|cloudformation|cdk|codecommit|codebuild|codedeploy|codepipeline|cloudfront|route 53|route53
+vpc|privatelink|direct connect|elb|alb|nlb|application load balancer|network load balancer|auto scaling
+api gateway|sagemaker|parquet|orc|avro|iceberg|hudi
+"""
+_NAMES = sorted({n.strip() for line in SERVICES.split("\n") for n in line.split("|") if n.strip()}, key=len,
+                reverse=True)
+_NAME_RE = re.compile(r"\b(" + "|".join(re.escape(n) for n in _NAMES) + r")\b")
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}s?\b")
+# Acronyms that name no topic of their own (units, protocols, generic terms).
+_NOT_KEY = frozenset("""aws amazon i ok vs mb gb tb kb ms s id api sql json csv faq tl dr eg ie max min az ip http https
+tls ssl url dns ttl iops cpu gpu ram ssd hdd etl pii ddl dml""".split())
+_PRONOUNS = frozenset({"it", "its", "it's", "they", "them", "their", "theirs", "that", "this", "those", "these",
+                       "one", "ones", "he", "she"})
+_SWITCH = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\s+|^\s*(?:and\s+|same\s+)(?:for|with|in)\s+|^\s*and\s+",
+                     re.IGNORECASE)
+_SUBSTITUTE = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b|^\s*(?:and\s+|same\s+)(?:for|with|in)\b",
+                         re.IGNORECASE)
+SHORT = 4  # a question with at most this many content terms and no key term of its own is a follow-up
+
+Turn = tuple[str, str]  # (role, text), role "user" or "assistant"
+
+
+def normalize_history(history: Iterable | None) -> list[Turn]:
+    """Accepts [(role, text)], [{"role", "content"}] (Gradio messages, OpenAI style), or plain user strings."""
+    turns: list[Turn] = []
+    for item in history or ():
+        if isinstance(item, str):
+            role, content = "user", item
+        elif isinstance(item, dict):
+            role, content = str(item.get("role", "user")), item.get("content", "")
+        else:
+            role, content = item[0], item[1]
+        text = _content_text(content)
+        if text.strip():
+            turns.append(("assistant" if role in ("assistant", "ai", "bot") else role, text))
+    return turns
+
+
+def _content_text(content) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    if isinstance(content, list | tuple):
+        return " ".join(_content_text(part) for part in content)
+    return "" if content is None else str(content)
+
+
+def key_terms(text: str) -> list[str]:
+    """Service names and acronyms in `text`, in order of appearance, without repeats."""
+    found = [m.group(1) for m in _NAME_RE.finditer(normalize(text))]
+    found += [a.lower().rstrip("s") if a.endswith("s") and a[:-1].isupper() else a.lower()
+              for a in _ACRONYM.findall(text)]
+    return list(dict.fromkeys(t for t in found if t not in _NOT_KEY))
+
+
+def _own_terms(question: str) -> list[str]:
+    return key_terms(question)
+
+
+def is_follow_up(question: str) -> bool:
+    """Pronouns, a leading 'and/what about/how about', or a short question naming no service."""
+    words = re.findall(r"[a-z']+", normalize(question))
+    if _SWITCH.match(question):
+        return True
+    if not _own_terms(question) and (_PRONOUNS & set(words) or len(terms(question)) <= SHORT):
+        return True
+    return False
+
+
+def _topic(turns: Sequence[Turn]) -> tuple[str, list[str]]:
+    """The latest user turn that names a key term, and its key terms."""
+    for role, text in reversed(turns):
+        if role == "user":
+            found = key_terms(text)
+            if found:
+                return text, found
+    return "", []
+
+
+def _without(text: str, names: Iterable[str]) -> str:
+    for name in sorted(names, key=len, reverse=True):
+        text = re.sub(rf"\b{re.escape(name)}\b", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
+
+
+def heuristic_rewrite(question: str, history: Iterable | None) -> str:
+    """Standalone query from the question plus the topic of earlier user turns (no model)."""
+    turns = normalize_history(history)
+    if not turns or not is_follow_up(question):
+        return question
+    topic_text, topic_terms = _topic(turns)
+    if not topic_terms:
+        return question
+    own = _own_terms(question)
+    if own and _SUBSTITUTE.match(question):
+        # "what about SNS?" after "SQS max message size": the new subject with the earlier question's ask
+        asked = _without(topic_text, topic_terms)
+        return f"{_SWITCH.sub('', question).strip()} {asked}".strip()
+    if own:
+        return question
+    return f"{question} ({' '.join(topic_terms)})"
+
+
+class Rewriter(Protocol):
+    def rewrite(self, question: str, history: Iterable | None) -> str: ...
+
+
+class HeuristicRewriter:
+    name = "heuristic"
+
+    def rewrite(self, question: str, history: Iterable | None) -> str:
+        return heuristic_rewrite(question, history)
+
+
+class NoRewriter:
+    name = "none"
+
+    def rewrite(self, question: str, history: Iterable | None) -> str:
+        return question
+
+
+REWRITE_PROMPT = """Rewrite the user's last question so that it can be understood without the conversation.
+Replace pronouns and vague references (it, its, they, that, this one, what about X) with the AWS service
+or topic they refer to, keep every service name and number, and do not answer the question.
+If the question already stands alone, return it unchanged. Reply with the rewritten question only.
+
+Conversation:
+{conversation}
+
+Last question: {question}
+Standalone question:"""
+
+
+def format_conversation(turns: Sequence[Turn], max_turns: int = 6, max_chars: int = 400) -> str:
+    lines = []
+    for role, text in turns[-max_turns:]:
+        text = " ".join(text.split())
+        lines.append(f"{'User' if role == 'user' else 'Assistant'}: {text[:max_chars]}")
+    return "\n".join(lines)
+
+
+class LLMRewriter:
+    """Asks the chat model for the standalone question; on failure or a strange reply, the heuristic."""
+
+    name = "llm"
+
+    def __init__(self, model, timeout: float):
+        self.model = model
+        self.timeout = timeout
+        self.last_error = ""
+
+    def rewrite(self, question: str, history: Iterable | None) -> str:
+        from langchain_core.messages import HumanMessage
+
+        from bot.llm import describe_failure, stream_tokens, strip_reasoning
+
+        turns = normalize_history(history)
+        if not turns:
+            return question
+        prompt = REWRITE_PROMPT.format(conversation=format_conversation(turns), question=question)
+        try:
+            reply = strip_reasoning("".join(stream_tokens(self.model, [HumanMessage(prompt)], self.timeout)))
+        except Exception as err:  # any provider error: the heuristic still works
+            self.last_error = describe_failure(err)
+            return heuristic_rewrite(question, turns)
+        reply = reply.strip().strip('"').splitlines()[0].strip() if reply.strip() else ""
+        if not reply or len(reply) > 4 * len(question) + 200:
+            return heuristic_rewrite(question, turns)
+        return reply
+
+
+def rewriter_for(bot) -> Rewriter:
+    """The LLM rewriter when the bot answers with a chat model, the heuristic otherwise."""
+    model = getattr(bot.answerer, "model", None)
+    if model is None:
+        return HeuristicRewriter()
+    return LLMRewriter(model, bot.settings.llm_timeout)
+
+
+def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: str | None = None,
+                 rewriter: Rewriter | None = None) -> Iterator[str | Answer]:
+    """One chat turn: rewrite, retrieve, answer. Yields tokens (str) while a model streams, then the Answer.
+
+    Raises QuestionError for an empty or oversized question (before anything is yielded).
+    """
+    started = time.perf_counter()
+    text = clean_question(question, bot.settings.max_question_chars)
+    turns = normalize_history(history)
+    query = (rewriter or rewriter_for(bot)).rewrite(text, turns) if turns else text
+    rewritten = time.perf_counter()
+    hits = bot.searcher.search(query, bot.settings.k, doc_id)
+    retrieved = time.perf_counter()
+    stream = getattr(bot.answerer, "stream", None)
+    items = stream(query, hits) if stream else iter([bot.answerer.answer(query, hits)])
+    final = None
+    for item in items:
+        if isinstance(item, Answer):
+            final = item
+        else:
+            yield item
+    done = time.perf_counter()
+    timings = {"rewrite": (rewritten - started) * 1000, "retrieve": (retrieved - rewritten) * 1000,
+               "answer": (done - retrieved) * 1000, "total": (done - started) * 1000}
+    yield replace(final, timings_ms=timings)
+
+
+def ask_in_conversation(bot, question: str, history: Iterable | None = None, doc_id: str | None = None,
+                        rewriter: Rewriter | None = None) -> Answer:
+    """`StudyBot.ask` with chat history: the question is made standalone before retrieval."""
+    final = None
+    for item in stream_reply(bot, question, history, doc_id, rewriter):
+        if isinstance(item, Answer):
+            final = item
+    return final

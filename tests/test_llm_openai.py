@@ -1,0 +1,119 @@
+"""The real langchain-openai client over HTTP against a stub OpenAI-compatible server on 127.0.0.1.
+
+The model comes from the one string ("openai:stub-model" with OPENAI_BASE_URL), exactly as a user sets it up.
+"""
+
+import socket
+import time
+
+import pytest
+from stub_openai import PASSAGES, StubOpenAI, sample_hits
+
+from bot.llm import LLMAnswerer, make_answerer
+from bot.models import Answer
+from bot.settings import Settings
+
+pytest.importorskip("langchain_openai")
+
+
+@pytest.fixture
+def stub(monkeypatch):
+    with StubOpenAI() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+        monkeypatch.delenv("OPENAI_API_BASE", raising=False)
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        yield server
+
+
+def openai_answerer(hits, timeout=2.0) -> LLMAnswerer:
+    from stub_openai import extractive_for
+
+    settings = Settings.from_env({}, llm_timeout=timeout)
+    answerer = make_answerer("openai:stub-model", settings, fallback=extractive_for(hits, settings))
+    assert isinstance(answerer, LLMAnswerer)
+    return answerer
+
+
+def run(answerer, question, hits):
+    started = time.perf_counter()
+    items = list(answerer.stream(question, hits))
+    assert isinstance(items[-1], Answer)
+    return [i for i in items if isinstance(i, str)], items[-1], time.perf_counter() - started
+
+
+def test_streams_over_http_and_sends_the_grounded_prompt(stub):
+    stub.reply = "Each shard takes 1MB/s of writes [1]. Records stay up to 365 days [2]."
+    hits = sample_hits(5)
+    tokens, answer, _ = run(openai_answerer(hits), "Kinesis shard throughput and retention?", hits)
+    assert len(tokens) >= 10 and "".join(tokens) == stub.reply
+    assert answer.text == stub.reply and answer.answerer == "openai:stub-model" and not answer.note
+    assert [c.marker for c in answer.citations] == [1, 2]
+    request = stub.requests[-1]
+    assert request["model"] == "stub-model" and request["stream"] is True and request["temperature"] == 0
+    system, user = request["messages"]
+    assert system["role"] == "system" and "only the numbered passages" in system["content"]
+    for number, (section, _) in enumerate(PASSAGES, start=1):
+        assert f'<passage n="{number}" source="Doc 100 > {section}">\n' in user["content"]
+    assert user["content"].endswith("Question: Kinesis shard throughput and retention?\n"
+                                    "Answer from the passages only, with [n] after each claim:")
+
+
+def test_a_citation_of_passage_9_of_5_is_removed(stub):
+    stub.reply = "Messages are kept up to 14 days [3][9]."
+    hits = sample_hits(5)
+    _, answer, _ = run(openai_answerer(hits), "How long does SQS keep messages?", hits)
+    assert answer.text == "Messages are kept up to 14 days [3]."
+    assert [c.marker for c in answer.citations] == [3] and answer.citations[0].section == "Messaging > Amazon SQS"
+    assert answer.note == "removed [9]: the model was shown only 5 passages"
+
+
+def test_a_server_error_is_a_message_and_the_extractive_answer(stub):
+    stub.mode, stub.status = "error", 500
+    hits = sample_hits(5)
+    tokens, answer, seconds = run(openai_answerer(hits), "How long does SQS keep messages?", hits)
+    assert tokens == [] and seconds < 5
+    assert answer.note == "LLM openai:stub-model failed: server error (HTTP 500) — showing the extractive answer"
+    assert answer.answerer == "extractive" and "14 days" in answer.text and len(stub.requests) == 1  # no retries
+
+
+def test_a_rate_limit_is_a_message(stub):
+    stub.mode, stub.status = "error", 429
+    hits = sample_hits(5)
+    _, answer, _ = run(openai_answerer(hits), "How long does SQS keep messages?", hits)
+    assert "rate limited by the provider (HTTP 429)" in answer.note and answer.answerer == "extractive"
+
+
+def test_a_slow_server_times_out_within_the_configured_timeout(stub):
+    stub.mode, stub.delay = "slow", 5.0
+    hits = sample_hits(5)
+    _, answer, seconds = run(openai_answerer(hits, timeout=0.5), "How long does SQS keep messages?", hits)
+    assert seconds < 2.5
+    assert "timeout" in answer.note and answer.answerer == "extractive" and "14 days" in answer.text
+
+
+def test_a_stream_that_stalls_midway_times_out_too(stub):
+    stub.mode, stub.delay, stub.reply = "stall", 5.0, "Messages are kept up to 14 days [3]."
+    hits = sample_hits(5)
+    tokens, answer, seconds = run(openai_answerer(hits, timeout=0.5), "How long does SQS keep messages?", hits)
+    assert tokens == ["Messages "] and seconds < 2.5
+    assert "timeout" in answer.note and answer.answerer == "extractive"
+
+
+def test_a_malformed_response_is_a_message(stub):
+    stub.mode = "garbage"
+    hits = sample_hits(5)
+    _, answer, _ = run(openai_answerer(hits), "How long does SQS keep messages?", hits)
+    assert "malformed or unexpected response" in answer.note and answer.answerer == "extractive"
+
+
+def test_an_unreachable_server_is_a_message(monkeypatch):
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    hits = sample_hits(5)
+    _, answer, seconds = run(openai_answerer(hits), "How long does SQS keep messages?", hits)
+    assert seconds < 3
+    assert "cannot reach the server" in answer.note and answer.answerer == "extractive"
