@@ -185,6 +185,7 @@ class LLMRewriter:
 
         from bot.llm import describe_failure, stream_tokens, strip_reasoning
 
+        self.last_error = ""
         turns = normalize_history(history)
         if not turns:
             return question
@@ -217,12 +218,12 @@ def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: st
     started = time.perf_counter()
     text = clean_question(question, bot.settings.max_question_chars)
     turns = normalize_history(history)
-    query = (rewriter or rewriter_for(bot)).rewrite(text, turns) if turns else text
+    rewriter = rewriter or rewriter_for(bot)
+    query = rewriter.rewrite(text, turns) if turns else text
     rewritten = time.perf_counter()
     hits = bot.searcher.search(query, bot.settings.k, doc_id)
     retrieved = time.perf_counter()
-    stream = getattr(bot.answerer, "stream", None)
-    items = stream(query, hits) if stream else iter([bot.answerer.answer(query, hits)])
+    items = _answer_items(bot.answerer, query, hits, getattr(rewriter, "last_error", "") if turns else "")
     final = None
     for item in items:
         if isinstance(item, Answer):
@@ -233,6 +234,15 @@ def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: st
     timings = {"rewrite": (rewritten - started) * 1000, "retrieve": (retrieved - rewritten) * 1000,
                "answer": (done - retrieved) * 1000, "total": (done - started) * 1000}
     yield replace(final, timings_ms=timings)
+
+
+def _answer_items(answerer, query: str, hits, rewrite_error: str):
+    """The answerer's stream; when the model already failed on the rewrite, its fallback at once (one timeout)."""
+    if rewrite_error and hasattr(answerer, "fall_back"):
+        return iter([answerer.fall_back(query, hits, f"LLM {answerer.name} failed: {rewrite_error}")])
+    if hasattr(answerer, "stream"):
+        return answerer.stream(query, hits)
+    return iter([answerer.answer(query, hits)])
 
 
 def ask_in_conversation(bot, question: str, history: Iterable | None = None, doc_id: str | None = None,

@@ -26,6 +26,8 @@ NO_LLM = frozenset({"", "none", "extractive"})
 PACKAGES = {"openai": "langchain-openai", "ollama": "langchain-ollama", "anthropic": "langchain-anthropic",
             "azure_openai": "langchain-openai", "groq": "langchain-groq", "mistralai": "langchain-mistralai"}
 EXTRAS = {"openai": "openai", "azure_openai": "openai", "ollama": "ollama"}
+SETUP_HINTS = {"openai": " (set OPENAI_API_KEY, or OPENAI_BASE_URL=http://HOST:PORT/v1 for an OpenAI-compatible "
+                         "server such as llama.cpp, LM Studio or vLLM)"}
 # Providers whose chat model accepts `timeout` and `max_retries`.
 TIMEOUT_KWARGS = frozenset({"openai", "azure_openai", "anthropic", "groq", "mistralai", "deepseek", "xai",
                             "fireworks", "together"})
@@ -74,28 +76,19 @@ def parse_spec(spec: str) -> tuple[str, str] | None:
     return provider.strip().lower().replace("-", "_"), model.strip()
 
 
-def known_providers() -> list[str]:
+def provider_modules() -> dict[str, str]:
+    """provider -> top-level module of its integration, as init_chat_model knows them."""
     try:
         from langchain.chat_models.base import _BUILTIN_PROVIDERS
-    except ImportError:  # a langchain without the registry: the common ones
-        return sorted(PACKAGES)
-    return sorted(_BUILTIN_PROVIDERS)
+    except ImportError:  # a langchain without that registry: the common ones
+        return {p: pkg.replace("-", "_") for p, pkg in PACKAGES.items()}
+    return {p: entry[0].split(".")[0] for p, entry in _BUILTIN_PROVIDERS.items()}
 
 
-def _provider_module(provider: str) -> str | None:
-    try:
-        from langchain.chat_models.base import _BUILTIN_PROVIDERS
-    except ImportError:
-        _BUILTIN_PROVIDERS = {p: (pkg.replace("-", "_"), "", None) for p, pkg in PACKAGES.items()}
-    entry = _BUILTIN_PROVIDERS.get(provider)
-    return entry[0].split(".")[0] if entry else None
-
-
-def install_hint(provider: str) -> str:
+def install_hint(provider: str, module: str) -> str:
     if provider in EXTRAS:
         return f"pip install -e '.[{EXTRAS[provider]}]'"
-    module = _provider_module(provider)
-    return f"pip install {PACKAGES.get(provider, (module or provider).replace('_', '-'))}"
+    return f"pip install {PACKAGES.get(provider, module.replace('_', '-'))}"
 
 
 def model_kwargs(provider: str, settings: Settings, env: dict[str, str] | None = None) -> dict:
@@ -119,13 +112,15 @@ def check_spec(spec: str) -> tuple[str, str] | None:
     if parsed is None:
         return None
     provider, _ = parsed
-    module = _provider_module(provider)
+    modules = provider_modules()
+    module = modules.get(provider)
     if module is None:
         raise LLMConfigError(
-            f"unknown LLM provider {provider!r} in {spec!r}. Known providers: {', '.join(known_providers())}."
+            f"unknown LLM provider {provider!r} in {spec!r}. Known providers: {', '.join(sorted(modules))}."
         )
     if importlib.util.find_spec(module) is None:
-        raise LLMConfigError(f"LLM {spec!r} needs the {module.replace('_', '-')} package: {install_hint(provider)}")
+        hint = install_hint(provider, module)
+        raise LLMConfigError(f"LLM {spec!r} needs the {module.replace('_', '-')} package: {hint}")
     return parsed
 
 
@@ -139,8 +134,9 @@ def chat_model(spec: str, settings: Settings):
 
     try:
         return init_chat_model(model, model_provider=provider, **model_kwargs(provider, settings))
-    except (ImportError, ValueError) as err:  # pydantic validation errors are ValueErrors too
-        raise LLMConfigError(f"cannot set up LLM {spec!r}: {err}") from err
+    except Exception as err:  # missing credentials, bad options: each integration raises its own type
+        hint = SETUP_HINTS.get(provider, "")
+        raise LLMConfigError(f"cannot set up LLM {spec!r}: {str(err).splitlines()[0]}{hint}") from err
 
 
 # ---------------------------------------------------------------- prompt

@@ -200,3 +200,13 @@ def test_describe_failure_names_the_problem():
     assert "cannot reach" in describe_failure(ConnectionRefusedError("refused"))
     assert "timeout" in describe_failure(TimeoutError())
     assert describe_failure(KeyError("choices")).startswith("malformed or unexpected response (KeyError")
+
+
+def test_openai_without_a_key_or_a_server_url_says_what_to_set(monkeypatch):
+    pytest.importorskip("langchain_openai")
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE"):
+        monkeypatch.delenv(name, raising=False)
+    from bot.llm import chat_model
+
+    with pytest.raises(LLMConfigError, match=r"set OPENAI_API_KEY, or OPENAI_BASE_URL=http://HOST:PORT/v1"):
+        chat_model("openai:gpt-4o-mini", Settings.from_env({}))
