@@ -6,6 +6,7 @@ borrows the key terms (service names, acronyms) of the latest user turn that had
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -68,12 +69,19 @@ def normalize_history(history: Iterable | None) -> list[Turn]:
 
 def _content_text(content) -> str:
     if isinstance(content, str):
-        return content
+        return _plain(content)
     if isinstance(content, dict):
         return str(content.get("text", ""))
     if isinstance(content, list | tuple):
         return " ".join(_content_text(part) for part in content)
     return "" if content is None else str(content)
+
+
+def _plain(text: str) -> str:
+    """Chat UIs may keep rendered HTML in the history: the words only."""
+    if "<" not in text or ">" not in text:
+        return text
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())
 
 
 def key_terms(text: str) -> list[str]:

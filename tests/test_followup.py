@@ -82,6 +82,8 @@ def test_history_in_gradio_openai_and_plain_forms():
     assert normalize_history(["Kinesis shards?"]) == [("user", "Kinesis shards?")]
     assert normalize_history([("ai", "hello"), ("user", "  ")]) == [("assistant", "hello")]
     assert normalize_history(None) == []
+    rendered = [{"role": "user", "content": '<div class="q">Kinesis &amp; <b>SQS</b></div>'}]
+    assert normalize_history(rendered) == [("user", "Kinesis & SQS")]
 
 
 def test_llm_rewriter_shows_the_conversation_and_uses_the_reply():
