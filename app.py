@@ -1,24 +1,8 @@
-"""Placeholder study app: asks in the terminal until the Gradio UI lands."""
+"""The study app (what `make run` starts): serves bot/ui on STUDYBOT_HOST:STUDYBOT_PORT, 127.0.0.1:7860 by default."""
 
-from bot.answer import QuestionError, build_bot
-from bot.cli import format_answer
+import sys
 
-
-def main() -> None:
-    bot = build_bot()
-    print("AWS study bot — ask a question (empty line to quit).")
-    while True:
-        try:
-            question = input("> ").strip()
-        except EOFError:
-            break
-        if not question:
-            break
-        try:
-            print(format_answer(bot.ask(question)) + "\n")
-        except QuestionError as err:
-            print(err)
-
+from bot.ui.serve import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

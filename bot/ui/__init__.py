@@ -1,0 +1,57 @@
+"""The study app: one Gradio tab per module of this package, all built around one StudyBot.
+
+A tab module defines `TITLE`, `TAB_ID` and `build(ctx: AppContext)`, which lays out the tab's
+components (inside its gr.Tab) and returns whatever other tabs may need from it; it may also define
+`wire(ctx)`, called once every tab is built, to connect events across tabs (ctx.views, ctx.tabs).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+
+# Before gradio is imported: no analytics calls, and the queue's per-request analytics summary (a pandas
+# frame over up to 10,000 past events) recomputed every 1,000 requests instead of after each one.
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
+
+import gradio as gr  # noqa: E402
+
+from bot.answer import StudyBot  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.ui.context import AppContext, Library  # noqa: E402
+
+# Adding a tab: add its module here.
+TAB_MODULES = (
+    "bot.ui.chat",
+    "bot.ui.browse",
+)
+
+
+def tab_modules() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in TAB_MODULES]
+
+
+def header(bot: StudyBot, library: Library) -> str:
+    passages = len(getattr(bot.searcher, "chunks", []))
+    return (
+        "# AWS study bot\n"
+        f"Answers quoted from {len(library.docs)} AWS certification cheat sheets ({passages:,} passages), "
+        "each with the section it came from. Offline: nothing leaves this machine."
+    )
+
+
+def build_app(bot: StudyBot, settings: Settings) -> gr.Blocks:
+    ctx = AppContext(bot, settings, Library.from_settings(settings))
+    modules = tab_modules()
+    with gr.Blocks(title="AWS study bot") as app:
+        gr.Markdown(header(bot, ctx.library), elem_classes="app-header")
+        with gr.Tabs() as ctx.tabs:
+            for module in modules:
+                with gr.Tab(module.TITLE, id=module.TAB_ID):
+                    ctx.views[module.TAB_ID] = module.build(ctx)
+        for module in modules:
+            if hasattr(module, "wire"):
+                module.wire(ctx)
+    return app

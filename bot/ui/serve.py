@@ -1,0 +1,90 @@
+"""Start the app: check where it may listen, build the index on first start, launch."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+from collections.abc import Callable
+
+from bot.settings import Settings
+
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
+
+
+class UnsafeBinding(ValueError):
+    """The app would be reachable from other machines without a password."""
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name or 0.0.0.0-like address that other machines can reach
+
+
+def parse_auth(auth: str) -> tuple[str, str] | None:
+    if not auth:
+        return None
+    user, sep, password = auth.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("STUDYBOT_AUTH must look like user:password")
+    return user, password
+
+
+def launch_options(settings: Settings) -> dict:
+    """Arguments for Blocks.launch(): loopback by default, a password required anywhere else, never a share link."""
+    from bot.ui.theme import CSS, theme
+
+    credentials = parse_auth(settings.auth)
+    if credentials is None and not is_loopback(settings.host):
+        raise UnsafeBinding(
+            f"STUDYBOT_HOST={settings.host} makes the app reachable from other machines: "
+            "set STUDYBOT_AUTH=user:password as well, or use 127.0.0.1."
+        )
+    return {
+        "server_name": settings.host,
+        "server_port": settings.port,
+        "auth": credentials,
+        "share": False,
+        "theme": theme(),
+        "css": CSS,
+    }
+
+
+def ensure_index(settings: Settings, say: Callable[[str], None] = print) -> None:
+    """First start: build the index in the terminal with a progress bar instead of waiting silently."""
+    from bot.index import index_exists, ingest
+
+    if index_exists(settings):
+        return
+    say(f"No index in {settings.index_dir} yet: building it from {settings.corpus_dir} (about a minute)…")
+    say(ingest(settings, progress=True).summary())
+
+
+def has_desktop() -> bool:
+    return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def main() -> int:
+    from bot.answer import build_bot
+    from bot.index import IndexUnavailable
+    from bot.load import CorpusError
+    from bot.ui import build_app
+
+    try:
+        settings = Settings.from_env()
+        options = launch_options(settings)
+        ensure_index(settings)
+        print("Loading the index and the embedding model…", flush=True)
+        app = build_app(build_bot(settings), settings)
+    except (UnsafeBinding, IndexUnavailable, CorpusError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    app.queue(default_concurrency_limit=2)
+    app.launch(inbrowser=has_desktop(), quiet=True, prevent_thread_lock=True, **options)
+    print(f"Study app on {app.local_url} (Ctrl+C to stop)", flush=True)
+    app.block_thread()
+    return 0

@@ -1,0 +1,64 @@
+"""Look of the app: a theme with bundled fonts only (nothing fetched from the internet) and our CSS."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+CSS = """
+.app-header h1 { margin-bottom: 0; font-weight: 700; }
+.app-header p { margin-top: .2em; color: var(--body-text-color-subdued); }
+
+/* [n] markers: a <details> per marker, opening to its passage right under the line */
+#chat details.cite { display: inline; }
+#chat details.cite > summary {
+  display: inline; list-style: none; cursor: pointer; font-weight: 600; font-size: .85em;
+  color: var(--color-accent); padding: 0 .2em; border-radius: var(--radius-sm);
+}
+#chat details.cite > summary::-webkit-details-marker { display: none; }
+#chat details.cite > summary:hover, #chat details.cite[open] > summary { background: var(--color-accent-soft); }
+#chat details.cite > .source-card {
+  display: block; margin: .35em 0 .5em; padding: .45em .75em; font-size: .92em;
+  border-left: 3px solid var(--color-accent); background: var(--background-fill-secondary);
+  border-radius: 0 var(--radius-md) var(--radius-md) 0;
+}
+.source-card .src-title { display: block; font-weight: 600; }
+.source-card .src-path { display: block; color: var(--body-text-color-subdued); font-size: .9em; margin-bottom: .3em; }
+.source-card .src-text { display: block; white-space: pre-wrap; }
+.source-card mark, .section-view .line.hit { background: #fde68a; color: #1f2937; }
+#chat .unit { margin: .15em 0; }
+#chat .answer-note, .empty, .near { color: var(--body-text-color-subdued); font-size: .9em; }
+
+.refusal-title { font-weight: 700; color: #b45309; }
+#chat .refusal { border-left: 3px solid #f59e0b; padding: .2em .7em; }
+#chat .notice { color: var(--body-text-color-subdued); font-style: italic; }
+#chat .error, .error { color: #b91c1c; }
+#chat .question { white-space: pre-wrap; }
+
+.sources .sources-head { font-weight: 700; margin-bottom: .5em; }
+.sources .source { display: flex; gap: .5em; padding: .6em 0; border-top: 1px solid var(--border-color-primary); }
+.sources .src-marker { font-weight: 700; color: var(--color-accent); }
+.sources .source-card { flex: 1; min-width: 0; }
+#sources { max-height: 520px; overflow-y: auto; }
+
+/* the section tree: a Radio shown as a scrolling vertical list */
+#section-tree .wrap { flex-direction: column; flex-wrap: nowrap; gap: 1px; max-height: 65vh; overflow-y: auto; }
+#section-tree label {
+  flex-shrink: 0; width: 100%; padding: 3px 8px; white-space: pre; overflow: hidden; text-overflow: ellipsis;
+  background: none; box-shadow: none; border: none; cursor: pointer;
+}
+#section-tree label:hover { background: var(--background-fill-secondary); }
+#section-tree label.selected { background: var(--color-accent-soft); font-weight: 600; }
+#section-tree input { position: absolute; opacity: 0; width: 1px; height: 1px; }
+#section-tree label:focus-within { outline: 2px solid var(--color-accent); }
+.section-view .crumbs { color: var(--body-text-color-subdued); margin-bottom: .6em; }
+.section-view .heading { margin: .8em 0 .3em; }
+.section-view .line { white-space: pre-wrap; line-height: 1.5; }
+.section-view .line.hit { border-radius: 2px; }
+.section-view .more { margin-top: 1em; color: var(--body-text-color-subdued); font-style: italic; }
+"""
+
+
+def theme() -> gr.themes.Base:
+    # Bold (700) declared too: without it the browser mixes in glyphs of a fallback font.
+    plex = gr.themes.LocalFont("IBM Plex Sans", weights=(400, 600, 700))
+    return gr.themes.Default(primary_hue="orange", neutral_hue="slate", font=[plex, "ui-sans-serif", "sans-serif"])

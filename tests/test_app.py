@@ -1,0 +1,243 @@
+"""The study app's handlers and HTML, without a browser (tests/test_browser.py drives the real thing)."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import gradio as gr
+import pytest
+from conftest import tiny_docs, write_corpus
+
+from bot.answer import NOT_IN_MATERIAL, build_bot
+from bot.index import index_exists, ingest
+from bot.models import Answer, Citation, Section
+from bot.settings import Settings
+from bot.ui import build_app
+from bot.ui.browse import MAX_SHOWN_CHARS, choose_doc, open_at, section_html, tree_choices, tree_nodes
+from bot.ui.chat import ALL_DOCS, PENDING, answer_turn, respond
+from bot.ui.context import Library
+from bot.ui.render import answer_html, escape, highlighted, quote_spans, sources_html
+from bot.ui.serve import UnsafeBinding, ensure_index, is_loopback, launch_options, main, parse_auth
+
+# Cleaning strips tags once, so this line reaches the index as `<script>alert('xss')</script>`.
+UNSAFE_DOC = """Section 1: Web consoles
+
+
+
+CloudFront console
+
+- The CloudFront console prints <<b>script>alert('xss')<</b>/script> as plain text and never runs it.
+- CloudFront edge locations cache static objects for 24 hours by default.
+- An <img src=x onerror=alert('img') tag left open is only text too.
+"""
+SCRIPT = "<script>alert('xss')</script>"
+
+
+def write_ui_corpus(folder: Path, **overrides) -> Settings:
+    """The tiny corpus of conftest plus a document holding markup."""
+    docs = tiny_docs() | {"103": ("web.txt", "slides", UNSAFE_DOC)}
+    corpus = write_corpus(folder / "corpus", docs)
+    return Settings.from_env({}, corpus_dir=corpus, index_dir=folder / "index", chunk_size=300, **overrides)
+
+
+@pytest.fixture(scope="module")
+def ui_settings(tmp_path_factory) -> Settings:
+    settings = write_ui_corpus(tmp_path_factory.mktemp("ui"))
+    ingest(settings, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="module")
+def ui_bot(ui_settings):
+    return build_bot(ui_settings)
+
+
+def citation(marker: int, text: str, quote: str = "", section: str = "Messaging > Amazon SQS") -> Citation:
+    return Citation(marker, f"c{marker}", "100", "Doc <100>", section, text, quote)
+
+
+# --- HTML ---------------------------------------------------------------------------------------------
+
+
+def test_escape_shows_markup_as_text_and_keeps_line_breaks():
+    assert escape(f"{SCRIPT}\n& more") == "&lt;script&gt;alert(&#x27;xss&#x27;)&lt;/script&gt;<br>&amp; more"
+
+
+def test_quote_pieces_are_found_across_line_breaks_and_merged():
+    text = "Header:\n- Max message size is 256 KB.\n- Kept 4 days."
+    spans = quote_spans(text, "Header: - Max message size is 256 KB. … - Kept 4 days. … not there")
+    assert [text[a:b] for a, b in spans] == ["Header:\n- Max message size is 256 KB.", "- Kept 4 days."]
+    assert highlighted("a <b> c", "<b>") == "a <mark>&lt;b&gt;</mark> c"
+
+
+def test_answer_markers_open_to_their_passage_and_all_text_is_escaped():
+    answer = Answer(
+        "q", "Use <b>x</b> [1]\nSecond *line* [2]\nLiteral [9] stays",
+        (citation(1, f"Use <b>x</b> {SCRIPT}", "Use <b>x</b>"), citation(2, "Second *line*")),
+    )
+    rendered = answer_html(answer)
+    assert rendered.count('<details class="cite">') == 2 and "<summary" in rendered
+    assert "&lt;b&gt;x&lt;/b&gt;" in rendered and "<mark>Use &lt;b&gt;x&lt;/b&gt;</mark>" in rendered
+    assert "<script" not in rendered and "<b>" not in rendered
+    assert "Doc &lt;100&gt;" in rendered and "Messaging › Amazon SQS" in rendered
+    assert "Literal [9] stays" in rendered  # no citation 9: plain text
+    # One line starting with <div>: the chat's markdown renderer passes it through as raw HTML.
+    assert rendered.startswith("<div") and "\n" not in rendered
+
+
+def test_sources_panel_states():
+    assert "appear here" in sources_html(None)
+    refused = Answer("q", NOT_IN_MATERIAL, refused=True)
+    assert "Not in the study material" in sources_html(refused)
+    answered = Answer("q", "a [1]", (citation(1, "Max 256 KB", "256 KB"),))
+    panel = sources_html(answered)
+    assert "[1]" in panel and "Doc &lt;100&gt;" in panel and "<mark>256 KB</mark>" in panel
+
+
+# --- Chat handlers on a real tiny index -------------------------------------------------------------
+
+
+def test_question_gets_an_answer_with_its_cited_section(ui_bot):
+    turn = answer_turn(ui_bot, "What is the max message size in SQS?", ALL_DOCS)
+    asked, replied = turn.messages
+    assert asked["role"] == "user" and "max message size" in asked["content"]
+    assert "256 KB" in replied["content"] and '<details class="cite">' in replied["content"]
+    assert turn.links[0].doc_id == "100" and turn.links[0].path == ("Messaging", "Amazon SQS")
+    assert turn.links[0].label.startswith("[1] Doc 100")
+
+
+def test_out_of_corpus_question_gets_the_refusal_and_nearest_sections(ui_bot):
+    turn = answer_turn(ui_bot, "How do I bake sourdough bread at home?", ALL_DOCS)
+    assert turn.answer.refused
+    assert "Not in the study material" in turn.messages[1]["content"]
+    assert "<details" not in turn.messages[1]["content"]
+    assert len(turn.links) == len({link.path for link in turn.links}) <= 3
+
+
+def test_unusable_question_gets_a_message_instead_of_an_answer(ui_bot):
+    turn = answer_turn(ui_bot, "?? !!", ALL_DOCS)
+    assert turn.answer is None and "a few words" in turn.messages[1]["content"]
+
+
+def test_document_filter_limits_the_search(ui_bot):
+    turn = answer_turn(ui_bot, "Athena partitions", "101")
+    assert turn.answer.hits and {h.chunk.doc_id for h in turn.answer.hits} == {"101"}
+
+
+def test_markup_in_question_and_document_reaches_the_chat_as_text(ui_bot):
+    assert any(SCRIPT in c.text for c in ui_bot.searcher.chunks), "fixture: the index must hold a <script>"
+    turn = answer_turn(ui_bot, "<script>alert(1)</script> What does the CloudFront console print?", ALL_DOCS)
+    asked, replied = (m["content"] for m in turn.messages)
+    assert html.escape("<script>alert(1)</script>") in asked
+    assert html.escape(SCRIPT) in replied
+    assert "<script" not in asked + replied and "<img" not in replied
+
+
+def test_reply_is_streamed_after_a_pending_message_and_history_is_kept(ui_bot):
+    earlier = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
+    updates = list(respond(ui_bot, "What is the max message size in SQS?", earlier, ALL_DOCS))
+    first, last = updates[0], updates[-1]
+    assert first[0] == "" and first[1][-1] == PENDING and first[1][:2] == earlier
+    box, history, panel, _, _, links = last
+    assert box == "" and history[:2] == earlier and len(history) == 4
+    assert "256 KB" in history[-1]["content"] and "Sources of the last answer" in panel and links
+
+
+def test_blank_question_changes_nothing(ui_bot):
+    updates = list(respond(ui_bot, "   ", [], ALL_DOCS))
+    assert len(updates) == 1 and updates[0][1] == []
+
+
+# --- Browse handlers ------------------------------------------------------------------------------------
+
+
+def section(*path: str, lines: tuple[str, ...] = ("text",)) -> Section:
+    return Section("9", "Doc 9", path, lines, 1)
+
+
+def test_tree_lists_each_heading_once_under_its_parent():
+    sections = [section("A"), section("A", "B"), section("C"), section("A", "D")]
+    assert tree_nodes(sections) == [("A",), ("A", "B"), ("A", "D"), ("C",)]
+    assert [label for label, _ in tree_choices(sections)] == ["A", "\u2003B", "\u2003D", "C"]
+
+
+def test_section_text_includes_subsections_and_highlights_the_cited_passage():
+    sections = [section("A", lines=("intro", "<i>tag</i>")), section("A", "B", lines=("one", "two", "three"))]
+    shown = section_html("Doc 9", sections, ("A",), passage="two\nthree")
+    assert "intro" in shown and "&lt;i&gt;tag&lt;/i&gt;" in shown and "<i>" not in shown
+    assert shown.count('class="line hit"') == 2 and '<div class="line hit">two</div>' in shown
+    assert "Doc 9 › A" in shown
+
+
+def test_a_node_holding_a_whole_document_is_cut_with_a_pointer_to_the_tree():
+    big = "x" * (MAX_SHOWN_CHARS // 2)
+    sections = [section("A", "B", lines=(big,)), section("A", "C", lines=(big,)), section("A", "D", lines=(big,))]
+    shown = section_html("Doc 9", sections, ("A",))
+    assert "1 more subsections" in shown
+
+
+def test_choosing_a_document_and_following_a_citation(ui_settings):
+    library = Library.from_settings(ui_settings)
+    tree, text = choose_doc(library, "101")
+    assert any("Kinesis Shards" in label for label, _ in tree.choices) and "Section 1: Introduction" in text
+    doc, tree, text = open_at(library, "100", ("Messaging", "Amazon SQS"), "- Max message size is 256 KB.")
+    assert doc["value"] == "100" and '<div class="line hit">- Max message size is 256 KB.</div>' in text
+
+
+# --- Serving ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host, loopback",
+    [("127.0.0.1", True), ("localhost", True), ("::1", True), ("127.0.1.1", True),
+     ("0.0.0.0", False), ("192.168.1.5", False), ("::", False), ("studybot.example.com", False)],
+)
+def test_loopback_hosts(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_app_listens_on_loopback_without_password_and_never_shares():
+    options = launch_options(Settings.from_env({}))
+    assert options["server_name"] == "127.0.0.1" and options["server_port"] == 7860
+    assert options["auth"] is None and options["share"] is False
+
+
+def test_other_addresses_need_a_password():
+    with pytest.raises(UnsafeBinding, match="STUDYBOT_AUTH"):
+        launch_options(Settings.from_env({"STUDYBOT_HOST": "0.0.0.0"}))
+    options = launch_options(Settings.from_env({"STUDYBOT_HOST": "0.0.0.0", "STUDYBOT_AUTH": "ann:s3cret:x"}))
+    assert options["auth"] == ("ann", "s3cret:x")
+    with pytest.raises(ValueError, match="user:password"):
+        parse_auth("no-colon")
+
+
+def test_start_refuses_a_public_address_without_password(monkeypatch, capsys):
+    monkeypatch.setenv("STUDYBOT_HOST", "0.0.0.0")
+    monkeypatch.delenv("STUDYBOT_AUTH", raising=False)
+    assert main() == 2
+    assert "STUDYBOT_AUTH" in capsys.readouterr().err
+
+
+def test_first_start_builds_the_index_and_says_so(tiny_settings):
+    said: list[str] = []
+    ensure_index(tiny_settings, said.append)
+    assert index_exists(tiny_settings)
+    assert "building it" in said[0] and "indexed" in said[1]
+    said.clear()
+    ensure_index(tiny_settings, said.append)
+    assert said == []
+
+
+def test_app_has_one_tab_per_module(ui_bot, ui_settings):
+    app = build_app(ui_bot, ui_settings)
+    tabs = [block.label for block in app.blocks.values() if isinstance(block, gr.Tab)]
+    assert tabs == ["Chat", "Browse"]
+
+
+def test_chunks_of_the_ui_corpus_carry_section_paths(ui_bot):
+    """Guards the fixture: the browser test clicks these sections."""
+    paths = {(c.doc_id, c.section_path) for c in ui_bot.searcher.chunks}
+    assert ("100", ("Messaging", "Amazon SQS")) in paths
+    assert ("101", ("Section 2: Data Streaming", "Kinesis Shards")) in paths
+
