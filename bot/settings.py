@@ -44,6 +44,8 @@ class Settings:
             raw = env.get(f"STUDYBOT_{f.name.upper()}")
             if raw is not None and raw != "":
                 values[f.name] = _convert(f.default, raw, f.name)
+        if "data_dir" not in values and env.get("STUDYBOT_DATA"):  # the name the quiz docs use
+            values["data_dir"] = _convert(Path(), env["STUDYBOT_DATA"], "data")
         values.update(overrides)
         return cls(**values)
 

@@ -1,0 +1,114 @@
+"""Quiz deck benchmark: deck size, generation time and automatic card-quality measures.
+
+    .venv/bin/python bench/quiz_deck.py                     # builds a throw-away index (~1 min)
+    .venv/bin/python bench/quiz_deck.py --index-dir index   # reuses (and updates) an existing one
+
+Specificity: each card's prompt (blank and quote marks removed; for multiple choice the question stem
+only, not the options) is sent to the bot's own hybrid retriever; the card counts as specific when one of
+the top 5 passages belongs to the card's source section (same document and section path).
+Leak: the answer, or one of its accepted spellings, readable in the prompt (names whole-word after
+dropping Amazon/AWS; quantities by value and unit, so 256KB = 256 KB = 0.25 MB is a leak).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.quiz import build_deck, search_text  # noqa: E402
+from bot.quiz_text import answer_visible, leaks  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+
+
+def deck_table(deck) -> list[str]:
+    families = ["number", "definition", "service"]
+    counts = Counter((c.doc_id, c.family) for c in deck.cards)
+    kinds = Counter((c.doc_id, c.kind) for c in deck.cards)
+    rows = ["| doc | title | " + " | ".join(families) + " | cloze | mcq | total |", "|---" * (len(families) + 5) + "|"]
+    for doc_id, title in deck.docs.items():
+        cells = [str(counts[doc_id, f]) for f in families] + [str(kinds[doc_id, "cloze"]), str(kinds[doc_id, "mcq"])]
+        total = sum(counts[doc_id, f] for f in families)
+        rows.append(f"| {doc_id} | {title} | " + " | ".join(cells) + f" | {total} |")
+    totals = [str(sum(counts[d, f] for d in deck.docs)) for f in families]
+    kind_totals = [str(sum(kinds[d, k] for d in deck.docs)) for k in ("cloze", "mcq")]
+    rows.append("| all | | " + " | ".join(totals + kind_totals) + f" | {len(deck.cards)} |")
+    return rows
+
+
+def leak_shares(cards) -> tuple[float, float]:
+    visible = sum(any(answer_visible(f, c.prompt) for f in (c.answer, *c.accepted)) for c in cards)
+    worded = sum(c.family != "number" and leaks(c.answer, c.prompt, list(c.distractors)) for c in cards)
+    return visible / max(len(cards), 1), worded / max(len(cards), 1)
+
+
+def specificity(cards, settings: Settings, k: int) -> tuple[list, float]:
+    from bot.answer import build_bot
+
+    searcher = build_bot(settings).searcher
+    misses = []
+    started = time.perf_counter()
+    for card in cards:
+        hits = searcher.search(search_text(card), k)
+        if not any(h.chunk.doc_id == card.doc_id and h.chunk.section_path == card.section_path for h in hits):
+            misses.append(card)
+    return misses, time.perf_counter() - started
+
+
+def share_by(cards, misses, key) -> dict:
+    missed = Counter(key(c) for c in misses)
+    total = Counter(key(c) for c in cards)
+    return {name: 1 - missed[name] / total[name] for name in sorted(total)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index-dir", type=Path, help="existing index folder (default: build a temporary one)")
+    parser.add_argument("--runs", type=int, default=3, help="deck generations to time")
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--show-misses", type=int, default=10, help="print this many non-specific cards")
+    args = parser.parse_args(argv)
+
+    settings = Settings.from_env()
+    times = []
+    for _ in range(args.runs):
+        deck = build_deck(settings)
+        times.append(deck.seconds)
+    print(f"deck generation (load + clean + generate + filter), {args.runs} runs: "
+          f"median {statistics.median(times):.2f} s, max {max(times):.2f} s")
+    print(f"{len(deck.cards)} cards kept, {len(deck.rejected)} candidates rejected")
+    print("\n".join(deck_table(deck)))
+    print("rejected:", dict(Counter(r.reason for r in deck.rejected).most_common()))
+    visible, worded = leak_shares(deck.cards)
+    candidates = list(deck.cards) + [r.card for r in deck.rejected]
+    before, _ = leak_shares(candidates)
+    print(f"leak: answer visible in prompt {visible:.3f} (candidates before filtering: {before:.3f}); "
+          f"a distinctive word of the answer in the prompt {worded:.3f}")
+
+    with tempfile.TemporaryDirectory() as tmp:
+        index_dir = args.index_dir or Path(tmp)
+        settings = Settings.from_env(index_dir=index_dir)
+        from bot.index import ingest
+
+        report = ingest(settings, progress=False)
+        print(f"index: {report.summary().splitlines()[0]} ({index_dir})")
+        misses, seconds = specificity(deck.cards, settings, args.k)
+    share = 1 - len(misses) / max(len(deck.cards), 1)
+    print(f"specificity: prompt -> top-{args.k} holds the source section for {share:.3f} of cards "
+          f"({len(deck.cards) - len(misses)}/{len(deck.cards)}; {seconds:.1f} s)")
+    print("  by family:", {k: round(v, 3) for k, v in share_by(deck.cards, misses, lambda c: c.family).items()})
+    print("  by doc:   ", {k: round(v, 3) for k, v in share_by(deck.cards, misses, lambda c: c.doc_id).items()})
+    for card in misses[: args.show_misses]:
+        print(f"  miss {card.id} [{card.section}] {card.prompt[:140]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

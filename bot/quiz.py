@@ -1,0 +1,185 @@
+"""The quiz deck: cards generated from the corpus sections, filtered, scoped and looked up.
+
+Generation is deterministic and needs neither the index nor a model: the corpus is the source of
+truth, and a card's id hashes (doc, section path, prompt, answer), so regenerating after a corpus
+change keeps the progress of every card whose text did not change.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot.chunk import chunk_sections
+from bot.models import Chunk, Section
+from bot.quiz_cards import (
+    BLANK,
+    Card,
+    corpus_services,
+    definition_cards,
+    disguised,
+    number_cards,
+    service_cards,
+)
+from bot.quiz_text import answer_visible, content_words, leaks, name_key
+from bot.retrieve import BM25
+from bot.settings import Settings
+
+SPECIFIC_TOP = 5  # a prompt must find its own section among this many passages (lexical search)
+
+
+class QuizInputError(ValueError):
+    """Input the quiz cannot use (unknown document or card, empty answer …); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Rejected:
+    card: Card
+    reason: str
+
+
+@dataclass(frozen=True)
+class Deck:
+    cards: tuple[Card, ...]
+    texts: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict, hash=False)  # section texts
+    docs: dict[str, str] = field(default_factory=dict, hash=False)  # doc id -> title
+    rejected: tuple[Rejected, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def by_id(self) -> dict[str, Card]:
+        return {c.id: c for c in self.cards}
+
+    def card(self, card_id: str) -> Card:
+        found = self.by_id.get(str(card_id).strip())
+        if found is None:
+            raise QuizInputError(f"unknown card id {card_id!r}: the deck has no such card (it may have changed)")
+        return found
+
+    def section_text(self, card: Card) -> str:
+        return self.texts.get((card.doc_id, card.section_path), card.passage)
+
+    def scope(self, doc_id: str | None = None, section: str | None = None) -> list[Card]:
+        """Cards of one document and/or of the sections whose path contains `section` (any case)."""
+        cards = list(self.cards)
+        if doc_id:
+            if doc_id not in self.docs:
+                known = ", ".join(f"{i} ({t})" for i, t in self.docs.items())
+                raise QuizInputError(f"unknown document {doc_id!r}; known: {known}")
+            cards = [c for c in cards if c.doc_id == doc_id]
+        if section and section.strip():
+            wanted = section.strip().lower()
+            cards = [c for c in cards if wanted in c.section.lower()]
+            if not cards:
+                raise QuizInputError(f"no quiz cards in a section matching {section.strip()!r}")
+        return cards
+
+
+# --- filters --------------------------------------------------------------------------------------
+
+
+def problem(card: Card) -> str | None:
+    """Why a card is bad, or None. Each check is one sentence of the quality bar."""
+    forms = [f for f in (card.answer, *card.accepted) if f]
+    if card.family != "number" and not content_words(card.answer):
+        return "blank on a stop word"
+    if not any(answer_visible(f, card.passage) for f in forms):
+        return "source passage lacks the answer"
+    if any(answer_visible(f, card.prompt) for f in forms):
+        return "answer visible in the prompt"
+    if card.family != "number" and leaks(card.answer, card.prompt, list(card.distractors)):
+        return "answer given away by a word of the prompt"
+    if card.kind == "mcq" and not _fair_choices(card):
+        return "distractors not four distinct things"
+    return None
+
+
+def _fair_choices(card: Card) -> bool:
+    keys = [name_key(c) for c in card.choices]
+    return (
+        len(card.choices) == 4 and len(set(keys)) == 4 and card.answer in card.choices
+        and not any(disguised(card.answer, d) for d in card.distractors)
+    )
+
+
+def search_text(card: Card) -> str:
+    """What a card asks, as a search query: the prompt without blanks and quote marks."""
+    return re.sub(r"\s+", " ", card.prompt.replace(BLANK, " ").replace("“", " ").replace("”", " ")).strip()
+
+
+def vague_cards(cards: list[Card], chunks: list[Chunk], top: int = SPECIFIC_TOP) -> set[str]:
+    """Ids of cards whose prompt, searched with the bot's BM25, does not find its own section in `top`."""
+    bm25 = BM25([c.embedding_text() for c in chunks])
+    vague = set()
+    for card in cards:
+        scores = bm25.scores(search_text(card))
+        best = heapq.nlargest(top, scores.items(), key=lambda pair: (pair[1], -pair[0]))
+        if not any(_same_section(chunks[i], card) for i, _ in best):
+            vague.add(card.id)
+    return vague
+
+
+def _same_section(chunk: Chunk, card: Card) -> bool:
+    return chunk.doc_id == card.doc_id and chunk.section_path == card.section_path
+
+
+def _dedupe_key(card: Card) -> tuple:
+    return card.doc_id, card.section_path, name_key(card.answer), " ".join(card.passage.split()).lower()
+
+
+# --- generation -----------------------------------------------------------------------------------
+
+
+def candidate_cards(sections: list[Section], known_services: dict[str, str]) -> list[Card]:
+    cards: list[Card] = []
+    for section in sections:
+        cards.extend(number_cards(section))
+        cards.extend(definition_cards(section))
+        cards.extend(service_cards(section, known_services))
+    return cards
+
+
+def generate(loaded: dict, settings: Settings) -> tuple[list[Card], list[Rejected]]:
+    """Cards for every loaded document ({SourceDoc: [Section]}), and the candidates dropped, with why."""
+    all_sections = [s for sections in loaded.values() for s in sections]
+    known = corpus_services(all_sections)
+    kept: list[Card] = []
+    rejected: list[Rejected] = []
+    seen: set = set()
+    for card in candidate_cards(all_sections, known):
+        reason = problem(card)
+        key, prompt_key = _dedupe_key(card), " ".join(card.prompt.lower().split())
+        if reason is None and (key in seen or prompt_key in seen):
+            reason = "duplicate"
+        if reason:
+            rejected.append(Rejected(card, reason))
+            continue
+        seen.update((key, prompt_key))
+        kept.append(card)
+    chunks = [c for sections in loaded.values() for c in chunk_sections(sections, settings.chunk_size,
+                                                                          settings.chunk_overlap)]
+    vague = vague_cards(kept, chunks)
+    rejected.extend(Rejected(c, "too vague to find its section") for c in kept if c.id in vague)
+    return [c for c in kept if c.id not in vague], rejected
+
+
+def build_deck(settings: Settings) -> Deck:
+    from bot.load import load_corpus
+
+    started = time.perf_counter()
+    loaded, _ = load_corpus(Path(settings.corpus_dir))
+    cards, rejected = generate(loaded, settings)
+    docs = {doc.doc_id: doc.title for doc in loaded}
+    return Deck(tuple(cards), section_texts(loaded), docs, tuple(rejected), time.perf_counter() - started)
+
+
+def section_texts(loaded: dict) -> dict[tuple[str, tuple[str, ...]], str]:
+    """Text per (doc, section path); a path used twice (a slide title repeated apart) gets both texts."""
+    texts: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+    for sections in loaded.values():
+        for section in sections:
+            texts.setdefault((section.doc_id, section.path), []).append(section.text)
+    return {key: "\n\n".join(parts) for key, parts in texts.items()}

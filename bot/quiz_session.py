@@ -1,0 +1,124 @@
+"""The quiz as a service shared by the command line and the app: plan a round, grade an answer, stats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.progress import CardState, Progress, Stats, check_profile
+from bot.quiz import Deck, QuizInputError, build_deck
+from bot.quiz_cards import Card
+from bot.quiz_grade import Grade, grade
+from bot.settings import Settings
+
+MAX_ROUND = 100
+
+
+@dataclass(frozen=True)
+class Plan:
+    cards: tuple[Card, ...]
+    due: int  # how many of them are reviews that were due
+    new: int
+
+
+@dataclass(frozen=True)
+class Feedback:
+    card: Card
+    grade: Grade
+    state: CardState
+    now: datetime
+
+    @property
+    def source(self) -> str:
+        return f"{self.card.doc_title} — {self.card.section}"
+
+    @property
+    def next_review(self) -> str:
+        return f"next review {until(self.state.due, self.now)}"
+
+
+def until(moment: datetime, now: datetime) -> str:
+    """'in 10 minutes', 'in 3 days': when a card comes back."""
+    seconds = max((moment - now).total_seconds(), 0)
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = round(seconds / size)
+            return f"in {count} {unit}{'s' if count != 1 else ''}"
+    return "now"
+
+
+def check_round(n) -> int:
+    try:
+        value = int(n)
+    except (TypeError, ValueError):
+        raise QuizInputError(f"the number of cards must be a whole number, not {n!r}") from None
+    if not 1 <= value <= MAX_ROUND:
+        raise QuizInputError(f"ask for 1 to {MAX_ROUND} cards per round (got {value})")
+    return value
+
+
+class QuizService:
+    def __init__(self, deck: Deck, progress: Progress):
+        self.deck = deck
+        self.progress = progress
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **progress_options) -> QuizService:
+        return cls(build_deck(settings), Progress(settings.data_dir, **progress_options))
+
+    def plan(self, profile: str, doc_id: str | None = None, section: str | None = None, n: int = 10,
+             now: datetime | None = None, seed: int | None = None) -> Plan:
+        profile, n = check_profile(profile), check_round(n)
+        now = now or datetime.now(UTC)
+        scope = self.deck.scope(doc_id or None, section or None)
+        cards = self.progress.next_cards(profile, scope, n, now, seed)
+        states = self.progress.states(profile)
+        due = sum(c.id in states for c in cards)
+        return Plan(tuple(cards), due, len(cards) - due)
+
+    def answer(self, profile: str, card_id: str, response: str | None, now: datetime | None = None) -> Feedback:
+        """Grade and store one answer; raises QuizInputError (nothing stored) for unusable input."""
+        profile = check_profile(profile)
+        card = self.deck.card(card_id)
+        result = grade(card, response)
+        now = now or datetime.now(UTC)
+        state = self.progress.record(profile, card, result, now)
+        return Feedback(card, result, state, now)
+
+    def stats(self, profile: str, doc_id: str | None = None, now: datetime | None = None, tz=None) -> Stats:
+        return self.progress.stats(profile, self.deck.scope(doc_id or None), now, tz)
+
+    def next_due(self, profile: str, cards: list[Card]) -> datetime | None:
+        states = self.progress.states(profile)
+        dues = [states[c.id].due for c in cards if c.id in states]
+        return min(dues) if dues else None
+
+
+def mastery_bar(share: float, width: int = 10) -> str:
+    filled = round(max(0.0, min(share, 1.0)) * width)
+    return "█" * filled + "░" * (width - filled)
+
+
+def stats_lines(stats: Stats, docs: dict[str, str], sections: int = 8) -> list[str]:
+    lines = [
+        f"Profile {stats.profile}: {stats.seen} of {stats.total} cards seen, {stats.due} due now, "
+        f"{stats.reviews} answers ({stats.accuracy:.0%} right), streak {stats.streak_days} "
+        f"day{'s' if stats.streak_days != 1 else ''}",
+        "Mastery by document (share you would recall now):",
+    ]
+    for row in stats.by_doc:
+        lines.append(f"  {row.doc_id} {mastery_bar(row.mastery)} {row.mastery:4.0%}  {docs.get(row.doc_id, '')} "
+                     f"({row.seen}/{row.total} seen)")
+    studied = sorted((r for r in stats.by_section if r.seen), key=lambda r: (r.mastery, r.section))
+    if studied:
+        lines.append("Weakest sections you studied:")
+        lines.extend(f"  {mastery_bar(r.mastery)} {r.mastery:4.0%}  {r.doc_id} {r.section} "
+                     f"({r.wrong} wrong of {r.reviews})" for r in studied[:sections])
+    return lines
+
+
+def wait_text(moment: datetime | None, now: datetime | None = None) -> str:
+    if moment is None:
+        return "Nothing to review in this scope yet."
+    return f"Nothing due in this scope; the next card comes back {until(moment, now or datetime.now(UTC))}."
+

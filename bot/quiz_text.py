@@ -1,0 +1,156 @@
+"""Answer text as the quiz compares it: quantities with canonical units, names with close spellings.
+
+Shared by card generation (is the answer visible in the prompt?) and grading (does the typed answer
+match?), so both sides agree on what "the same answer" means.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from bot.text import STOPWORDS, normalize, words
+
+VENDOR_WORDS = frozenset({"amazon", "aws"})
+# Words too common in this material to give a name away ("Kinesis Data Streams" vs "data" in a prompt).
+_NEUTRAL_WORDS = frozenset("data service services managed management cloud per number system based type types".split())
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "ninety": 90, "hundred": 100, "thousand": 1000,
+}
+# canonical unit -> spellings (after lower-casing and squeezing "per second" into "/s")
+_UNIT_SPELLINGS = {
+    "b": "b byte bytes", "kb": "kb kbs kilobyte kilobytes", "mb": "mb mbs megabyte megabytes",
+    "gb": "gb gbs gigabyte gigabytes", "tb": "tb tbs terabyte terabytes", "pb": "pb pbs petabyte petabytes",
+    "kib": "kib", "mib": "mib", "gib": "gib", "tib": "tib",
+    "kb/s": "kb/s", "mb/s": "mb/s", "gb/s": "gb/s", "mib/s": "mib/s", "gib/s": "gib/s",
+    "mbps": "mbps mbit/s", "gbps": "gbps gbit/s",
+    "ms": "ms msec millisecond milliseconds", "s": "s sec secs second seconds",
+    "min": "min mins minute minutes", "h": "h hr hrs hour hours", "day": "d day days",
+    "week": "wk week weeks", "month": "mo month months", "year": "y yr yrs year years",
+    "%": "% percent pct",
+}
+_UNIT_CANON = {spelling: canon for canon, spellings in _UNIT_SPELLINGS.items() for spelling in spellings.split()}
+_QUANTITY = re.compile(
+    r"(?<![\w.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(k\b|million\b|billion\b)?\s*"
+    r"(%|[a-z]+(?:/[a-z]+)?(?:\s+per\s+(?:second|sec|s)\b)?)?"
+)
+_MULTIPLIER = {"k": 1_000, "million": 1_000_000, "billion": 1_000_000_000}
+
+
+def canonical_unit(unit: str) -> str:
+    unit = re.sub(r"\s+per\s+(second|sec|s)\b", "/s", unit.strip().lower())
+    unit = unit.replace("/sec", "/s").replace("/second", "/s")
+    if unit in _UNIT_CANON:
+        return _UNIT_CANON[unit]
+    head, _, rate = unit.partition("/")
+    head = head[:-1] if len(head) > 3 and head.endswith("s") and not head.endswith("ss") else head
+    return f"{head}/{rate}" if rate else head
+
+
+def _digits_for_words(text: str) -> str:
+    return re.sub(r"[a-z]+", lambda m: str(_NUMBER_WORDS.get(m.group(0), m.group(0))), text)
+
+
+# Units that measure (a number without them means nothing); other words after a number are counted nouns.
+_SCALE = {
+    "b": ("size", 1), "kb": ("size", 1e3), "mb": ("size", 1e6), "gb": ("size", 1e9), "tb": ("size", 1e12),
+    "pb": ("size", 1e15), "kib": ("size", 2**10), "mib": ("size", 2**20), "gib": ("size", 2**30),
+    "tib": ("size", 2**40), "ms": ("time", 1e-3), "s": ("time", 1), "min": ("time", 60), "h": ("time", 3600),
+    "day": ("time", 86400), "week": ("time", 604800), "%": ("percent", 1),
+}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    unit: str  # canonical; "" when the number stands alone
+
+    @property
+    def measured(self) -> bool:
+        return self.unit in _SCALE or self.unit in _UNIT_SPELLINGS
+
+    def same_as(self, other: Quantity) -> bool:
+        """Equal amounts: 14 days = 2 weeks = 336 hours; 1 GB = 1000 MB (or 1024 MB: both are in use)."""
+        if self.unit == other.unit:
+            return _close(self.value, other.value)
+        a, b = _SCALE.get(self.unit), _SCALE.get(other.unit)
+        if not a or not b or a[0] != b[0]:
+            return False
+        if _close(self.value * a[1], other.value * b[1]):
+            return True
+        return a[0] == "size" and _close(_binary(self.value, self.unit), _binary(other.value, other.unit))
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1)
+
+
+def _binary(value: float, unit: str) -> float:
+    order = ["b", "kb", "mb", "gb", "tb", "pb"]
+    plain = unit.replace("ib", "b")
+    return value * 1024 ** order.index(plain) if plain in order else value
+
+
+def quantities(text: str) -> list[Quantity]:
+    """Every number in `text` with its canonical unit ('' when none follows)."""
+    text = _digits_for_words(normalize(text))
+    found = []
+    for match in _QUANTITY.finditer(text):
+        value = float(match.group(1).replace(",", "")) * _MULTIPLIER.get(match.group(2) or "", 1)
+        found.append(Quantity(value, canonical_unit(match.group(3)) if match.group(3) else ""))
+    return found
+
+
+def name_key(text: str) -> str:
+    """Words of a name without vendor prefixes, articles and punctuation: 'Amazon S3' -> 's3'."""
+    return " ".join(w for w in words(text) if w not in VENDOR_WORDS and w not in {"the", "a", "an"})
+
+
+def similar_names(typed: str, expected: str) -> bool:
+    """Close spelling of the same name: its digits must match exactly (SSE-S3 is not SSE-S2)."""
+    a, b = name_key(typed), name_key(expected)
+    if not a or not b:
+        return False
+    if a.replace(" ", "") == b.replace(" ", ""):
+        return True
+    if re.findall(r"\d+", a) != re.findall(r"\d+", b) or min(len(a), len(b)) < 4:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= 0.85
+
+
+def _prefix(token: str) -> str:
+    return token[:5] if len(token) >= 5 else token
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in words(text) if w not in STOPWORDS and w not in VENDOR_WORDS}
+
+
+def distinctive_words(answer: str, others: list[str]) -> set[str]:
+    """Words of the answer that no other choice has: the ones that would give it away."""
+    shared = set().union(*(content_words(o) for o in others)) if others else set()
+    return {w for w in content_words(answer) if w not in shared and w not in _NEUTRAL_WORDS}
+
+
+def answer_visible(answer: str, prompt: str) -> bool:
+    """The answer (as a name or as a quantity) can be read in the prompt."""
+    key = name_key(answer)
+    if key and re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", name_key(prompt)):
+        return True
+    wanted = [q for q in quantities(answer) if q.unit]
+    shown = quantities(prompt)
+    return any(q.same_as(p) for q in wanted for p in shown)
+
+
+def leaks(answer: str, prompt: str, others: list[str] = ()) -> bool:
+    """Answer visible, or one of its distinctive words (or a word sharing its 5-letter stem) in the prompt."""
+    if answer_visible(answer, prompt):
+        return True
+    if re.match(r"\s*\d", answer):
+        return False  # a quantity: only its value with its unit gives it away, not the unit alone
+    prompt_words = {_prefix(w) for w in content_words(prompt)}
+    return any(_prefix(w) in prompt_words for w in distinctive_words(answer, list(others)) if not w.isdigit())

@@ -1,0 +1,242 @@
+"""Card generation and filtering on small inline text (no index, no model)."""
+
+from dataclasses import replace
+
+import pytest
+
+from bot.models import Section, SourceDoc
+from bot.quiz import Deck, QuizInputError, generate, problem, vague_cards
+from bot.quiz_cards import (
+    corpus_services,
+    definition_cards,
+    disguised,
+    make_card,
+    number_cards,
+    pick_distractors,
+    service_cards,
+)
+from bot.quiz_kinds import CATALOGUE, same_kind
+from bot.quiz_text import answer_visible, leaks, name_key
+from bot.settings import Settings
+
+DOCS = {
+    "900": ("Queue notes", {
+        ("Messaging", "Amazon SQS"): (
+            "- Max message size is 256 KB.",
+            "- Messages are kept for 4 days by default, up to 14 days.",
+            "- Amazon SQS is a fully managed message queuing service that decouples microservices, distributed "
+            "systems and serverless applications.",
+        ),
+        ("Messaging", "Amazon SNS"): (
+            "- A topic fans out each message to many subscribers over HTTP endpoints, email addresses and queues.",
+            "- Released in 2010 with 3 delivery protocols (list item 1).",
+        ),
+    }),
+    "901": ("Storage notes", {
+        ("Amazon S3", "Storage Classes"): (
+            "Amazon S3 offers these storage classes:",
+            "- S3 Standard: Frequently read data with millisecond access and no retrieval fee.",
+            "- S3 Intelligent-Tiering: Moves each object between tiers automatically as its usage pattern changes.",
+            "- S3 One Zone-IA: Rarely read data kept in a single Availability Zone at lower cost.",
+            "- S3 Glacier Deep Archive: Cheapest class for compliance records read once or twice a year.",
+            "- S3 Glacier Instant Retrieval: Cold data that still needs millisecond reads when requested.",
+        ),
+        ("Amazon S3", "Durability"): (
+            "S3 is designed for 99.999999999% (11 9s) durability of objects.",
+        ),
+    }),
+    "902": ("Streaming notes", {
+        ("Ingestion", "Kinesis Data Streams"): (
+            "- Each shard ingests 1 MB/s or 1,000 records/s.",
+            "- Data retention is configurable from 24 hours to 365 days.",
+            "- Amazon Kinesis Data Streams is a serverless service that captures and keeps gigabytes of records "
+            "per second from many producers for real-time processing.",
+        ),
+        ("Ingestion", "Delivery"): (
+            "- Firehose delivers records to S3, Redshift and OpenSearch without writing code.",
+            "- Amazon MSK runs Apache Kafka clusters for you.",
+        ),
+    }),
+}
+
+
+def markdown(doc_id: str) -> str:
+    """DOCS[doc_id] as a markdown file (for tests that go through the loader)."""
+    out, previous = [], ()
+    for path, lines in DOCS[doc_id][1].items():
+        for depth, heading in enumerate(path):
+            if previous[: depth + 1] != path[: depth + 1]:
+                out.append(f"{'#' * (depth + 1)} {heading}")
+        out.extend(lines)
+        previous = path
+    return "\n".join(out) + "\n"
+
+
+def sections_of(doc_id: str) -> list[Section]:
+    title, paths = DOCS[doc_id]
+    return [Section(doc_id, title, path, lines, 1) for path, lines in paths.items()]
+
+
+def loaded_corpus() -> dict:
+    return {SourceDoc(i, DOCS[i][0], "markdown", "test", None): sections_of(i) for i in DOCS}
+
+
+def small_deck() -> Deck:
+    """A deck generated from DOCS (also used by the progress, CLI and UI tests)."""
+    from bot.quiz import section_texts
+
+    loaded = loaded_corpus()
+    cards, rejected = generate(loaded, Settings.from_env({}, chunk_size=300))
+    return Deck(tuple(cards), section_texts(loaded), {d.doc_id: d.title for d in loaded}, tuple(rejected))
+
+
+def section(doc_id: str, heading: str) -> Section:
+    return next(s for s in sections_of(doc_id) if s.heading == heading)
+
+
+def test_number_cloze_blanks_the_quantity_and_keeps_its_section_in_the_prompt():
+    cards = number_cards(section("900", "Amazon SQS"))
+    assert [(c.prompt, c.answer) for c in cards] == [
+        ("Messaging › Amazon SQS: Max message size is ____.", "256 KB"),
+        ("Messaging › Amazon SQS: Messages are kept for ____ by default, up to 14 days.", "4 days"),
+        ("Messaging › Amazon SQS: Messages are kept for 4 days by default, up to ____.", "14 days"),
+    ]
+    first = cards[0]
+    assert first.kind == "cloze" and first.passage == "Max message size is 256 KB."
+    assert first.accepted == ("256KB",) and first.section_path == ("Messaging", "Amazon SQS")
+
+
+def test_years_list_numbers_and_nines_are_not_blanked():
+    assert number_cards(section("900", "Amazon SNS")) == []
+    assert [c.answer for c in number_cards(section("901", "Durability"))] == ["99.999999999%"]
+
+
+def test_generation_is_deterministic_and_ids_survive_unrelated_changes():
+    first, _ = generate(loaded_corpus(), Settings.from_env({}, chunk_size=300))
+    again, _ = generate(loaded_corpus(), Settings.from_env({}, chunk_size=300))
+    assert first == again and len({c.id for c in first}) == len(first)
+    edited = loaded_corpus()
+    doc = next(d for d in edited if d.doc_id == "900")
+    sqs = edited[doc][0]
+    edited[doc][0] = replace(sqs, lines=(sqs.lines[0], "- Messages are kept for 5 days by default.", *sqs.lines[2:]))
+    after, _ = generate(edited, Settings.from_env({}, chunk_size=300))
+    before_ids, after_ids = {c.id for c in first}, {c.id for c in after}
+    kept = {c.id for c in first if "kept for" not in c.passage}
+    assert kept <= after_ids  # every card of an unchanged line keeps its id, so its progress
+    assert {c.id for c in first if "kept for" in c.passage}.isdisjoint(after_ids)
+    assert after_ids - before_ids  # the edited line gives new cards
+
+
+def test_every_generated_card_holds_its_answer_in_its_source_passage():
+    deck = small_deck()
+    assert {c.family for c in deck.cards} == {"number", "definition", "service"}
+    for card in deck.cards:
+        assert any(answer_visible(form, card.passage) for form in (card.answer, *card.accepted)), card
+        assert not any(answer_visible(form, card.prompt) for form in (card.answer, *card.accepted)), card
+        assert problem(card) is None
+
+
+def test_definition_distractors_are_siblings_distinct_and_never_the_answer():
+    storage = section("901", "Storage Classes")
+    cards = definition_cards(storage)
+    siblings = {"S3 Standard", "S3 Intelligent-Tiering", "S3 One Zone-IA", "S3 Glacier Deep Archive",
+                "S3 Glacier Instant Retrieval"}
+    assert {c.answer for c in cards} == siblings
+    for card in cards:
+        assert card.kind == "mcq" and len(card.choices) == 4 and len(set(card.choices)) == 4
+        assert card.answer in card.choices and set(card.choices) <= siblings
+        assert not any(disguised(card.answer, d) for d in card.distractors)
+    deep = next(c for c in cards if c.answer == "S3 Glacier Deep Archive")
+    assert deep.prompt == ("Amazon S3 › Storage Classes: which one is “Cheapest class for compliance records read "
+                           "once or twice a year”?")
+
+
+def test_service_cards_mask_every_name_and_take_distractors_of_the_same_area():
+    all_sections = [s for d in DOCS for s in sections_of(d)]
+    known = corpus_services(all_sections)
+    [card] = service_cards(section("902", "Kinesis Data Streams"), known)
+    assert card.answer == "Amazon Kinesis Data Streams" and card.kind == "mcq"
+    assert card.prompt == ("Ingestion: which AWS service fits “____ is a serverless service that captures and keeps "
+                           "gigabytes of records per second from many producers for real-time processing.”?")
+    assert problem(card) is None
+    kinesis = next(s for s in CATALOGUE if s.name == "Amazon Kinesis Data Streams")
+    same_area = {known[s.name] for s in same_kind(kinesis) if s.name in known}
+    assert set(card.distractors) <= same_area and len(card.distractors) == 3
+    assert "Kinesis" not in card.prompt and "KDS" in card.accepted
+
+
+def test_pick_distractors_skips_disguises_and_names_in_the_prompt():
+    pool = ["Amazon S3 Standard", "S3 Standard", "Standard-IA", "Glacier", "One Zone-IA", "Amazon EBS"]
+    picked = pick_distractors("S3 Standard", pool, seed="x", avoid="unlike Amazon EBS it is an object store")
+    assert sorted(picked) == ["Glacier", "One Zone-IA", "Standard-IA"]  # not S3 Standard twice, nor EBS
+    assert disguised("Amazon S3", "S3") and disguised("Cross-Region Replication", "Cross-Region Replication (CRR)")
+    assert not disguised("S3 Glacier Deep Archive", "S3 Glacier Instant Retrieval")
+
+
+def _card(**changes):
+    base = make_card(section("900", "Amazon SQS"), "cloze", "number", "Amazon SQS: Max message size is ____.",
+                     "256 KB", "Max message size is 256 KB.")
+    return replace(base, **changes)
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({}, None),
+        ({"prompt": "Amazon SQS: Max message size (256KB) is ____."}, "answer visible in the prompt"),
+        ({"passage": "Messages are kept for 4 days."}, "source passage lacks the answer"),
+        ({"family": "definition", "answer": "the", "passage": "the queue"}, "blank on a stop word"),
+        ({"kind": "mcq", "family": "definition", "answer": "Standard", "passage": "Standard: hot data",
+          "prompt": "which one is “hot data”?", "choices": ("Standard", "S3 Standard", "Glacier", "One Zone")},
+         "distractors not four distinct things"),
+        ({"kind": "mcq", "family": "definition", "answer": "Concurrent Modifications",
+          "passage": "Concurrent Modifications: concurrent users change rows safely",
+          "prompt": "which one is “concurrent users change rows safely”?",
+          "choices": ("Concurrent Modifications", "Time Travel", "Compaction", "Snapshots")},
+         "answer given away by a word of the prompt"),
+    ],
+)
+def test_bad_cards_are_named_by_the_filter(changes, reason):
+    assert problem(_card(**changes)) == reason
+
+
+def test_duplicates_are_dropped():
+    loaded = loaded_corpus()
+    doc = next(d for d in loaded if d.doc_id == "900")
+    loaded[doc].append(replace(loaded[doc][0]))  # the same section twice
+    cards, rejected = generate(loaded, Settings.from_env({}, chunk_size=300))
+    assert len({(c.prompt, c.answer) for c in cards}) == len(cards)
+    assert any(r.reason == "duplicate" for r in rejected)
+
+
+def test_a_prompt_that_cannot_find_its_section_is_vague():
+    from bot.chunk import chunk_sections
+
+    chunks = [c for d in DOCS for c in chunk_sections(sections_of(d), 300, 0)]
+    good = number_cards(section("900", "Amazon SQS"))[0]
+    vague = replace(good, prompt="It is ____.")
+    assert vague_cards([good, vague], chunks) == {vague.id}
+
+
+def test_quantities_match_across_spacing_and_units():
+    assert answer_visible("256 KB", "the limit is 256KB")
+    assert answer_visible("14 days", "two weeks, i.e. 2 weeks") and not answer_visible("14 days", "14 hours")
+    assert leaks("Cross-Region Replication", "copies objects to another region", ["Same-Region Replication"]) is False
+    assert leaks("Cross-Region Replication", "copies objects to other regions", ["Same-Region Replication"]) is False
+    assert leaks("Cross-Region Replication", "replicates objects cross-account", ["Same-Region Replication"]) is True
+    assert leaks("Kinesis Data Streams", "a streaming service", ["Amazon SQS"]) is True  # stream(ing) shares a stem
+    assert name_key("Amazon S3 (Simple Storage Service)") == "s3 simple storage service"
+
+
+def test_deck_scope_and_lookup_explain_bad_input():
+    deck = small_deck()
+    assert {c.doc_id for c in deck.scope("901")} == {"901"}
+    assert {c.section for c in deck.scope(section="amazon sqs")} == {"Messaging > Amazon SQS"}
+    with pytest.raises(QuizInputError, match=r"unknown document '999'; known: 900 \(Queue notes\)"):
+        deck.scope("999")
+    with pytest.raises(QuizInputError, match="no quiz cards in a section matching 'Lambda'"):
+        deck.scope(section="Lambda")
+    with pytest.raises(QuizInputError, match="unknown card id 'nope'"):
+        deck.card("nope")
+    card = deck.scope(section="Amazon SQS")[0]
+    assert "Max message size is 256 KB." in deck.section_text(card)

@@ -1,0 +1,38 @@
+"""The deck of the real corpus: fast enough to build on start, deterministic, and every card passes the bar."""
+
+from collections import Counter
+
+import pytest
+
+from bot.quiz import build_deck, problem
+from bot.quiz_text import answer_visible
+from bot.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def deck():
+    return build_deck(Settings.from_env({}))
+
+
+def test_the_whole_deck_builds_in_under_ten_seconds_and_covers_every_document(deck):
+    assert deck.seconds < 10
+    assert set(deck.docs) == {"000", "001", "002", "003", "004"}
+    per_doc = Counter(c.doc_id for c in deck.cards)
+    assert all(per_doc[d] >= 30 for d in deck.docs), per_doc
+    assert set(Counter(c.family for c in deck.cards)) == {"number", "definition", "service"}
+
+
+def test_every_real_card_is_grounded_unleaked_and_unique(deck):
+    assert len({c.id for c in deck.cards}) == len(deck.cards)
+    assert len({c.prompt for c in deck.cards}) == len(deck.cards)
+    for card in deck.cards:
+        assert problem(card) is None, card
+        assert any(answer_visible(f, card.passage) for f in (card.answer, *card.accepted)), card
+        if card.kind == "mcq":
+            assert len(set(card.choices)) == 4 and card.answer in card.choices
+
+
+def test_regenerating_gives_the_same_cards(deck):
+    again = build_deck(Settings.from_env({}))
+    assert [c.id for c in again.cards] == [c.id for c in deck.cards]
+    assert again.cards == deck.cards

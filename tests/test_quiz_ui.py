@@ -1,0 +1,98 @@
+"""Quiz tab handlers, without a browser."""
+
+from datetime import UTC, datetime
+
+import gradio as gr
+import pytest
+from fsrs import Scheduler
+from test_quiz import small_deck
+
+from bot.progress import Progress
+from bot.quiz_session import QuizService
+from bot.settings import Settings
+from bot.ui import quiz as tab
+
+NOW = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def service(tmp_path):
+    return QuizService(small_deck(), Progress(tmp_path / "data", scheduler=Scheduler(enable_fuzzing=False)))
+
+
+def test_a_round_shows_a_card_then_feedback_with_its_citation(service):
+    screen = tab.start_round(service, "alice", "901", "Storage Classes", 2, NOW, seed=1)
+    assert screen.status.startswith("0 due for review, 2 new. Card 1 of 2")
+    card = service.deck.card(screen.state["cards"][0])
+    assert card.kind == "mcq" and screen.choices == [f"{'ABCD'[i]}) {c}" for i, c in enumerate(card.choices)]
+    assert not screen.typed and screen.can_check and not screen.can_next
+    assert "Storage notes › Amazon S3 › Storage Classes" in screen.prompt
+    picked = screen.choices[card.choices.index(card.answer)]
+    after = tab.check_answer(service, screen.state, None, picked, NOW)
+    assert "✓ Right: " in after.feedback and "<mark>" in after.feedback
+    assert "Storage notes" in after.feedback and "Next review in 10 minutes" in after.feedback
+    assert after.can_next and not after.can_check and "1 right so far" in after.status
+    assert "<mark>" in after.section  # the whole section, passage highlighted
+    second = tab.next_card(service, after.state)
+    assert second.state["i"] == 1 and second.can_check and second.feedback == ""
+    assert service.progress.review_counts("alice") == (1, 1)
+
+
+def test_typed_cards_show_a_text_box_and_bad_input_keeps_the_card(service):
+    screen = tab.start_round(service, "alice", "900", "Amazon SQS", 5, NOW, seed=1)
+    index = next(i for i, cid in enumerate(screen.state["cards"]) if service.deck.card(cid).kind == "cloze")
+    screen = tab.card_screen(service, {**screen.state, "i": index})
+    assert screen.typed and screen.choices == []
+    again = tab.check_answer(service, screen.state, "   ", None, NOW)
+    assert "Type an answer" in again.feedback and again.state == screen.state and again.can_check
+    assert service.progress.review_counts("alice") == (0, 0)
+
+
+def test_the_last_answer_ends_the_round(service):
+    screen = tab.start_round(service, "alice", None, "Durability", 1, NOW)
+    done = tab.check_answer(service, screen.state, "99.9%", None, NOW)
+    assert done.status == "Round done: 0 of 1 right." and not done.can_next
+    assert "✗ Not quite. The answer is 99.999999999%" in done.feedback
+    assert tab.check_answer(service, done.state, "99.9%", None, NOW).status == "Go on to the next card."
+
+
+@pytest.mark.parametrize(
+    ("profile", "doc", "section", "n", "message"),
+    [
+        ("", "all", "", 10, "A profile name is 1-64 letters"),
+        ("alice", "999", "", 10, "unknown document"),
+        ("alice", "all", "no such section", 10, "no quiz cards in a section matching"),
+        ("alice", "all", "", 0, "ask for 1 to 100 cards"),
+    ],
+)
+def test_a_bad_scope_is_explained(service, profile, doc, section, n, message):
+    screen = tab.start_round(service, profile, doc, section, n, NOW)
+    assert message in screen.feedback and screen.state == {} and not screen.can_check
+
+
+def test_checking_without_a_round_asks_to_start_one(service):
+    assert tab.check_answer(service, {}, "x", None, NOW).status == "Start a round first."
+
+
+def test_mastery_chart_per_document_then_per_section(service):
+    screen = tab.start_round(service, "alice", "900", "Amazon SQS", 1, NOW, seed=1)
+    card = service.deck.card(screen.state["cards"][0])
+    response = "ABCD"[card.choices.index(card.answer)] if card.kind == "mcq" else card.answer
+    tab.check_answer(service, screen.state, response, response, NOW)
+    docs = tab.mastery_frame(service, "alice", "all", NOW)
+    assert list(docs.columns) == ["where", "mastery", "cards seen"] and len(docs) == 3
+    assert docs.set_index("where").loc["900 Queue notes", "mastery"] > 0
+    sections = tab.mastery_frame(service, "alice", "900", NOW)
+    assert list(sections["where"]) == ["Messaging › Amazon SQS"] and sections["cards seen"][0] == 1
+    assert "Profile alice: 1 of" in tab.stats_markdown(service, "alice", "all", NOW)
+    assert tab.open_target(service, screen.state) == (card.doc_id, card.section_path, card.passage)
+
+
+def test_building_the_tab_touches_no_data(tmp_path):
+    from bot.ui.context import AppContext, Library
+
+    settings = Settings.from_env({}, data_dir=tmp_path / "data")
+    ctx = AppContext(None, settings, Library([]))
+    with gr.Blocks():
+        view = tab.build(ctx)
+    assert isinstance(view, tab.QuizView) and not (tmp_path / "data").exists()
