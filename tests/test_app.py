@@ -8,9 +8,11 @@ from pathlib import Path
 import gradio as gr
 import pytest
 from conftest import tiny_docs, write_corpus
+from langchain_core.language_models import GenericFakeChatModel
 
-from bot.answer import NOT_IN_MATERIAL, build_bot
+from bot.answer import NOT_IN_MATERIAL, StudyBot, build_bot
 from bot.index import index_exists, ingest
+from bot.llm import LLMAnswerer
 from bot.models import Answer, Citation, Section
 from bot.settings import Settings
 from bot.ui import build_app
@@ -134,18 +136,39 @@ def test_markup_in_question_and_document_reaches_the_chat_as_text(ui_bot):
     assert "<script" not in asked + replied and "<img" not in replied
 
 
-def test_reply_is_streamed_after_a_pending_message_and_history_is_kept(ui_bot):
+def test_reply_follows_a_pending_message_and_history_is_kept(ui_bot):
     earlier = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
-    updates = list(respond(ui_bot, "What is the max message size in SQS?", earlier, ALL_DOCS))
+    updates = list(respond(ui_bot, "What is the max message size in SQS?", earlier, [], ALL_DOCS))
     first, last = updates[0], updates[-1]
     assert first[0] == "" and first[1][-1] == PENDING and first[1][:2] == earlier
-    box, history, panel, _, _, links = last
+    box, history, panel, _, _, links, conversation = last
     assert box == "" and history[:2] == earlier and len(history) == 4
     assert "256 KB" in history[-1]["content"] and "Sources of the last answer" in panel and links
+    assert conversation[0] == ("user", "What is the max message size in SQS?")
+
+
+def test_follow_up_question_is_read_against_the_conversation(ui_bot):
+    first = answer_turn(ui_bot, "What is the max message size in SQS?", ALL_DOCS)
+    follow_up = answer_turn(ui_bot, "How long are messages kept?", ALL_DOCS, first.exchange)
+    reply = follow_up.messages[1]["content"]
+    assert "4 days" in reply and "Read as: How long are messages kept? (sqs)" in reply
+    alone = answer_turn(ui_bot, "How long are messages kept?", ALL_DOCS)
+    assert "Read as" not in alone.messages[1]["content"]
+
+
+def test_chat_model_tokens_stream_into_the_chat_then_the_checked_answer_replaces_them(ui_bot, ui_settings):
+    model = GenericFakeChatModel(messages=iter(["SQS messages can be <b>256 KB</b> at most [1]."]))
+    llm_bot = StudyBot(ui_bot.searcher, LLMAnswerer(model, "fake:model", ui_settings, ui_bot.answerer), ui_settings)
+    updates = list(respond(llm_bot, "What is the max message size in SQS?", [], [], ALL_DOCS))
+    partials = [u[1][-1]["content"] for u in updates[1:-1]]
+    assert len(partials) > 2 and all('class="answer streaming"' in p for p in partials)
+    assert "&lt;b&gt;256" in partials[-1] and "<b>" not in partials[-1]
+    final = updates[-1][1][-1]["content"]
+    assert 'class="answer"' in final and '<details class="cite">' in final and "at most" in final
 
 
 def test_blank_question_changes_nothing(ui_bot):
-    updates = list(respond(ui_bot, "   ", [], ALL_DOCS))
+    updates = list(respond(ui_bot, "   ", [], [], ALL_DOCS))
     assert len(updates) == 1 and updates[0][1] == []
 
 

@@ -35,11 +35,12 @@ def tab_modules() -> list[ModuleType]:
 
 def header(bot: StudyBot, library: Library) -> str:
     passages = len(getattr(bot.searcher, "chunks", []))
-    return (
-        "# AWS study bot\n"
-        f"Answers quoted from {len(library.docs)} AWS certification cheat sheets ({passages:,} passages), "
-        "each with the section it came from. Offline: nothing leaves this machine."
-    )
+    source = f"{len(library.docs)} AWS certification cheat sheets ({passages:,} passages)"
+    if bot.answerer.name == "extractive":
+        how = f"Answers quoted from {source}, each with the section it came from. Offline: nothing leaves this machine."
+    else:
+        how = f"Answers by `{bot.answerer.name}` from {source}, each citing the section it came from."
+    return f"# AWS study bot\n{how}"
 
 
 def build_app(bot: StudyBot, settings: Settings) -> gr.Blocks:

@@ -8,7 +8,8 @@ from typing import Any
 
 import gradio as gr
 
-from bot.answer import QuestionError, StudyBot
+from bot.answer import QuestionError, StudyBot, clean_question
+from bot.followup import stream_reply
 from bot.index import IndexUnavailable
 from bot.models import Answer, Chunk, SourceDoc
 from bot.ui import browse
@@ -22,6 +23,7 @@ from bot.ui.render import (
     refusal_html,
     section_label,
     sources_html,
+    streaming_html,
 )
 
 TITLE = "Chat"
@@ -59,9 +61,13 @@ class SourceLink:
 
 @dataclass(frozen=True)
 class Turn:
+    """One finished exchange: its chat messages, the answer (None when the question was unusable), what
+    the sources panel can open, and the plain-text exchange that later follow-up questions are read against."""
+
     messages: list[dict]
     answer: Answer | None = None
     links: list[SourceLink] = field(default_factory=list)
+    exchange: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -73,6 +79,7 @@ class ChatView:
     link_choice: gr.Radio
     open_button: gr.Button
     links: gr.State
+    conversation: gr.State
 
 
 def doc_choices(docs: list[SourceDoc]) -> list[tuple[str, str]]:
@@ -98,18 +105,43 @@ def source_links(answer: Answer) -> list[SourceLink]:
     return [SourceLink.of(chunks[c.chunk_id], f"[{c.marker}] ") for c in answer.citations if c.chunk_id in chunks]
 
 
-def answer_turn(bot: StudyBot, question: str, doc_choice: str | None) -> Turn:
-    """One question and its reply as chat messages; problems become a reply that says what to do."""
+def reply_stream(
+    bot: StudyBot, question: str, conversation: list[tuple[str, str]], doc_choice: str | None
+) -> Iterator[str | Turn]:
+    """HTML of the partial reply while a chat model streams, then the finished Turn (always last).
+
+    Follow-ups ("and its max size?") are read against `conversation` before retrieval (bot.followup).
+    """
     doc_id = None if doc_choice in (None, "", ALL_DOCS) else doc_choice
     asked = user_message(question)
+    answer, streamed = None, ""
     try:
-        answer = bot.ask(question, doc_id=doc_id)
+        for item in stream_reply(bot, question, conversation, doc_id):
+            if isinstance(item, Answer):
+                answer = item
+            else:
+                streamed += item
+                yield streaming_html(streamed)
     except QuestionError as err:
-        return Turn([asked, bot_message(notice_html(str(err)))])
+        yield Turn([asked, bot_message(notice_html(str(err)))])
+        return
     except IndexUnavailable as err:
-        return Turn([asked, bot_message(notice_html(str(err), "error"))])
-    content = refusal_html(answer) if answer.refused else answer_html(answer)
-    return Turn([asked, bot_message(content)], answer, source_links(answer))
+        yield Turn([asked, bot_message(notice_html(str(err), "error"))])
+        return
+    yield finished_turn(bot, question, asked, answer)
+
+
+def finished_turn(bot: StudyBot, question: str, asked: dict, answer: Answer) -> Turn:
+    standalone = clean_question(question, bot.settings.max_question_chars)
+    read_as = answer.question if answer.question != standalone else ""
+    content = refusal_html(answer, read_as) if answer.refused else answer_html(answer, read_as)
+    exchange = [("user", standalone), ("assistant", answer.text)]
+    return Turn([asked, bot_message(content)], answer, source_links(answer), exchange)
+
+
+def answer_turn(bot: StudyBot, question: str, doc_choice: str | None, conversation=()) -> Turn:
+    *_, turn = reply_stream(bot, question, list(conversation), doc_choice)
+    return turn
 
 
 def follow_updates(links: list[SourceLink], refused: bool = False) -> tuple[Any, Any]:
@@ -118,23 +150,30 @@ def follow_updates(links: list[SourceLink], refused: bool = False) -> tuple[Any,
     return gr.Column(visible=bool(links)), gr.Radio(choices, value=choices[0][1] if choices else None, label=label)
 
 
-def respond(bot: StudyBot, question: str, history: list | None, doc_choice: str | None) -> Iterator[tuple]:
-    """Outputs: (question box, chat, sources panel, follow column, link choice, links state)."""
-    history = list(history or [])
+def respond(
+    bot: StudyBot, question: str, history: list | None, conversation: list | None, doc_choice: str | None
+) -> Iterator[tuple]:
+    """Outputs: (question box, chat, sources panel, follow column, link choice, links, conversation)."""
+    history, conversation = list(history or []), list(conversation or [])
+    keep = (gr.skip(),) * 5
     if not (question or "").strip():
-        yield "", history, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        yield "", history, *keep
         return
-    yield "", history + [user_message(question), PENDING], gr.skip(), gr.skip(), gr.skip(), gr.skip()
-    turn = answer_turn(bot, question, doc_choice)
-    if turn.answer is None:
-        yield "", history + turn.messages, gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        return
-    follow = follow_updates(turn.links, turn.answer.refused)
-    yield "", history + turn.messages, sources_html(turn.answer), *follow, turn.links
+    asked = user_message(question)
+    yield "", history + [asked, PENDING], *keep
+    for item in reply_stream(bot, question, conversation, doc_choice):
+        if isinstance(item, str):
+            yield "", history + [asked, bot_message(item)], *keep
+            continue
+        if item.answer is None:
+            yield "", history + item.messages, *keep
+            return
+        follow = follow_updates(item.links, item.answer.refused)
+        yield "", history + item.messages, sources_html(item.answer), *follow, item.links, conversation + item.exchange
 
 
 def clear() -> tuple:
-    return [], sources_html(None), *follow_updates([]), []
+    return [], sources_html(None), *follow_updates([]), [], []
 
 
 def pick_example(event: gr.SelectData) -> str:
@@ -161,16 +200,19 @@ def build(ctx: AppContext) -> ChatView:
             with gr.Column(visible=False) as follow:
                 link_choice = gr.Radio([], label="Read a source in its full section", elem_id="source-choice")
                 open_button = gr.Button("Open in Browse", elem_id="open-in-browse")
-    links = gr.State([])
-    view = ChatView(question, chatbot, sources, follow, link_choice, open_button, links)
+    links, conversation = gr.State([]), gr.State([])
+    view = ChatView(question, chatbot, sources, follow, link_choice, open_button, links, conversation)
 
-    def on_ask(question_text, history, doc_choice):
-        yield from respond(ctx.bot, question_text, history, doc_choice)
+    def on_ask(question_text, history, turns, doc_choice):
+        yield from respond(ctx.bot, question_text, history, turns, doc_choice)
 
-    asking = ([view.question, chatbot, doc], [view.question, chatbot, sources, follow, link_choice, links])
+    asking = (
+        [question, chatbot, conversation, doc],
+        [question, chatbot, sources, follow, link_choice, links, conversation],
+    )
     gr.on([question.submit, ask.click], on_ask, *asking, show_progress="hidden")
     chatbot.example_select(pick_example, None, question, queue=False).then(on_ask, *asking, show_progress="hidden")
-    clearing = [chatbot, sources, follow, link_choice, links]
+    clearing = [chatbot, sources, follow, link_choice, links, conversation]
     gr.on([new.click, chatbot.clear], clear, None, clearing, queue=False, show_progress="hidden")
     return view
 

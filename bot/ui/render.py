@@ -80,11 +80,24 @@ def marker_html(citation: Citation) -> str:
     )
 
 
-def answer_html(answer: Answer) -> str:
+def answer_html(answer: Answer, read_as: str = "") -> str:
+    """The answer, each [n] an openable citation; `read_as` is the standalone question a follow-up became."""
     by_marker = {c.marker: c for c in answer.citations}
-    lines = [_line_html(line, by_marker) for line in answer.text.split("\n") if line.strip()]
-    note = f'<div class="answer-note">{escape(answer.note)}</div>' if answer.note else ""
-    return f'<div class="answer">{"".join(lines)}{note}</div>'
+    lines = "".join(_line_html(line, by_marker) for line in answer.text.split("\n") if line.strip())
+    return f'<div class="answer">{_read_as(read_as)}{lines}{_note(answer.note)}</div>'
+
+
+def streaming_html(partial: str) -> str:
+    """A chat model's reply while it streams: plain text until the checked answer replaces it."""
+    return f'<div class="answer streaming">{escape(partial)}</div>'
+
+
+def _read_as(query: str) -> str:
+    return f'<div class="read-as">Read as: {escape(query)}</div>' if query else ""
+
+
+def _note(note: str) -> str:
+    return f'<div class="answer-note">{escape(note)}</div>' if note else ""
 
 
 def _line_html(line: str, by_marker: dict[int, Citation]) -> str:
@@ -108,12 +121,11 @@ def closest_sections(hits: Iterable[Hit], limit: int = 3) -> list[Hit]:
     return list(seen.values())[:limit]
 
 
-def refusal_html(answer: Answer) -> str:
-    note = f'<div class="answer-note">{escape(answer.note)}</div>' if answer.note else ""
+def refusal_html(answer: Answer, read_as: str = "") -> str:
     return (
-        '<div class="refusal"><div class="refusal-title">Not in the study material</div>'
+        f'<div class="refusal">{_read_as(read_as)}<div class="refusal-title">Not in the study material</div>'
         "<div>None of the documents covers this closely enough to answer without guessing. "
-        f"Try naming the AWS service, or another document in “Search in”.</div>{note}</div>"
+        f"Try naming the AWS service, or another document in “Search in”.</div>{_note(answer.note)}</div>"
     )
 
 

@@ -26,13 +26,14 @@ CSS = """
 .source-card .src-text { display: block; white-space: pre-wrap; }
 .source-card mark, .section-view .line.hit { background: #fde68a; color: #1f2937; }
 #chat .unit { margin: .15em 0; }
+#chat .read-as { font-size: .85em; color: var(--body-text-color-subdued); margin-bottom: .3em; }
 #chat .answer-note, .empty, .near { color: var(--body-text-color-subdued); font-size: .9em; }
 
 .refusal-title { font-weight: 700; color: #b45309; }
 #chat .refusal { border-left: 3px solid #f59e0b; padding: .2em .7em; }
 #chat .notice { color: var(--body-text-color-subdued); font-style: italic; }
 #chat .error, .error { color: #b91c1c; }
-#chat .question { white-space: pre-wrap; }
+#chat .question, #chat .streaming { white-space: pre-wrap; }
 
 .sources .sources-head { font-weight: 700; margin-bottom: .5em; }
 .sources .source { display: flex; gap: .5em; padding: .6em 0; border-top: 1px solid var(--border-color-primary); }

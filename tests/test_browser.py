@@ -1,0 +1,155 @@
+"""The study app in a real browser: Debian's Chromium driven by Playwright against the app on a free port.
+
+Screenshots of each tab land in tests/artifacts/screenshots/ (git-ignored).
+"""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from test_app import SCRIPT, write_ui_corpus
+
+from bot.answer import build_bot
+from bot.index import ingest
+from bot.ui import build_app
+from bot.ui.serve import launch_options
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).parent / "artifacts" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+ANSWER = "#chat .answer:not(.streaming), #chat .refusal, #chat .notice"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    settings = write_ui_corpus(tmp_path_factory.mktemp("browser"), port=free_port())
+    ingest(settings, progress=False)
+    app = build_app(build_bot(settings), settings)
+    app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
+    yield f"http://127.0.0.1:{settings.port}/"
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("no /usr/bin/chromium: run `bash scripts/ensure-chromium.sh` (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, app_url):
+    """A fresh page on the app that records dialogs (a script that ran) and requests leaving the machine."""
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.dialogs, page.remote = [], []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("request", lambda request: _record_remote(page.remote, request.url))
+    page.set_default_timeout(20_000)
+    page.goto(app_url)
+    page.wait_for_selector("#question textarea")
+    yield page
+    context.close()
+
+
+def _record_remote(remote: list[str], url: str) -> None:
+    if urlparse(url).hostname not in ("127.0.0.1", "localhost", None):
+        remote.append(url)
+
+
+def ask(page, question: str):
+    """Types the question, sends it, and returns the newest reply once it is final."""
+    before = page.locator(ANSWER).count()
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_function(
+        "([selector, n]) => document.querySelectorAll(selector).length > n", arg=[ANSWER, before]
+    )
+    return page.locator(ANSWER).last
+
+
+def shoot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_answer_cites_a_passage_that_opens_in_place(page):
+    reply = ask(page, "What is the max message size in SQS?")
+    assert "256 KB" in reply.inner_text()
+    marker = reply.locator("details.cite summary").first
+    assert marker.inner_text() == "[1]"
+    card = reply.locator("details.cite .source-card").first
+    assert not card.is_visible()
+    marker.click()
+    card.wait_for(state="visible")
+    assert card.locator(".src-title").inner_text() == "Doc 100"
+    assert card.locator(".src-path").inner_text() == "Messaging › Amazon SQS"
+    assert "256 KB" in card.locator("mark").first.inner_text()
+    panel = page.locator("#sources")
+    assert "Sources of the last answer" in panel.inner_text() and "256 KB" in panel.locator("mark").first.inner_text()
+    shoot(page, "chat")
+    assert page.remote == [], "the app must not load anything from the internet"
+
+
+def test_a_source_opens_in_browse_highlighted_in_its_section(page):
+    ask(page, "What is the max message size in SQS?")
+    page.click("#open-in-browse")
+    page.locator("#section-text .line.hit").first.wait_for(state="visible")
+    assert page.get_by_role("tab", name="Browse").get_attribute("aria-selected") == "true"
+    assert page.locator("#section-text .crumbs").inner_text() == "Doc 100 › Messaging › Amazon SQS"
+    assert "256 KB" in page.locator("#section-text .line.hit").all_inner_texts()[0]
+    assert page.locator("#section-tree label.selected").inner_text().strip() == "Amazon SQS"
+
+
+def test_out_of_corpus_question_is_refused_and_history_is_kept(page):
+    ask(page, "What is the max message size in SQS?")
+    reply = ask(page, "How do I bake sourdough bread at home?")
+    assert "Not in the study material" in reply.inner_text()
+    assert "Not in the study material" in page.locator("#sources").inner_text()
+    assert page.locator("#chat .question").count() == 2
+    page.click("#clear")
+    page.wait_for_function("() => document.querySelectorAll('#chat .question').length === 0")
+
+
+def test_markup_in_question_and_document_is_shown_as_text(page):
+    question = "<script>alert('question')</script> What does the CloudFront console print?"
+    reply = ask(page, question)
+    assert page.locator("#chat .question").last.inner_text() == question
+    assert SCRIPT in reply.inner_text()
+    reply.locator("details.cite summary").first.click()
+    assert SCRIPT in reply.locator(".source-card").first.inner_text()
+    assert SCRIPT in page.locator("#sources").inner_text()
+    assert page.locator("#chat script, #sources script, #chat img, #sources img").count() == 0
+    assert page.dialogs == []
+    shoot(page, "chat-markup")
+
+
+def test_browse_shows_the_section_tree_and_the_text_of_a_section(page):
+    page.get_by_role("tab", name="Browse").click()
+    page.click("#browse-doc input")
+    page.get_by_role("option", name="Doc 101").click()
+    tree = page.locator("#section-tree")
+    tree.get_by_text("Kinesis Shards").wait_for(state="visible")
+    assert tree.locator("label").first.inner_text().strip() == "Section 1: Introduction"
+    tree.get_by_text("Kinesis Shards").click()
+    page.wait_for_function("() => document.querySelector('#section-text .crumbs')?.textContent.includes('Shards')")
+    text = page.locator("#section-text").inner_text()
+    assert "Doc 101 › Section 2: Data Streaming › Kinesis Shards" in text and "1MB/s in" in text
+    shoot(page, "browse")
