@@ -62,8 +62,9 @@ def make_card(section: Section, kind: str, family: str, prompt: str, answer: str
 
 # --- shared text helpers -------------------------------------------------------------------------
 
-_BULLET = re.compile(r"^\s*(?:(?:[-*•◦▪–]|\d{1,2}[.)]|o)\s+)+")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_BULLET = re.compile(r"^\s*(?:(?:[-*•◦▪–⇒→>]|\d{1,2}[.)]|o)\s+)+")
+# Sentence ends, also before a lower-case start (the notes are not always capitalised), but not after e.g./i.e.
+_SENTENCE = re.compile(r"(?<=[.!?])(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bvs\.)(?<!\bex\.)\s+(?=[A-Za-z(])")
 _COURSE_PREFIX = re.compile(r"^(?:Section\s+\d+\s*:\s*|\d+(?:\.\d+)*\.?\s+)")
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|my|me|we|our)\b")
 _SKIPPED_LINE = re.compile(r"^(?:ex|e\.g|eg|example|for example|note)\b", re.I)
@@ -302,7 +303,8 @@ def corpus_services(sections: list[Section]) -> dict[str, str]:
     shown = {}
     for name, written in counts.items():
         keys = {name_key(w) for w in written}
-        shown[name] = name if name_key(name) in keys else written.most_common(1)[0][0]
+        usual = [w for w, n in written.items() if n >= 2] or list(written)
+        shown[name] = name if name_key(name) in keys else max(usual, key=lambda w: (len(w.split()), written[w]))
     return shown
 
 
@@ -311,8 +313,8 @@ def service_cards(section: Section, known: dict[str, str]) -> list[Card]:
     for line in usable_lines(section):
         for sentence in sentences(line):
             found = mentions(sentence)
-            if not found or found[0][1] > 12 or not _DEFINING.match(sentence[found[0][2]:]):
-                continue
+            if not found or found[0][1] != 0 or not _DEFINING.match(sentence[found[0][2]:]):
+                continue  # the service must be the subject, named first
             if sentence.rstrip().endswith(":") or re.search(r"\bfollowing\b", sentence, re.I):
                 continue  # introduces a list: says nothing on its own
             service = found[0][0]

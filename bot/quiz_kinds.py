@@ -57,7 +57,8 @@ CATALOGUE: tuple[Service, ...] = (
     _s("Amazon Redshift", "Redshift", "warehouse"),
     _s("Amazon Redshift Spectrum", "Redshift Spectrum", "query"),
     _s("Amazon Kinesis Data Streams", "Kinesis Data Streams, Kinesis Data Stream, Kinesis Streams, KDS", "streaming"),
-    _s("Amazon Data Firehose", "Kinesis Data Firehose, Amazon Kinesis Data Firehose, Firehose, KDF", "streaming"),
+    _s("Amazon Data Firehose", "Kinesis Data Firehose, Amazon Kinesis Data Firehose, Kinesis Firehose, "
+       "Amazon Kinesis Firehose, Firehose, KDF", "streaming"),
     _s(
         "Amazon Managed Service for Apache Flink",
         "Managed Service for Apache Flink, Kinesis Data Analytics, Amazon Kinesis Data Analytics, KDA",
