@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.models import Section
 from bot.quiz_kinds import Service, mentions, same_kind
-from bot.quiz_text import content_words, leaks, name_key
+from bot.quiz_text import answer_visible, content_words, leaks, name_key
 
 BLANK = "____"
 
@@ -89,23 +89,60 @@ def topic(section: Section, answers: tuple[str, ...], others: list[str] = ()) ->
     return " › ".join(dict.fromkeys(parts[-2:]))
 
 
+def _with_context(label: str, context: str, answer: str) -> str:
+    if not context or context.lower() in label.lower() or answer_visible(answer, context):
+        return label
+    return f"{label} › {context}" if label else context
+
+
 def ask(label: str, question: str) -> str:
     return f"{label}: {question}" if label else question[:1].upper() + question[1:]
 
 
 def usable_lines(section: Section) -> list[str]:
-    """Prose lines worth quizzing: no table rows, code, worked examples or first-person anecdotes."""
+    return [line for _, line in lines_in_context(section)]
+
+
+def lines_in_context(section: Section) -> list[tuple[str, str]]:
+    """(context, line) for prose lines worth quizzing: no table rows, code, examples or anecdotes.
+
+    The context is what the line hangs under inside its section: the term of its parent bullet
+    ("Snow family: …" above "  - Storage capacity: 8TB"), else the last short line naming a service (a
+    slide comparing "Amazon SQS" with "Amazon Kinesis Data Streams" under one title).
+    """
     if any(_NOISE_SECTIONS.search(h) for h in section.path):
         return []
-    lines = []
+    found, label, parents = [], "", []
     for raw in section.lines:
         line = _BULLET.sub("", raw).strip()
+        bullet = line != raw.strip()
+        if not bullet and _is_label(line):
+            label, parents = line.rstrip(":").strip(), []
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        context = next((term for _, term in reversed(parents) if term), label) if bullet else label
+        if bullet:
+            parents.append((indent, _lead_term(line)))
         if not line or " | " in line or "$" in line or "`" in line or _SKIPPED_LINE.match(line):
             continue
-        if _FIRST_PERSON.search(line):
-            continue
-        lines.append(line)
-    return lines
+        if not _FIRST_PERSON.search(line):
+            found.append((context, line))
+    return found
+
+
+def _is_label(line: str) -> bool:
+    """A short line naming a service, as slide decks title each half of a comparison."""
+    if not 0 < len(line.split()) <= 6 or line.endswith((".", ",", ";")):
+        return False
+    found = mentions(line)
+    return bool(found) and found[0][1] == 0
+
+
+def _lead_term(line: str) -> str:
+    head, sep, _ = line.partition(":")
+    return head.strip() if sep and len(head.split()) <= 5 else ""
 
 
 def sentences(line: str) -> list[str]:
@@ -139,18 +176,25 @@ def _quantity_spans(sentence: str) -> list[re.Match]:
     return spans
 
 
+_EXAMPLE = re.compile(r"\b(?:for example|for instance|e\.g\.)", re.I)
+
+
 def number_cards(section: Section) -> list[Card]:
     cards = []
-    for line in usable_lines(section):
+    lines = lines_in_context(section)
+    leads = Counter((context, _lead_term(line)) for context, line in lines)
+    for context, line in lines:
+        if _lead_term(line) and leads[context, _lead_term(line)] > 1:
+            continue  # "Storage capacity: 8TB" under each of three devices the text no longer names
         for sentence in sentences(line):
-            if not 20 <= len(sentence) <= 240:
-                continue
+            if not 20 <= len(sentence) <= 240 or _EXAMPLE.search(sentence):
+                continue  # a worked example's numbers are not facts to learn
             for match in _quantity_spans(sentence):
                 answer = match.group(0)
                 blanked = re.sub(rf"(?<![\w.,]){re.escape(answer)}(?![\w/])", BLANK, sentence)  # not 4 in 14
                 if len([w for w in content_words(blanked) if not w.isdigit()]) < 3:
                     continue
-                prompt = ask(topic(section, (answer,)), blanked)
+                prompt = ask(_with_context(topic(section, (answer,)), context, answer), blanked)
                 variants = tuple({answer.replace(" ", ""), answer} - {answer})
                 cards.append(make_card(section, "cloze", "number", prompt, answer, line, variants))
     return cards

@@ -123,7 +123,10 @@ def similar_names(typed: str, expected: str) -> bool:
 
 
 def _prefix(token: str) -> str:
-    return token[:5] if len(token) >= 5 else token
+    """A crude stem: plural dropped, then at most 5 letters (archive ~ archival, node ~ nodes)."""
+    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
+        token = token[:-1]
+    return token[:5]
 
 
 def content_words(text: str) -> set[str]:

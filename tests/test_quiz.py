@@ -106,6 +106,27 @@ def test_number_cloze_blanks_the_quantity_and_keeps_its_section_in_the_prompt():
     assert first.accepted == ("256KB",) and first.section_path == ("Messaging", "Amazon SQS")
 
 
+def test_a_line_keeps_the_service_or_parent_it_hangs_under():
+    slide = Section("903", "Slides", ("Section 6: Streaming", "Amazon SQS"), (
+        "- Data retention for up to 14 days.",
+        "Amazon Kinesis Data Streams",
+        "- Extendable retention for up to 365 days (24 hours by default).",
+        "- Snow family: physical boxes shipped to your data center",
+        "  - Snowcone: rugged portable device with 8 TB of usable storage",
+        "- For example, 100 TB over a 100 Mb line takes more than 100 days.",
+        "- Storage capacity: 8TB usable on the small device",
+        "- Storage capacity: 80TB usable on the big device",
+    ), 1)
+    prompts = [c.prompt for c in number_cards(slide)]
+    assert prompts == [
+        "Streaming › Amazon SQS › Amazon Kinesis Data Streams: Extendable retention for up to ____ "
+        "(24 hours by default).",
+        "Streaming › Amazon SQS › Amazon Kinesis Data Streams: Extendable retention for up to 365 days "
+        "(____ by default).",
+        "Streaming › Amazon SQS › Snow family: Snowcone: rugged portable device with ____ of usable storage",
+    ]  # none from "retention for up to 14 days" (too few words), the worked example or the look-alikes
+
+
 def test_years_list_numbers_and_nines_are_not_blanked():
     assert number_cards(section("900", "Amazon SNS")) == []
     assert [c.answer for c in number_cards(section("901", "Durability"))] == ["99.999999999%"]
