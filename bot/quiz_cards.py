@@ -176,7 +176,7 @@ def _quantity_spans(sentence: str) -> list[re.Match]:
     return spans
 
 
-_EXAMPLE = re.compile(r"\b(?:for example|for instance|e\.g\.)", re.I)
+_EXAMPLE = re.compile(r"\b(?:for example|for instance|e\.g\.|say \d)", re.I)
 
 
 def number_cards(section: Section) -> list[Card]:
@@ -365,10 +365,29 @@ def service_cards(section: Section, known: dict[str, str]) -> list[Card]:
             masked = _mask(sentence, [(s, a, b) for s, a, b in found if s is service])
             if masked.count(BLANK) > 1 or not 30 <= len(masked) <= 260:
                 continue
-            if len({w for w in content_words(masked) if not w.isdigit()}) < 7:
+            if len({w for w in content_words(masked) if not w.isdigit()}) < 7 or not _specific(masked):
                 continue  # "____ is serverless": true of too many services to single one out
             cards.append(_service_card(section, service, masked, sentence, line, known))
     return cards
+
+
+# Words any service's blurb uses: a sentence made mostly of them describes no service in particular.
+_BLURB_WORDS = frozenset(
+    """provides provide offers offer several many most various wide range security secure features feature ensure
+    data protection protect integrated integrates integration services service fully managed scalability scalable
+    scale applications application easily easy allows allow helps help enables enable supports support highly
+    available availability performance cost effective reliable reliability flexible flexibility widely versatile
+    essential component architecture cloud solution solutions capabilities capability built make makes simple
+    powerful robust seamless seamlessly different types operational workloads""".split()
+)
+_COMPARATIVE = re.compile(r"\b(?:faster|cheaper|better|slower|easier|harder|simpler)\b", re.I)
+
+
+def _specific(masked: str) -> bool:
+    """At least three words that are not blurb, and no comparison whose other side was left out."""
+    if _COMPARATIVE.search(masked) and not re.search(r"\b(?:than|compared)\b", masked, re.I):
+        return False
+    return len({w for w in content_words(masked) if w not in _BLURB_WORDS and not w.isdigit()}) >= 3
 
 
 def _mask(sentence: str, spans: list[tuple[Service, int, int]]) -> str:

@@ -155,5 +155,11 @@ def leaks(answer: str, prompt: str, others: list[str] = ()) -> bool:
         return True
     if re.match(r"\s*\d", answer):
         return False  # a quantity: only its value with its unit gives it away, not the unit alone
-    prompt_words = {_prefix(w) for w in content_words(prompt)}
-    return any(_prefix(w) in prompt_words for w in distinctive_words(answer, list(others)) if not w.isdigit())
+    words_in_prompt = content_words(prompt)
+    stems = {_prefix(w) for w in words_in_prompt}
+    for word in distinctive_words(answer, list(others)):
+        if word.isdigit():
+            continue
+        if _prefix(word) in stems or (len(word) >= 4 and any(w.startswith(word) for w in words_in_prompt)):
+            return True  # archive ~ archival, node ~ nodes, AUTO ~ automatically
+    return False

@@ -186,6 +186,17 @@ def test_service_cards_mask_every_name_and_take_distractors_of_the_same_area():
     assert "Kinesis" not in card.prompt and "KDS" in card.accepted
 
 
+def test_blurbs_and_one_sided_comparisons_make_no_service_card():
+    blurbs = Section("904", "Notes", ("Analytics", "Querying"), (
+        "Amazon Athena provides several security features to ensure data protection during all queries.",
+        "Amazon Athena is faster and cheaper, and just runs interactive queries against S3 data in place.",
+        "Amazon Athena is faster than loading the files into a cluster first, for ad hoc SQL over S3 logs.",
+    ), 1)
+    known = {"Amazon Athena": "Amazon Athena", "Amazon EMR": "Amazon EMR", "AWS Glue": "AWS Glue",
+             "Amazon QuickSight": "Amazon QuickSight", "Amazon Redshift Spectrum": "Amazon Redshift Spectrum"}
+    assert [c.passage for c in service_cards(blurbs, known)] == [blurbs.lines[2]]
+
+
 def test_pick_distractors_skips_disguises_and_names_in_the_prompt():
     pool = ["Amazon S3 Standard", "S3 Standard", "Standard-IA", "Glacier", "One Zone-IA", "Amazon EBS"]
     picked = pick_distractors("S3 Standard", pool, seed="x", avoid="unlike Amazon EBS it is an object store")
@@ -246,6 +257,8 @@ def test_quantities_match_across_spacing_and_units():
     assert leaks("Cross-Region Replication", "copies objects to other regions", ["Same-Region Replication"]) is False
     assert leaks("Cross-Region Replication", "replicates objects cross-account", ["Same-Region Replication"]) is True
     assert leaks("Kinesis Data Streams", "a streaming service", ["Amazon SQS"]) is True  # stream(ing) shares a stem
+    assert leaks("Node Pricing", "charges by type and number of nodes", ["Backup Pricing", "Data Pricing"]) is True
+    assert leaks("AUTO", "Redshift automatically picks the style", ["KEY", "EVEN", "ALL"]) is True
     assert name_key("Amazon S3 (Simple Storage Service)") == "s3 simple storage service"
 
 
