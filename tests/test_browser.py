@@ -136,9 +136,12 @@ def test_markup_in_question_and_document_is_shown_as_text(page):
     reply.locator("details.cite summary").first.click()
     assert SCRIPT in reply.locator(".source-card").first.inner_text()
     assert SCRIPT in page.locator("#sources").inner_text()
-    assert page.locator("#chat script, #sources script, #chat img, #sources img").count() == 0
-    assert page.dialogs == []
     shoot(page, "chat-markup")
+    page.click("#open-in-browse")
+    page.locator("#section-text .line.hit").first.wait_for(state="visible")
+    assert SCRIPT in "\n".join(page.locator("#section-text .line.hit").all_inner_texts())
+    assert page.locator("#chat script, #sources script, #section-text script, main img").count() == 0
+    assert page.dialogs == []
 
 
 def test_browse_shows_the_section_tree_and_the_text_of_a_section(page):

@@ -39,7 +39,7 @@ CSS = """
 .sources .source { display: flex; gap: .5em; padding: .6em 0; border-top: 1px solid var(--border-color-primary); }
 .sources .src-marker { font-weight: 700; color: var(--color-accent); }
 .sources .source-card { flex: 1; min-width: 0; }
-#sources { max-height: 520px; overflow-y: auto; }
+.sources { max-height: 540px; overflow-y: auto; padding-right: .4em; }
 
 /* the section tree: a Radio shown as a scrolling vertical list */
 #section-tree .wrap { flex-direction: column; flex-wrap: nowrap; gap: 1px; max-height: 65vh; overflow-y: auto; }
