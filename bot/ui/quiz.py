@@ -1,0 +1,245 @@
+"""Quiz tab: pick a scope, answer cards, see the right answer with its cited passage, and mastery per section.
+
+Handlers are plain functions from inputs to a `Screen` (tested without a browser); `build` only maps a
+Screen onto the components. The quiz service (deck + progress database) is created on first use, so
+building the app never touches the data directory.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+import gradio as gr
+import pandas as pd
+
+from bot.progress import ProgressError
+from bot.quiz import QuizInputError
+from bot.quiz_grade import describe, option_lines
+from bot.quiz_session import QuizService, stats_lines, wait_text
+from bot.settings import Settings
+from bot.ui.context import AppContext
+from bot.ui.render import escape, highlighted, notice_html, section_label
+
+TITLE = "Quiz"
+TAB_ID = "quiz"
+ALL_DOCS = "all"
+CHART_ROWS = 15
+START_HINT = "Pick a scope and press **Start a round**. Cards due for review come first, then new ones."
+
+
+class LazyService:
+    """Builds the deck and opens the progress database on first use (a few seconds, once)."""
+
+    def __init__(self, settings: Settings, factory=QuizService.from_settings):
+        self.settings, self.factory = settings, factory
+        self._service: QuizService | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> QuizService:
+        with self._lock:
+            if self._service is None:
+                self._service = self.factory(self.settings)
+            return self._service
+
+
+@dataclass(frozen=True)
+class Screen:
+    state: dict
+    status: str = START_HINT  # markdown
+    prompt: str = ""  # HTML
+    choices: list[str] = field(default_factory=list)  # multiple choice: "A) …" labels
+    typed: bool = False  # show the text box
+    feedback: str = ""  # HTML
+    section: str = ""  # HTML of the card's section, after answering
+    can_check: bool = False
+    can_next: bool = False
+
+
+def _doc_id(choice: str | None) -> str | None:
+    return None if choice in (None, "", ALL_DOCS) else choice
+
+
+def start_round(service: QuizService, profile: str, doc_choice: str | None, section: str | None, n,
+                now: datetime | None = None, seed: int | None = None) -> Screen:
+    try:
+        plan = service.plan(profile, _doc_id(doc_choice), section, n, now, seed)
+        if not plan.cards:
+            scope = service.deck.scope(_doc_id(doc_choice), section)
+            return Screen({}, wait_text(service.next_due(profile.strip(), scope), now))
+    except (QuizInputError, ProgressError) as err:
+        return Screen({}, "", feedback=notice_html(str(err), "error"))
+    state = {"profile": profile.strip(), "cards": [c.id for c in plan.cards], "i": 0, "right": 0, "answered": 0,
+             "graded": False}
+    return card_screen(service, state, f"{plan.due} due for review, {plan.new} new. ")
+
+
+def card_screen(service: QuizService, state: dict, lead: str = "") -> Screen:
+    card = service.deck.card(state["cards"][state["i"]])
+    status = f"{lead}Card {state['i'] + 1} of {len(state['cards'])} · {state['right']} right so far"
+    return Screen(state, status, prompt_html(card), option_lines(card), card.kind != "mcq", can_check=True)
+
+
+def prompt_html(card) -> str:
+    where = f"{card.doc_title} › {section_label(card.section_path)}"
+    return (f'<div class="quiz-card"><div class="src-path">{escape(where)}</div>'
+            f'<div class="quiz-prompt"><strong>{escape(card.prompt)}</strong></div></div>')
+
+
+def check_answer(service: QuizService, state: dict, typed: str | None, choice: str | None,
+                 now: datetime | None = None) -> Screen:
+    if not state or state.get("graded") or state["i"] >= len(state["cards"]):
+        return Screen(state or {}, "Start a round first." if not state else "Go on to the next card.")
+    card = service.deck.card(state["cards"][state["i"]])
+    response = (choice or "")[:1] if card.kind == "mcq" else typed
+    try:
+        feedback = service.answer(state["profile"], card.id, response, now)
+    except (QuizInputError, ProgressError) as err:
+        return replace(card_screen(service, state), feedback=notice_html(str(err), "error"))
+    state = {**state, "graded": True, "answered": state["answered"] + 1,
+             "right": state["right"] + feedback.grade.correct}
+    last = state["i"] + 1 == len(state["cards"])
+    status = (f"Round done: {state['right']} of {state['answered']} right." if last
+              else f"Card {state['i'] + 1} of {len(state['cards'])} · {state['right']} right so far")
+    section = section_html(service, card)
+    screen = card_screen(service, state)
+    return Screen(state, status, screen.prompt, screen.choices, screen.typed, feedback_html(feedback), section,
+                  can_check=False, can_next=not last)
+
+
+def next_card(service: QuizService, state: dict) -> Screen:
+    if not state or state["i"] + 1 >= len(state["cards"]):
+        return Screen(state or {})
+    return card_screen(service, {**state, "i": state["i"] + 1, "graded": False})
+
+
+def feedback_html(feedback) -> str:
+    card, grade = feedback.card, feedback.grade
+    verdict = ("✓ " if grade.correct else "✗ ") + describe(grade)
+    return (
+        f'<div class="quiz-feedback {"right" if grade.correct else "wrong"}">'
+        f'<div class="quiz-verdict"><strong>{escape(verdict)}</strong></div>'
+        f'<div class="source-card"><div class="src-title">{escape(card.doc_title)}</div>'
+        f'<div class="src-path">{escape(section_label(card.section_path))}</div>'
+        f'<div class="src-text">{highlighted(card.passage, card.answer)}</div></div>'
+        f'<div class="quiz-next">{escape(feedback.next_review.capitalize())}.</div></div>'
+    )
+
+
+def section_html(service: QuizService, card) -> str:
+    text = service.deck.section_text(card)
+    return f'<div class="section-view"><div class="line">{highlighted(text, card.passage)}</div></div>'
+
+
+def open_target(service: QuizService, state: dict) -> tuple[str, tuple[str, ...], str] | None:
+    """(doc id, section path, passage) of the card on screen, to show it in the Browse tab."""
+    if not state or not state.get("cards"):
+        return None
+    card = service.deck.card(state["cards"][state["i"]])
+    return card.doc_id, card.section_path, card.passage
+
+
+def mastery_frame(service: QuizService, profile: str, doc_choice: str | None,
+                  now: datetime | None = None) -> pd.DataFrame:
+    """Mastery (%) per document, or per studied section (weakest first) when one document is chosen."""
+    stats = service.stats(profile, _doc_id(doc_choice), now)
+    if _doc_id(doc_choice) is None:
+        rows = [(f"{r.doc_id} {service.deck.docs.get(r.doc_id, '')[:28]}", r.mastery, r.seen) for r in stats.by_doc]
+    else:
+        studied = sorted((r for r in stats.by_section if r.seen), key=lambda r: r.mastery)[:CHART_ROWS]
+        rows = [(section_label(r.section.split(" > ")[-2:])[:40], r.mastery, r.seen) for r in studied]
+    return pd.DataFrame({"where": [r[0] for r in rows], "mastery": [round(100 * r[1], 1) for r in rows],
+                         "cards seen": [r[2] for r in rows]})
+
+
+def stats_markdown(service: QuizService, profile: str, doc_choice: str | None, now: datetime | None = None) -> str:
+    try:
+        stats = service.stats(profile, _doc_id(doc_choice), now)
+    except (QuizInputError, ProgressError) as err:
+        return f"*{err}*"
+    return "\n\n".join(stats_lines(stats, service.deck.docs, sections=5))
+
+
+def doc_choices(library) -> list[tuple[str, str]]:
+    return [("All documents", ALL_DOCS)] + [(d.title, d.doc_id) for d in library.docs]
+
+
+@dataclass(frozen=True)
+class QuizView:
+    profile: gr.Textbox
+    doc: gr.Dropdown
+    open_button: gr.Button
+    state: gr.State
+    service: LazyService
+
+
+def build(ctx: AppContext) -> QuizView:
+    service = LazyService(ctx.settings)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=2, min_width=280):
+            profile = gr.Textbox("default", label="Profile (whose progress)", max_lines=1, elem_id="quiz-profile")
+            doc = gr.Dropdown(doc_choices(ctx.library), value=ALL_DOCS, label="Documents", elem_id="quiz-doc")
+            section = gr.Textbox(label="Sections containing", placeholder="e.g. Kinesis (empty: every section)",
+                                 max_lines=1, elem_id="quiz-section")
+            n = gr.Slider(1, 50, value=10, step=1, label="Cards per round", elem_id="quiz-n")
+            start = gr.Button("Start a round", variant="primary", elem_id="quiz-start")
+            chart = gr.BarPlot(x="where", y="mastery", y_lim=[0, 100], y_title="mastery %", x_title="",
+                               x_label_angle=-30, label="Mastery", elem_id="quiz-mastery", height=280)
+            stats = gr.Markdown(elem_id="quiz-stats")
+        with gr.Column(scale=3, min_width=360):
+            status = gr.Markdown(START_HINT, elem_id="quiz-status")
+            prompt = gr.HTML(elem_id="quiz-prompt")
+            choice = gr.Radio([], label="Your answer", visible=False, elem_id="quiz-choice")
+            typed = gr.Textbox(label="Your answer", visible=False, max_lines=1, elem_id="quiz-typed")
+            with gr.Row():
+                check = gr.Button("Check", variant="primary", interactive=False, elem_id="quiz-check")
+                following = gr.Button("Next card", interactive=False, elem_id="quiz-next")
+                open_button = gr.Button("Open section in Browse", visible=False, elem_id="quiz-open")
+            feedback = gr.HTML(elem_id="quiz-feedback")
+            with gr.Accordion("The whole section", open=False):
+                section_view = gr.HTML(elem_id="quiz-section-text")
+    state = gr.State({})
+    screen_outputs = [state, status, prompt, choice, typed, feedback, section_view, check, following]
+
+    def show(screen: Screen) -> tuple:
+        return (screen.state, screen.status, screen.prompt,
+                gr.Radio(choices=screen.choices, value=None, visible=bool(screen.choices)),
+                gr.Textbox(value="", visible=screen.typed), screen.feedback, screen.section,
+                gr.Button(interactive=screen.can_check), gr.Button(interactive=screen.can_next))
+
+    def refresh(profile_name, doc_choice):
+        quiz = service.get()
+        return mastery_frame(quiz, profile_name, doc_choice), stats_markdown(quiz, profile_name, doc_choice)
+
+    def on_start(profile_name, doc_choice, section_text, size):
+        return show(start_round(service.get(), profile_name, doc_choice, section_text, size))
+
+    def on_check(current, typed_text, picked):
+        return show(check_answer(service.get(), current, typed_text, picked))
+
+    start.click(on_start, [profile, doc, section, n], screen_outputs).then(refresh, [profile, doc], [chart, stats])
+    gr.on([check.click, typed.submit], on_check, [state, typed, choice], screen_outputs).then(
+        refresh, [profile, doc], [chart, stats])
+    following.click(lambda current: show(next_card(service.get(), current)), state, screen_outputs)
+    return QuizView(profile, doc, open_button, state, service)
+
+
+def wire(ctx: AppContext) -> None:
+    """Open section in Browse: the card's section with its passage highlighted, in the Browse tab."""
+    from bot.ui import browse
+
+    target = ctx.views.get(browse.TAB_ID)
+    view: QuizView | None = ctx.views.get(TAB_ID)
+    if target is None or view is None:
+        return
+    view.open_button.visible = True
+
+    def open_section(current):
+        found = open_target(view.service.get(), current)
+        if found is None:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        return *browse.open_at(ctx.library, *found), gr.Tabs(selected=browse.TAB_ID)
+
+    view.open_button.click(open_section, view.state, [target.doc, target.tree, target.text, ctx.tabs],
+                           show_progress="hidden").then(None, js=browse.SCROLL_TREE)
