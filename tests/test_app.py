@@ -16,7 +16,15 @@ from bot.llm import LLMAnswerer
 from bot.models import Answer, Citation, Section
 from bot.settings import Settings
 from bot.ui import build_app
-from bot.ui.browse import MAX_SHOWN_CHARS, choose_doc, open_at, section_html, tree_choices, tree_nodes
+from bot.ui.browse import (
+    MAX_SHOWN_CHARS,
+    choose_doc,
+    open_at,
+    passage_rows,
+    section_html,
+    tree_choices,
+    tree_nodes,
+)
 from bot.ui.chat import ALL_DOCS, PENDING, answer_turn, respond
 from bot.ui.context import Library
 from bot.ui.render import answer_html, escape, highlighted, quote_spans, sources_html
@@ -191,6 +199,13 @@ def test_section_text_includes_subsections_and_highlights_the_cited_passage():
     assert "intro" in shown and "&lt;i&gt;tag&lt;/i&gt;" in shown and "<i>" not in shown
     assert shown.count('class="line hit"') == 2 and '<div class="line hit">two</div>' in shown
     assert "Doc 9 › A" in shown
+
+
+def test_cited_lines_are_found_when_chunking_split_a_long_line_and_only_in_their_own_section():
+    lines = ("Title", "", "A long line. Its second sentence became the start of the next chunk.", "After.")
+    assert passage_rows(lines, "Its second sentence became the start of the next chunk.\nAfter.") == {2, 3}
+    assert passage_rows(lines, "Title\n\nA long line.") == {0, 1, 2}
+    assert passage_rows(("Title", "other text"), "Title\n\nA long line.") == set()
 
 
 def test_a_node_holding_a_whole_document_is_cut_with_a_pointer_to_the_tree():

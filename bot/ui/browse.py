@@ -11,7 +11,7 @@ import gradio as gr
 from bot.load import CorpusError
 from bot.models import Section
 from bot.ui.context import AppContext, Library
-from bot.ui.render import PATH_SEPARATOR, escape, notice_html, section_label
+from bot.ui.render import PATH_SEPARATOR, escape, notice_html, quote_spans, section_label
 
 TITLE = "Browse"
 TAB_ID = "browse"
@@ -63,14 +63,15 @@ def tree_choices(sections: list[Section]) -> list[tuple[str, str]]:
 
 
 def passage_rows(lines: tuple[str, ...], passage: str) -> set[int]:
-    """Indexes of the section lines that the passage (a chunk of this section) consists of."""
-    wanted = [line for line in passage.split("\n") if line.strip()]
-    if not wanted:
-        return set()
-    for start in range(len(lines) - len(wanted) + 1):
-        if list(lines[start : start + len(wanted)]) == wanted:
-            return set(range(start, start + len(wanted)))
-    return {i for i, line in enumerate(lines) if line in set(wanted)}
+    """Indexes of the section lines the passage covers (whitespace-insensitive: chunking may split long lines)."""
+    spans = quote_spans("\n".join(lines), passage)
+    rows, offset = set(), 0
+    for index, line in enumerate(lines):
+        end = offset + len(line)
+        if any(start <= end and stop > offset for start, stop in spans):
+            rows.add(index)
+        offset = end + 1
+    return rows
 
 
 def section_html(doc_title: str, sections: list[Section], prefix: tuple[str, ...], passage: str = "") -> str:
