@@ -88,11 +88,18 @@ def test_mastery_chart_per_document_then_per_section(service):
     assert tab.open_target(service, screen.state) == (card.doc_id, card.section_path, card.passage)
 
 
-def test_building_the_tab_touches_no_data(tmp_path):
+def test_the_tab_builds_next_to_browse_without_touching_data(tmp_path):
+    from bot.ui import browse
     from bot.ui.context import AppContext, Library
 
     settings = Settings.from_env({}, data_dir=tmp_path / "data")
     ctx = AppContext(None, settings, Library([]))
     with gr.Blocks():
-        view = tab.build(ctx)
-    assert isinstance(view, tab.QuizView) and not (tmp_path / "data").exists()
+        with gr.Tabs() as ctx.tabs:
+            for module in (browse, tab):
+                with gr.Tab(module.TITLE, id=module.TAB_ID):
+                    ctx.views[module.TAB_ID] = module.build(ctx)
+        tab.wire(ctx)
+    view = ctx.views[tab.TAB_ID]
+    assert isinstance(view, tab.QuizView) and view.open_button.visible  # shown once Browse is there to open
+    assert not (tmp_path / "data").exists()

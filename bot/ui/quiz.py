@@ -242,4 +242,4 @@ def wire(ctx: AppContext) -> None:
         return *browse.open_at(ctx.library, *found), gr.Tabs(selected=browse.TAB_ID)
 
     view.open_button.click(open_section, view.state, [target.doc, target.tree, target.text, ctx.tabs],
-                           show_progress="hidden").then(None, js=browse.SCROLL_TREE)
+                           show_progress="hidden")
