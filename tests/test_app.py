@@ -15,7 +15,7 @@ from bot.index import index_exists, ingest
 from bot.llm import LLMAnswerer
 from bot.models import Answer, Citation, Section
 from bot.settings import Settings
-from bot.ui import build_app
+from bot.ui import build_app, tab_modules
 from bot.ui.browse import (
     MAX_SHOWN_CHARS,
     choose_doc,
@@ -267,10 +267,11 @@ def test_first_start_builds_the_index_and_says_so(tiny_settings):
     assert said == []
 
 
-def test_app_has_one_tab_per_module(ui_bot, ui_settings):
+def test_app_has_one_tab_per_module_chat_first(ui_bot, ui_settings):
     app = build_app(ui_bot, ui_settings)
     tabs = [block.label for block in app.blocks.values() if isinstance(block, gr.Tab)]
-    assert tabs == ["Chat", "Browse"]
+    assert tabs == [module.TITLE for module in tab_modules()]
+    assert tabs[:2] == ["Chat", "Browse"]
 
 
 def test_chunks_of_the_ui_corpus_carry_section_paths(ui_bot):
