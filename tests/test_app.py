@@ -48,7 +48,9 @@ def write_ui_corpus(folder: Path, **overrides) -> Settings:
     """The tiny corpus of conftest plus a document holding markup."""
     docs = tiny_docs() | {"103": ("web.txt", "slides", UNSAFE_DOC)}
     corpus = write_corpus(folder / "corpus", docs)
-    return Settings.from_env({}, corpus_dir=corpus, index_dir=folder / "index", chunk_size=300, **overrides)
+    return Settings.from_env(
+        {}, corpus_dir=corpus, index_dir=folder / "index", data_dir=folder / "data", chunk_size=300, **overrides
+    )
 
 
 @pytest.fixture(scope="module")

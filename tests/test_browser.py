@@ -14,7 +14,7 @@ from test_app import SCRIPT, write_ui_corpus
 
 from bot.answer import build_bot
 from bot.index import ingest
-from bot.ui import build_app
+from bot.ui import build_app, tab_modules
 from bot.ui.serve import launch_options
 
 pytestmark = pytest.mark.browser
@@ -156,3 +156,16 @@ def test_browse_shows_the_section_tree_and_the_text_of_a_section(page):
     text = page.locator("#section-text").inner_text()
     assert "Doc 101 › Section 2: Data Streaming › Kinesis Shards" in text and "1MB/s in" in text
     shoot(page, "browse")
+
+
+def test_every_tab_opens_and_is_captured(page):
+    for module in tab_modules():
+        tab = page.get_by_role("tab", name=module.TITLE)
+        tab.click()
+        page.wait_for_function(
+            "name => [...document.querySelectorAll('[role=tab]')].some("
+            "t => t.textContent.trim() === name && t.getAttribute('aria-selected') === 'true')",
+            arg=module.TITLE,
+        )
+        shoot(page, f"tab-{module.TAB_ID}")
+    assert page.dialogs == [] and page.remote == []
