@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from bot.text import STOPWORDS, normalize, words
 
@@ -95,16 +96,18 @@ def _binary(value: float, unit: str) -> float:
     return value * 1024 ** order.index(plain) if plain in order else value
 
 
-def quantities(text: str) -> list[Quantity]:
+@lru_cache(maxsize=32768)
+def quantities(text: str) -> tuple[Quantity, ...]:
     """Every number in `text` with its canonical unit ('' when none follows)."""
     text = _digits_for_words(normalize(text))
     found = []
     for match in _QUANTITY.finditer(text):
         value = float(match.group(1).replace(",", "")) * _MULTIPLIER.get(match.group(2) or "", 1)
         found.append(Quantity(value, canonical_unit(match.group(3)) if match.group(3) else ""))
-    return found
+    return tuple(found)
 
 
+@lru_cache(maxsize=32768)  # generation asks about the same passages and prompts many times
 def name_key(text: str) -> str:
     """Words of a name without vendor prefixes, articles and punctuation: 'Amazon S3' -> 's3'."""
     return " ".join(w for w in words(text) if w not in VENDOR_WORDS and w not in {"the", "a", "an"})
@@ -129,8 +132,9 @@ def _prefix(token: str) -> str:
     return token[:5]
 
 
-def content_words(text: str) -> set[str]:
-    return {w for w in words(text) if w not in STOPWORDS and w not in VENDOR_WORDS}
+@lru_cache(maxsize=32768)
+def content_words(text: str) -> frozenset[str]:
+    return frozenset(w for w in words(text) if w not in STOPWORDS and w not in VENDOR_WORDS)
 
 
 def distinctive_words(answer: str, others: list[str]) -> set[str]:
