@@ -6,15 +6,8 @@ import pytest
 
 from bot.models import Section, SourceDoc
 from bot.quiz import Deck, QuizInputError, generate, problem, vague_cards
-from bot.quiz_cards import (
-    corpus_services,
-    definition_cards,
-    disguised,
-    make_card,
-    number_cards,
-    pick_distractors,
-    service_cards,
-)
+from bot.quiz_cards import make_card, number_cards
+from bot.quiz_choices import corpus_services, definition_cards, disguised, pick_distractors, service_cards
 from bot.quiz_kinds import CATALOGUE, same_kind
 from bot.quiz_text import answer_visible, leaks, name_key
 from bot.settings import Settings

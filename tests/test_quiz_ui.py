@@ -103,3 +103,11 @@ def test_the_tab_builds_next_to_browse_without_touching_data(tmp_path):
     view = ctx.views[tab.TAB_ID]
     assert isinstance(view, tab.QuizView) and view.open_button.visible  # shown once Browse is there to open
     assert not (tmp_path / "data").exists()
+
+
+def test_a_screen_maps_onto_the_components(service):
+    screen = tab.start_round(service, "alice", "901", "Storage Classes", 1, NOW, seed=1)
+    state, status, prompt, choice, typed, feedback, section, check, following = tab.show_screen(screen)
+    assert state == screen.state and status == screen.status and prompt == screen.prompt
+    assert choice.visible and choice.choices == [(c, c) for c in screen.choices] and not typed.visible
+    assert check.interactive and not following.interactive and feedback == "" and section == ""

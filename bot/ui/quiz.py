@@ -169,60 +169,97 @@ def doc_choices(library) -> list[tuple[str, str]]:
 class QuizView:
     profile: gr.Textbox
     doc: gr.Dropdown
+    section: gr.Textbox
+    n: gr.Slider
+    start: gr.Button
+    chart: gr.BarPlot
+    stats: gr.Markdown
+    status: gr.Markdown
+    prompt: gr.HTML
+    choice: gr.Radio
+    typed: gr.Textbox
+    check: gr.Button
+    following: gr.Button
     open_button: gr.Button
+    feedback: gr.HTML
+    section_view: gr.HTML
     state: gr.State
     service: LazyService
 
+    @property
+    def screen(self) -> list:
+        """The components a Screen is shown on, in `show_screen` order."""
+        return [self.state, self.status, self.prompt, self.choice, self.typed, self.feedback, self.section_view,
+                self.check, self.following]
+
+
+def show_screen(screen: Screen) -> tuple:
+    return (screen.state, screen.status, screen.prompt,
+            gr.Radio(choices=screen.choices, value=None, visible=bool(screen.choices)),
+            gr.Textbox(value="", visible=screen.typed), screen.feedback, screen.section,
+            gr.Button(interactive=screen.can_check), gr.Button(interactive=screen.can_next))
+
+
+def _scope_column(ctx: AppContext) -> dict:
+    return {
+        "profile": gr.Textbox("default", label="Profile (whose progress)", max_lines=1, elem_id="quiz-profile"),
+        "doc": gr.Dropdown(doc_choices(ctx.library), value=ALL_DOCS, label="Documents", elem_id="quiz-doc"),
+        "section": gr.Textbox(label="Sections containing", placeholder="e.g. Kinesis (empty: every section)",
+                              max_lines=1, elem_id="quiz-section"),
+        "n": gr.Slider(1, 50, value=10, step=1, label="Cards per round", elem_id="quiz-n"),
+        "start": gr.Button("Start a round", variant="primary", elem_id="quiz-start"),
+        "chart": gr.BarPlot(x="where", y="mastery", y_lim=[0, 100], y_title="mastery %", x_title="",
+                            x_label_angle=-30, label="Mastery", elem_id="quiz-mastery", height=280),
+        "stats": gr.Markdown(elem_id="quiz-stats"),
+    }
+
+
+def _card_column() -> dict:
+    parts = {
+        "status": gr.Markdown(START_HINT, elem_id="quiz-status"),
+        "prompt": gr.HTML(elem_id="quiz-prompt"),
+        "choice": gr.Radio([], label="Your answer", visible=False, elem_id="quiz-choice"),
+        "typed": gr.Textbox(label="Your answer", visible=False, max_lines=1, elem_id="quiz-typed"),
+    }
+    with gr.Row():
+        parts["check"] = gr.Button("Check", variant="primary", interactive=False, elem_id="quiz-check")
+        parts["following"] = gr.Button("Next card", interactive=False, elem_id="quiz-next")
+        parts["open_button"] = gr.Button("Open section in Browse", visible=False, elem_id="quiz-open")
+    parts["feedback"] = gr.HTML(elem_id="quiz-feedback")
+    with gr.Accordion("The whole section", open=False):
+        parts["section_view"] = gr.HTML(elem_id="quiz-section-text")
+    return parts
+
 
 def build(ctx: AppContext) -> QuizView:
-    service = LazyService(ctx.settings)
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=280):
-            profile = gr.Textbox("default", label="Profile (whose progress)", max_lines=1, elem_id="quiz-profile")
-            doc = gr.Dropdown(doc_choices(ctx.library), value=ALL_DOCS, label="Documents", elem_id="quiz-doc")
-            section = gr.Textbox(label="Sections containing", placeholder="e.g. Kinesis (empty: every section)",
-                                 max_lines=1, elem_id="quiz-section")
-            n = gr.Slider(1, 50, value=10, step=1, label="Cards per round", elem_id="quiz-n")
-            start = gr.Button("Start a round", variant="primary", elem_id="quiz-start")
-            chart = gr.BarPlot(x="where", y="mastery", y_lim=[0, 100], y_title="mastery %", x_title="",
-                               x_label_angle=-30, label="Mastery", elem_id="quiz-mastery", height=280)
-            stats = gr.Markdown(elem_id="quiz-stats")
+            scope = _scope_column(ctx)
         with gr.Column(scale=3, min_width=360):
-            status = gr.Markdown(START_HINT, elem_id="quiz-status")
-            prompt = gr.HTML(elem_id="quiz-prompt")
-            choice = gr.Radio([], label="Your answer", visible=False, elem_id="quiz-choice")
-            typed = gr.Textbox(label="Your answer", visible=False, max_lines=1, elem_id="quiz-typed")
-            with gr.Row():
-                check = gr.Button("Check", variant="primary", interactive=False, elem_id="quiz-check")
-                following = gr.Button("Next card", interactive=False, elem_id="quiz-next")
-                open_button = gr.Button("Open section in Browse", visible=False, elem_id="quiz-open")
-            feedback = gr.HTML(elem_id="quiz-feedback")
-            with gr.Accordion("The whole section", open=False):
-                section_view = gr.HTML(elem_id="quiz-section-text")
-    state = gr.State({})
-    screen_outputs = [state, status, prompt, choice, typed, feedback, section_view, check, following]
+            card = _card_column()
+    view = QuizView(**scope, **card, state=gr.State({}), service=LazyService(ctx.settings))
+    _connect(view)
+    return view
 
-    def show(screen: Screen) -> tuple:
-        return (screen.state, screen.status, screen.prompt,
-                gr.Radio(choices=screen.choices, value=None, visible=bool(screen.choices)),
-                gr.Textbox(value="", visible=screen.typed), screen.feedback, screen.section,
-                gr.Button(interactive=screen.can_check), gr.Button(interactive=screen.can_next))
+
+def _connect(view: QuizView) -> None:
+    service = view.service
 
     def refresh(profile_name, doc_choice):
         quiz = service.get()
         return mastery_frame(quiz, profile_name, doc_choice), stats_markdown(quiz, profile_name, doc_choice)
 
     def on_start(profile_name, doc_choice, section_text, size):
-        return show(start_round(service.get(), profile_name, doc_choice, section_text, size))
+        return show_screen(start_round(service.get(), profile_name, doc_choice, section_text, size))
 
     def on_check(current, typed_text, picked):
-        return show(check_answer(service.get(), current, typed_text, picked))
+        return show_screen(check_answer(service.get(), current, typed_text, picked))
 
-    start.click(on_start, [profile, doc, section, n], screen_outputs).then(refresh, [profile, doc], [chart, stats])
-    gr.on([check.click, typed.submit], on_check, [state, typed, choice], screen_outputs).then(
-        refresh, [profile, doc], [chart, stats])
-    following.click(lambda current: show(next_card(service.get(), current)), state, screen_outputs)
-    return QuizView(profile, doc, open_button, state, service)
+    scope, charts = [view.profile, view.doc], [view.chart, view.stats]
+    view.start.click(on_start, [*scope, view.section, view.n], view.screen).then(refresh, scope, charts)
+    gr.on([view.check.click, view.typed.submit], on_check, [view.state, view.typed, view.choice],
+          view.screen).then(refresh, scope, charts)
+    view.following.click(lambda current: show_screen(next_card(service.get(), current)), view.state, view.screen)
 
 
 def wire(ctx: AppContext) -> None:

@@ -1,0 +1,226 @@
+"""Multiple-choice cards: items of "Term: description" lists, and sentences that define an AWS service.
+
+Distractors are the same kind of thing as the answer: the item's siblings in its list, or services of
+the answer's area (bot.quiz_kinds) that the study material mentions; never the answer under another name.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from bot.models import Section
+from bot.quiz_cards import BLANK, BULLET, NOISE_SECTIONS, Card, ask, make_card, sentences, topic, usable_lines
+from bot.quiz_kinds import Service, mentions, same_kind
+from bot.quiz_text import content_words, name_key
+
+# --- "Term: description" lists -------------------------------------------------------------------
+
+_ITEM = re.compile(r"^(\s*)(?:[-*•◦▪–]|\d{1,2}[.)])\s+(?:o\s+)?([^:]{2,60}?)\s*:\s*(.*)$")
+_GENERIC_TERMS = frozenset(
+    "fully managed|managed|serverless|scalable|scalability|secure|security|high availability|highly available|"
+    "availability|cost|cost effective|cost optimization|integration|integrations|performance|flexibility|flexible|"
+    "reliability|reliable|ease of use|use case|use cases|example|examples|note|notes|benefits|benefit|features|"
+    "feature|pros|cons|monitoring|fast|fast and reliable|low latency|compliance|pricing|limitations|limits|"
+    "purpose|description|definition|how it works|key points|key features|tip|tips|important|summary".split("|")
+)
+_ADVICE = re.compile(r"^(?:use|enable|choose|optimi[sz]e|monitor|leverage|implement|consider|ensure|avoid|apply|"
+                     r"select|set|define|specify|create|configure|keep|regularly|make|plan|review|test)\b", re.I)
+_ADVICE_SECTIONS = re.compile(r"best practice|tips|recommend|steps|how to|checklist", re.I)
+
+
+@dataclass(frozen=True)
+class Item:
+    term: str
+    description: str
+    line: str
+
+
+def _term(raw: str) -> str:
+    return re.sub(r"^[^\w(]+|[^\w)]+$", "", raw.strip())
+
+
+def _is_definition(item: Item) -> bool:
+    term = item.term
+    return (
+        1 <= len(term.split()) <= 6 and len(term) <= 50 and re.search(r"[A-Za-z]", term) is not None
+        and name_key(term) not in _GENERIC_TERMS and len(item.description.split()) >= 3
+    )
+
+
+def definition_lists(section: Section) -> list[list[Item]]:
+    """Runs of 'Term: description' items at one indentation, split at blank lines."""
+    groups: list[list[Item]] = []
+    current: list[Item] = []
+    indent: int | None = None
+    lines = section.lines
+    for i, line in enumerate(lines):
+        match = _ITEM.match(line)
+        if match and (indent is None or len(match.group(1)) <= indent):
+            if indent is not None and len(match.group(1)) < indent:
+                groups.append(current)
+                current = []
+            indent = len(match.group(1))
+            description = match.group(3).strip(" *")
+            passage = BULLET.sub("", line).strip()
+            if not description and i + 1 < len(lines) and not _ITEM.match(lines[i + 1]):
+                description = BULLET.sub("", lines[i + 1]).strip()
+                passage = f"{passage} {description}"
+            current.append(Item(_term(match.group(2)), description, passage))
+        elif not line.strip() or (not match and not line.startswith((" ", "\t"))):
+            groups.append(current)
+            current, indent = [], None
+    groups.append(current)
+    return [g for g in groups if len(g) >= 4]
+
+
+def _usable_group(section: Section, items: list[Item]) -> list[Item]:
+    if any(NOISE_SECTIONS.search(h) or _ADVICE_SECTIONS.search(h) for h in section.path):
+        return []
+    terms = [name_key(i.term) for i in items]
+    if len(set(terms)) != len(terms) or sum(bool(_ADVICE.match(i.term)) for i in items) * 2 >= len(items):
+        return []  # a property list ("Use Case:" in every entry) or advice, not kinds of one thing
+    good = [i for i in items if _is_definition(i)]
+    return good if len(good) >= 4 else []
+
+
+def disguised(a: str, b: str) -> bool:
+    """The same thing under another name: equal words, or one name's words inside the other's."""
+    wa, wb = set(name_key(a).split()), set(name_key(b).split())
+    return not wa or not wb or wa <= wb or wb <= wa
+
+
+def pick_distractors(answer: str, pool: list[str], seed: str, avoid: str = "", n: int = 3) -> tuple[str, ...]:
+    """Up to n names of the pool that are neither the answer in disguise nor named in `avoid`."""
+    pool = [p for p in dict.fromkeys(pool) if not disguised(answer, p) and not _named_in(p, avoid)]
+    random.Random(seed).shuffle(pool)
+    chosen: list[str] = []
+    for name in pool:
+        if not any(disguised(name, c) for c in chosen):
+            chosen.append(name)
+        if len(chosen) == n:
+            break
+    return tuple(chosen)
+
+
+def _named_in(name: str, text: str) -> bool:
+    key = name_key(name)
+    return bool(key) and bool(text) and f" {key} " in f" {name_key(text)} "
+
+
+def definition_cards(section: Section) -> list[Card]:
+    cards = []
+    for items in definition_lists(section):
+        items = _usable_group(section, items)
+        for item in items:
+            others = [i.term for i in items if i is not item]
+            distractors = pick_distractors(item.term, others, seed=item.line)
+            if len(distractors) < 3:
+                continue
+            label = topic(section, (item.term, *_term_variants(item.term)), list(distractors))
+            prompt = ask(label, f"which one is “{item.description.rstrip('.')}”?")
+            cards.append(make_card(section, "mcq", "definition", prompt, item.term, item.line,
+                                   _term_variants(item.term), distractors))
+    return cards
+
+
+def _term_variants(term: str) -> tuple[str, ...]:
+    """'Cross-Region Replication (CRR)' is also right as 'Cross-Region Replication' or as 'CRR'."""
+    match = re.match(r"^(.*?)\s*\(([^)]+)\)\s*$", term)
+    if not match or not match.group(1):
+        return ()
+    outer, inner = match.group(1), match.group(2)
+    if _initials(outer) == inner.upper() or _initials(inner) == outer.upper():
+        return outer, inner
+    return (outer,) if len(content_words(outer)) >= 2 else ()
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in re.split(r"[\s-]+", name) if w).upper()
+
+
+# --- sentences defining a service ----------------------------------------------------------------
+
+_DEFINING = re.compile(
+    r"^\s*(?:\([^)]{1,30}\)\s*)?(?:is|are|lets|allows|provides|enables|offers|helps|makes|supports|gives|delivers|"
+    r"automatically|stores|runs|acts|serves|can|[:–—-]\s)", re.I
+)
+
+
+def corpus_services(sections: list[Section]) -> dict[str, str]:
+    """Catalogue services the study material mentions, each with the name it shows them under.
+
+    The catalogue name when the material uses it (give or take 'Amazon'/'AWS'), else the most frequent
+    written name: notes that say 'Kinesis Data Firehose' get that, not the service's newer name.
+    """
+    counts: dict[str, Counter] = {}
+    for section in sections:
+        for line in section.lines:
+            for service, start, end in mentions(line):
+                counts.setdefault(service.name, Counter())[line[start:end]] += 1
+    shown = {}
+    for name, written in counts.items():
+        keys = {name_key(w) for w in written}
+        usual = [w for w, n in written.items() if n >= 2] or list(written)
+        shown[name] = name if name_key(name) in keys else max(usual, key=lambda w: (len(w.split()), written[w]))
+    return shown
+
+
+def service_cards(section: Section, known: dict[str, str]) -> list[Card]:
+    cards = []
+    for line in usable_lines(section):
+        for sentence in sentences(line):
+            found = mentions(sentence)
+            if not found or found[0][1] != 0 or not _DEFINING.match(sentence[found[0][2]:]):
+                continue  # the service must be the subject, named first
+            if sentence.rstrip().endswith(":") or re.search(r"\bfollowing\b", sentence, re.I):
+                continue  # introduces a list: says nothing on its own
+            service = found[0][0]
+            masked = _mask(sentence, [(s, a, b) for s, a, b in found if s is service])
+            if masked.count(BLANK) > 1 or not 30 <= len(masked) <= 260:
+                continue
+            if len({w for w in content_words(masked) if not w.isdigit()}) < 7 or not _specific(masked):
+                continue  # "____ is serverless": true of too many services to single one out
+            cards.append(_service_card(section, service, masked, sentence, line, known))
+    return cards
+
+
+# Words any service's blurb uses: a sentence made mostly of them describes no service in particular.
+_BLURB_WORDS = frozenset(
+    """provides provide offers offer several many most various wide range security secure features feature ensure
+    data protection protect integrated integrates integration services service fully managed scalability scalable
+    scale applications application easily easy allows allow helps help enables enable supports support highly
+    available availability performance cost effective reliable reliability flexible flexibility widely versatile
+    essential component architecture cloud solution solutions capabilities capability built make makes simple
+    powerful robust seamless seamlessly different types operational workloads""".split()
+)
+_COMPARATIVE = re.compile(r"\b(?:faster|cheaper|better|slower|easier|harder|simpler)\b", re.I)
+
+
+def _specific(masked: str) -> bool:
+    """At least three words that are not blurb, and no comparison whose other side was left out."""
+    if _COMPARATIVE.search(masked) and not re.search(r"\b(?:than|compared)\b", masked, re.I):
+        return False
+    return len({w for w in content_words(masked) if w not in _BLURB_WORDS and not w.isdigit()}) >= 3
+
+
+def _mask(sentence: str, spans: list[tuple[Service, int, int]]) -> str:
+    for _, start, end in reversed(spans):
+        sentence = sentence[:start] + BLANK + sentence[end:]
+    sentence = re.sub(rf"{BLANK}\s*\({BLANK}\)", BLANK, sentence)
+    return re.sub(rf"(?:Amazon|AWS)\s+{BLANK}", BLANK, sentence)
+
+
+def _service_card(section: Section, service: Service, masked: str, sentence: str, line: str, known: dict[str, str]):
+    answer = known.get(service.name, service.name)
+    accepted = tuple(n for n in service.names if n != answer)
+    pool = [known[s.name] for s in same_kind(service) if s.name in known]
+    distractors = pick_distractors(answer, pool, seed=sentence, avoid=sentence)
+    label = topic(section, (answer, *accepted), list(distractors))
+    if len(distractors) < 3:
+        prompt = ask(label, f"which AWS service? “{masked}”")
+        return make_card(section, "cloze", "service", prompt, answer, line, accepted)
+    prompt = ask(label, f"which AWS service fits “{masked}”?")
+    return make_card(section, "mcq", "service", prompt, answer, line, accepted, distractors)
