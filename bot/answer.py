@@ -10,7 +10,7 @@ from typing import Protocol
 
 from bot.models import Answer, Citation, Hit
 from bot.settings import Settings
-from bot.text import normalize, terms
+from bot.text import STOPWORDS, normalize, stem, terms, words
 
 NOT_IN_MATERIAL = "That is not in the study material."
 _UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
@@ -20,6 +20,7 @@ _NUMBER_CUES = ("how many", "how much", "how long", "max", "min", "limit", "size
 _NUMBER = re.compile(r"\d")
 MAX_UNITS = 3
 MAX_ANSWER_CHARS = 450
+MAX_UNIT_CHARS = 300
 
 
 class QuestionError(ValueError):
@@ -57,17 +58,28 @@ class Unit:
     score: float
 
 
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
 def _units(hit_index: int, text: str) -> list[tuple[int, str]]:
-    """Lines of a passage, long lines split into sentences; headers ending in ':' keep their next line."""
+    """Answerable pieces of a passage: a line with its indented sub-bullets (a header ending in ':'
+    takes the next line too); long lines split into sentences."""
     units: list[str] = []
-    for line in text.split("\n"):
-        line = line.strip()
+    parent_indent = None
+    for raw in text.split("\n"):
+        line = raw.strip()
         if not line:
+            parent_indent = None
             continue
-        if units and units[-1].endswith(":") and len(units[-1]) < 80:
+        joins_parent = units and (
+            (parent_indent is not None and _indent(raw) > parent_indent) or (units[-1].endswith(":"))
+        )
+        if joins_parent and len(units[-1]) + len(line) < MAX_UNIT_CHARS:
             units[-1] = f"{units[-1]} {line}"
             continue
         units.extend(_UNIT_SPLIT.split(line) if len(line) > 220 else [line])
+        parent_indent = _indent(raw)
     return list(enumerate(units))
 
 
@@ -76,14 +88,33 @@ def _weights(question: str, idf: dict[str, float]) -> dict[str, float]:
 
 
 def _unit_score(unit: str, weights: dict[str, float], wants_number: bool) -> float:
+    """Question coverage, plus credit for saying something beyond the question's own words."""
     present = set(terms(unit))
     total = sum(weights.values()) or 1.0
     score = sum(w for t, w in weights.items() if t in present) / total
+    novel = len(present - weights.keys())
+    score += 0.15 * min(novel, 8) / 8
     if wants_number and _NUMBER.search(unit):
         score += 0.15
-    if len(unit) < 25:
-        score -= 0.2
+    if novel < 2:
+        score -= 0.3  # a heading or a bare list item restates the question without answering it
     return score
+
+
+_NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[ -][A-Z][A-Za-z0-9]*)*")
+_NOT_NAMES = STOPWORDS | {"will", "under", "where", "each", "account", "users", "analysts", "once", "ten", "aws",
+                          "amazon", "company", "team", "teams", "vs"}
+
+
+def missing_names(question: str, passages: list[str]) -> list[str]:
+    """Words of capitalised names in the question (services, features) that no passage mentions.
+
+    Exam-style questions about things the notes never cover name them ("Storage Lens",
+    "Entity Resolution"); nearby passages then match every other word but not the name.
+    """
+    present = set().union(*(terms(p) for p in passages)) if passages else set()
+    wanted = {stem(w) for m in _NAME.finditer(question) for w in words(m.group(0)) if len(w) >= 3}
+    return sorted(w for w in wanted - present if w not in _NOT_NAMES)
 
 
 def coverage(question: str, text: str, idf: dict[str, float]) -> float:
@@ -109,8 +140,13 @@ class ExtractiveAnswerer:
         if not hits:
             return True
         best_similarity = max(h.similarity for h in hits)
-        best_coverage = max(coverage(question, h.chunk.embedding_text(), self.idf) for h in hits)
-        return best_similarity < self.settings.min_similarity or best_coverage < self.settings.min_coverage
+        passages = [h.chunk.embedding_text() for h in hits]
+        best_coverage = max(coverage(question, p, self.idf) for p in passages)
+        return (
+            best_similarity < self.settings.min_similarity
+            or best_coverage < self.settings.min_coverage
+            or bool(missing_names(question, passages))
+        )
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
         if self.should_refuse(question, hits):

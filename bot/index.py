@@ -268,6 +268,7 @@ class Store:
     chunks: list[Chunk]
     vectorstore: object
     collection_name: str
+    vectors: object = None  # normalised embeddings, one row per chunk in `chunks` order
 
     @property
     def by_id(self) -> dict[str, Chunk]:
@@ -285,9 +286,11 @@ def open_store(settings: Settings) -> Store:
                 f"no index in {settings.index_dir} yet: build it with `studybot ingest` (about a minute)."
             )
         name = active["collection"]
-        records = client.get_collection(name).get(include=["documents", "metadatas"])
-        rows = zip(records["ids"], records["documents"], records["metadatas"], strict=True)
-        chunks = [record_to_chunk(i, d, m) for i, d, m in rows]
+        records = client.get_collection(name).get(include=["documents", "metadatas", "embeddings"])
+        rows = zip(records["ids"], records["documents"], records["metadatas"], records["embeddings"], strict=True)
+        pairs = sorted(
+            ((record_to_chunk(i, d, m), e) for i, d, m, e in rows), key=lambda p: (p[0].doc_id, p[0].position)
+        )
     except IndexUnavailable:
         raise
     except Exception as err:
@@ -295,11 +298,14 @@ def open_store(settings: Settings) -> Store:
             f"the index in {settings.index_dir} cannot be read ({type(err).__name__}: {err}). "
             "Rebuild it with `studybot ingest --rebuild`."
         ) from err
-    if not chunks:
+    if not pairs:
         raise IndexUnavailable("the index is empty: rebuild it with `studybot ingest --rebuild`.")
-    chunks.sort(key=lambda c: (c.doc_id, c.position))
+    import numpy as np
+
+    chunks = [c for c, _ in pairs]
+    vectors = np.asarray([e for _, e in pairs], dtype=np.float32)
     vectorstore = Chroma(client=client, collection_name=name, embedding_function=embedding_model())
-    return Store(chunks, vectorstore, name)
+    return Store(chunks, vectorstore, name, vectors)
 
 
 def index_exists(settings: Settings) -> bool:

@@ -6,6 +6,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -60,15 +61,30 @@ def reciprocal_rank_fusion(rankings: list[tuple[list[Ranked], float]], rrf_k: in
     return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
+def term_coverage(query_weights: dict[str, float], present: frozenset[str]) -> float:
+    """Share of the query's idf weight whose terms occur in a passage."""
+    total = sum(query_weights.values())
+    return sum(w for t, w in query_weights.items() if t in present) / total if total else 0.0
+
+
 class HybridSearcher:
-    """Plain-Python search over a Store; `HybridRetriever` is its LangChain face."""
+    """Plain-Python search over a Store; `HybridRetriever` is its LangChain face.
+
+    Dense candidates come from Chroma, lexical ones from BM25; the union is ranked either by a
+    weighted score (cosine + normalised BM25 + idf-weighted term coverage of the passage and of its
+    section path) or by reciprocal rank fusion (`STUDYBOT_FUSION`).
+    """
 
     def __init__(self, store, settings: Settings, embed_query=None):
         self.store = store
         self.settings = settings
         self.chunks: list[Chunk] = store.chunks
         self.by_id = {c.id: c for c in self.chunks}
+        self.position = {c.id: i for i, c in enumerate(self.chunks)}
         self.bm25 = BM25([c.embedding_text() for c in self.chunks])
+        self.terms = [frozenset(terms(c.embedding_text())) for c in self.chunks]
+        self.title_terms = [frozenset(terms(" ".join(c.section_path))) for c in self.chunks]
+        self.vectors = store.vectors
         self.embed_query = embed_query or store.vectorstore.embeddings.embed_query
 
     def lexical(self, query: str, limit: int, doc_id: str | None = None) -> list[Ranked]:
@@ -77,8 +93,8 @@ class HybridSearcher:
         ids = [self.chunks[i].id for i, _ in ranked if doc_id is None or self.chunks[i].doc_id == doc_id]
         return [Ranked(chunk_id, rank) for rank, chunk_id in enumerate(ids[:limit], start=1)]
 
-    def dense(self, query: str, limit: int, doc_id: str | None = None) -> list[Ranked]:
-        vector = self.embed_query(query)
+    def dense(self, query: str, limit: int, doc_id: str | None = None, vector=None) -> list[Ranked]:
+        vector = self.embed_query(query) if vector is None else vector
         found = self.store.vectorstore.similarity_search_by_vector_with_relevance_scores(
             vector, k=limit, filter={"doc_id": doc_id} if doc_id else None
         )
@@ -87,23 +103,47 @@ class HybridSearcher:
     def search(self, query: str, k: int | None = None, doc_id: str | None = None) -> list[Hit]:
         k = k or self.settings.k
         limit = max(self.settings.fetch_k, k)
-        dense = self.dense(query, limit, doc_id)
+        vector = self.embed_query(query)
+        dense = self.dense(query, limit, doc_id, vector)
         lexical = self.lexical(query, limit, doc_id)
-        fused = reciprocal_rank_fusion(
-            [(dense, self.settings.dense_weight), (lexical, self.settings.lexical_weight)], self.settings.rrf_k
-        )
+        if self.settings.fusion == "rrf":
+            fused = reciprocal_rank_fusion(
+                [(dense, self.settings.dense_weight), (lexical, self.settings.lexical_weight)], self.settings.rrf_k
+            )
+        else:
+            fused = self.score_fusion(query, vector, dense, lexical)
         dense_by_id = {r.chunk_id: r for r in dense}
         lexical_by_id = {r.chunk_id: r for r in lexical}
         hits = []
         for chunk_id, score in fused[:k]:
             d, lex = dense_by_id.get(chunk_id), lexical_by_id.get(chunk_id)
-            hits.append(
-                Hit(
-                    self.by_id[chunk_id], score, d.similarity if d else 0.0,
-                    d.rank if d else None, lex.rank if lex else None,
-                )
-            )
+            similarity = d.similarity if d else self.similarity(vector, chunk_id)
+            hits.append(Hit(self.by_id[chunk_id], score, similarity, d.rank if d else None, lex.rank if lex else None))
         return hits
+
+    def similarity(self, vector, chunk_id: str) -> float:
+        return float(self.vectors[self.position[chunk_id]] @ np.asarray(vector))
+
+    def score_fusion(self, query: str, vector, dense: list[Ranked], lexical: list[Ranked]) -> list[tuple[str, float]]:
+        bm25 = self.bm25.scores(query)
+        top_bm25 = max(bm25.values(), default=0.0) or 1.0
+        weights = {t: self.bm25.idf.get(t, 0.0) for t in set(terms(query))}
+        similarities = {r.chunk_id: r.similarity for r in dense}
+        s = self.settings
+        scored = []
+        for chunk_id in dict.fromkeys([r.chunk_id for r in dense] + [r.chunk_id for r in lexical]):
+            i = self.position[chunk_id]
+            similarity = similarities.get(chunk_id)
+            if similarity is None:
+                similarity = self.similarity(vector, chunk_id)
+            score = (
+                s.dense_weight * similarity
+                + s.lexical_weight * bm25.get(i, 0.0) / top_bm25
+                + s.coverage_weight * term_coverage(weights, self.terms[i])
+                + s.title_weight * term_coverage(weights, self.title_terms[i])
+            )
+            scored.append((chunk_id, score))
+        return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
 
 
 def hit_to_document(hit: Hit) -> Document:

@@ -22,7 +22,7 @@ def normalize(text: str) -> str:
     return text.lower()
 
 
-def _stem(token: str) -> str:
+def stem(token: str) -> str:
     if len(token) > 4 and token.endswith("ies"):
         return token[:-3] + "y"
     if len(token) > 3 and token.endswith("s") and not token.endswith(("ss", "us", "is")):
@@ -37,4 +37,4 @@ def words(text: str) -> list[str]:
 
 def terms(text: str) -> list[str]:
     """Content terms for search: stop words dropped, plurals folded."""
-    return [_stem(t) for t in words(text) if t not in STOPWORDS]
+    return [stem(t) for t in words(text) if t not in STOPWORDS]

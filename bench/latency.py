@@ -1,0 +1,58 @@
+"""Warm query latency: retrieve + extractive answer over the dev gold questions, ours vs. the RRF setting.
+
+Run: .venv/bin/python bench/latency.py [--rounds 3]   (needs a built index: `make index`)
+Prints p50/p95 per stage and the ratio against the RRF fusion measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from dataclasses import replace
+
+from bot.answer import StudyBot, build_bot
+from bot.retrieve import HybridSearcher
+from bot.settings import ROOT, Settings
+from evals.gold_io import load_gold
+from evals.metrics import percentile
+
+
+def measure(bot: StudyBot, questions: list[str], rounds: int) -> dict[str, list[float]]:
+    for question in questions[:5]:
+        bot.ask(question)  # warm-up: model weights, caches
+    stages: dict[str, list[float]] = {"retrieve": [], "answer": [], "total": []}
+    for _ in range(rounds):
+        for question in questions:
+            started = time.perf_counter()
+            answer = bot.ask(question)
+            wall = (time.perf_counter() - started) * 1000
+            stages["retrieve"].append(answer.timings_ms["retrieve"])
+            stages["answer"].append(answer.timings_ms["answer"])
+            stages["total"].append(wall)
+    return stages
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    questions = [g["question"] for g in load_gold(ROOT / "evals" / "gold" / "dev.jsonl")]
+    settings = Settings.from_env()
+    ours = build_bot(settings)
+    rrf_settings = replace(settings, fusion="rrf", lexical_weight=1.0)
+    rrf = StudyBot(HybridSearcher(ours.searcher.store, rrf_settings), None, rrf_settings)
+    results = {"score fusion (default)": measure(ours, questions, args.rounds),
+               "rrf fusion": measure(rrf, questions, args.rounds)}
+    print(f"{len(questions)} questions x {args.rounds} rounds, warm, {settings.k} passages")
+    print(f"{'setting':<24}{'stage':<10}{'p50 ms':>9}{'p95 ms':>9}{'mean':>9}")
+    for name, stages in results.items():
+        for stage, values in stages.items():
+            print(f"{name:<24}{stage:<10}{percentile(values, 50):>9.1f}{percentile(values, 95):>9.1f}"
+                  f"{statistics.mean(values):>9.1f}")
+    base = percentile(results["rrf fusion"]["total"], 50)
+    print(f"p50 ratio score/rrf: {percentile(results['score fusion (default)']['total'], 50) / base:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
