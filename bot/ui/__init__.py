@@ -26,6 +26,7 @@ from bot.ui.context import AppContext, Library  # noqa: E402
 TAB_MODULES = (
     "bot.ui.chat",
     "bot.ui.browse",
+    "bot.ui.quiz",
 )
 
 
