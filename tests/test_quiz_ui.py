@@ -107,7 +107,11 @@ def test_the_tab_builds_next_to_browse_without_touching_data(tmp_path):
 
 def test_a_screen_maps_onto_the_components(service):
     screen = tab.start_round(service, "alice", "901", "Storage Classes", 1, NOW, seed=1)
-    state, status, prompt, choice, typed, feedback, section, check, following = tab.show_screen(screen)
+    state, status, prompt, choice, typed, feedback, section, check, following, opener = tab.show_screen(screen)
     assert state == screen.state and status == screen.status and prompt == screen.prompt
     assert choice.visible and choice.choices == [(c, c) for c in screen.choices] and not typed.visible
     assert check.interactive and not following.interactive and feedback == "" and section == ""
+    assert not opener.interactive  # nothing to open before the answer
+    card = service.deck.card(screen.state["cards"][0])
+    answered = tab.check_answer(service, screen.state, None, screen.choices[card.choices.index(card.answer)], NOW)
+    assert tab.show_screen(answered)[-1].interactive

@@ -190,14 +190,15 @@ class QuizView:
     def screen(self) -> list:
         """The components a Screen is shown on, in `show_screen` order."""
         return [self.state, self.status, self.prompt, self.choice, self.typed, self.feedback, self.section_view,
-                self.check, self.following]
+                self.check, self.following, self.open_button]
 
 
 def show_screen(screen: Screen) -> tuple:
     return (screen.state, screen.status, screen.prompt,
             gr.Radio(choices=screen.choices, value=None, visible=bool(screen.choices)),
             gr.Textbox(value="", visible=screen.typed), screen.feedback, screen.section,
-            gr.Button(interactive=screen.can_check), gr.Button(interactive=screen.can_next))
+            gr.Button(interactive=screen.can_check), gr.Button(interactive=screen.can_next),
+            gr.Button(interactive=bool(screen.section)))  # a section to open once the card is answered
 
 
 def _scope_column(ctx: AppContext) -> dict:
@@ -224,7 +225,8 @@ def _card_column() -> dict:
     with gr.Row():
         parts["check"] = gr.Button("Check", variant="primary", interactive=False, elem_id="quiz-check")
         parts["following"] = gr.Button("Next card", interactive=False, elem_id="quiz-next")
-        parts["open_button"] = gr.Button("Open section in Browse", visible=False, elem_id="quiz-open")
+        parts["open_button"] = gr.Button("Open section in Browse", visible=False, interactive=False,
+                                         elem_id="quiz-open")
     parts["feedback"] = gr.HTML(elem_id="quiz-feedback")
     with gr.Accordion("The whole section", open=False):
         parts["section_view"] = gr.HTML(elem_id="quiz-section-text")
