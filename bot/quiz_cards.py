@@ -110,8 +110,8 @@ def lines_in_context(section: Section) -> list[tuple[str, str]]:
         return []
     found, label, parents = [], "", []
     for raw in section.lines:
-        line = BULLET.sub("", raw).strip()
-        bullet = line != raw.strip()
+        line = plain(BULLET.sub("", raw).strip())
+        bullet = line != plain(raw.strip())
         if not bullet and _is_label(line):
             label, parents = line.rstrip(":").strip(), []
             continue
@@ -139,6 +139,14 @@ def _is_label(line: str) -> bool:
 def _lead_term(line: str) -> str:
     head, sep, _ = line.partition(":")
     return head.strip() if sep and len(head.split()) <= 5 else ""
+
+
+_STARRED = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+
+
+def plain(text: str) -> str:
+    """Without the *single-star* emphasis that slides keep: '*Lambda function*' -> 'Lambda function'."""
+    return _STARRED.sub(r"\1", text)
 
 
 def sentences(line: str) -> list[str]:

@@ -12,7 +12,18 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.models import Section
-from bot.quiz_cards import BLANK, BULLET, NOISE_SECTIONS, Card, ask, make_card, sentences, topic, usable_lines
+from bot.quiz_cards import (
+    BLANK,
+    BULLET,
+    NOISE_SECTIONS,
+    Card,
+    ask,
+    make_card,
+    plain,
+    sentences,
+    topic,
+    usable_lines,
+)
 from bot.quiz_kinds import Service, mentions, same_kind
 from bot.quiz_text import content_words, name_key
 
@@ -63,10 +74,10 @@ def definition_lists(section: Section) -> list[list[Item]]:
                 groups.append(current)
                 current = []
             indent = len(match.group(1))
-            description = match.group(3).strip(" *")
+            description = plain(match.group(3).strip(" *"))
             passage = BULLET.sub("", line).strip()
             if not description and i + 1 < len(lines) and not _ITEM.match(lines[i + 1]):
-                description = BULLET.sub("", lines[i + 1]).strip()
+                description = plain(BULLET.sub("", lines[i + 1]).strip())
                 passage = f"{passage} {description}"
             current.append(Item(_term(match.group(2)), description, passage))
         elif not line.strip() or (not match and not line.startswith((" ", "\t"))):

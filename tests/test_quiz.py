@@ -267,3 +267,15 @@ def test_deck_scope_and_lookup_explain_bad_input():
         deck.card("nope")
     card = deck.scope(section="Amazon SQS")[0]
     assert "Max message size is 256 KB." in deck.section_text(card)
+
+
+def test_slide_emphasis_stars_do_not_reach_the_prompt():
+    states = Section("905", "Slides", ("Orchestration", "AWS Step Functions"), (
+        "- *Task State:* Executes specific work like a *Lambda function* or *API call*.",
+        "- *Wait State:* Pauses execution for a set duration or a specific time.",
+        "- *Fail State:* Stops execution and marks it as failed with an error.",
+        "- *Map State:* Iterates over a list, processing each item with a sub-workflow.",
+    ), 1)
+    task = next(c for c in definition_cards(states) if c.answer == "Task State")
+    assert task.prompt.endswith("which one is “Executes specific work like a Lambda function or API call”?")
+    assert set(task.choices) == {"Task State", "Wait State", "Fail State", "Map State"}
