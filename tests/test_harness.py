@@ -1,0 +1,62 @@
+"""`studybot eval` on a tiny corpus and a tiny gold file in the shared schema."""
+
+import json
+
+import pytest
+
+from bot.cli import main
+from bot.index import ingest
+
+GOLD = [
+    {"id": "t1", "question": "What is the biggest message SQS accepts?", "answer": "256 KB.",
+     "facts": ["256 kb|256kb"], "doc": "100", "section": "Amazon SQS", "evidence": "Max message size is 256 KB",
+     "type": "numeric"},
+    {"id": "t2", "question": "kinesis shard write capacity", "answer": "1MB/s or 1000 records/s.",
+     "facts": ["1mb|1 mb"], "doc": "101", "section": "Kinesis Shards",
+     "evidence": "Each shard gets 1MB/s in, or 1000 records/s", "type": "keyword"},
+    {"id": "t3", "question": "How do I bake sourdough bread at home?", "answer": "Not in the study material.",
+     "facts": [], "doc": "", "section": "", "evidence": "", "type": "unanswerable"},
+]
+
+
+@pytest.fixture
+def env(tiny_settings, monkeypatch, tmp_path):
+    ingest(tiny_settings, progress=False)
+    monkeypatch.setenv("STUDYBOT_CORPUS_DIR", str(tiny_settings.corpus_dir))
+    monkeypatch.setenv("STUDYBOT_INDEX_DIR", str(tiny_settings.index_dir))
+    monkeypatch.setenv("STUDYBOT_CHUNK_SIZE", str(tiny_settings.chunk_size))
+    gold = tmp_path / "elsewhere" / "gold.jsonl"
+    gold.parent.mkdir()
+    gold.write_text("\n".join(json.dumps(g) for g in GOLD) + "\n")
+    return gold
+
+
+def test_eval_writes_run_file_metrics_and_report(env, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["eval", "--gold", str(env), "--out", str(out), "--k", "3", "--baseline"]) == 0
+    runs = [json.loads(line) for line in (out / "run.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in runs] == ["t1", "t2", "t3"]
+    for run in runs:
+        assert set(run) == {"id", "answer", "refused", "contexts", "cited", "ms"}
+        assert len(run["contexts"]) <= 3
+    assert runs[2]["refused"] and not runs[0]["refused"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["overall"]["hit@1"] == 1.0 and metrics["overall"]["refusal_recall"] == 1.0
+    assert metrics["overall"]["fact_recall"] == 1.0
+    assert set(metrics["by_type"]) == {"numeric", "keyword", "unanswerable"}
+    baseline = json.loads((out / "baseline" / "metrics.json").read_text())
+    assert baseline["overall"]["refusal_recall"] == 0.0  # the naive baseline never refuses
+    printed = capsys.readouterr().out
+    assert "baseline" in printed and "ratio" in printed and "hit@3" in printed
+    report = (out / "report.html").read_text()
+    assert "<img" in report and "data:image/png;base64," in report and "Failures" in report
+
+
+def test_bad_gold_file_is_a_clear_error(env, tmp_path, capsys):
+    env.write_text('{"id": "x", "question": "q"}\n')
+    assert main(["eval", "--gold", str(env), "--out", str(tmp_path / "o")]) == 2
+    assert "needs at least id, question, type" in capsys.readouterr().err
+    env.write_text('{"id": "x", "question": "q", "type": "riddle"}\n')
+    assert main(["eval", "--gold", str(env), "--out", str(tmp_path / "o")]) == 2
+    assert "unknown type" in capsys.readouterr().err
+    assert main(["eval", "--gold", str(tmp_path / "missing.jsonl")]) == 2
