@@ -1,0 +1,72 @@
+"""The index through a real `chroma run` server (STUDYBOT_CHROMA_HOST), not only the embedded store."""
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.answer import build_bot
+from bot.index import IndexUnavailable, ingest, open_store
+
+CHROMA = Path(sys.executable).parent / "chroma"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(port: int, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"chroma server on {port} did not start")
+
+
+@pytest.fixture
+def chroma_server(tmp_path):
+    if not CHROMA.exists() and not shutil.which("chroma"):
+        pytest.fail("the chroma CLI ships with chromadb and should be in the venv")
+    port = free_port()
+    process = subprocess.Popen(
+        [str(CHROMA if CHROMA.exists() else shutil.which("chroma")), "run", "--path", str(tmp_path / "server"),
+         "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(port)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_ingest_and_answer_through_a_chroma_server(tiny_settings, chroma_server):
+    settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=chroma_server)
+    first = ingest(settings, progress=False)
+    assert ingest(settings, progress=False).unchanged
+    assert len(open_store(settings).chunks) == first.total
+    answer = build_bot(settings).ask("What is the max message size in SQS?")
+    assert "256 KB" in answer.text and answer.citations
+    assert not (tiny_settings.index_dir / "chroma").exists()  # nothing written to the embedded store
+
+
+def test_stopped_server_is_a_clear_message(tiny_settings, tmp_path):
+    port = free_port()
+    process = subprocess.Popen([str(CHROMA), "run", "--path", str(tmp_path / "s"), "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(port)
+    process.terminate()
+    process.wait(timeout=20)
+    settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=port)
+    with pytest.raises(IndexUnavailable, match="cannot open the Chroma index"):
+        ingest(settings, progress=False)
