@@ -18,9 +18,11 @@ _NUMBER_CUES = ("how many", "how much", "how long", "max", "min", "limit", "size
                 "smallest", "maximum", "minimum", "retention", "how big", "how fast", "latency", "throughput",
                 "what percentage", "default")
 _NUMBER = re.compile(r"\d")
-MAX_UNITS = 3
+MAX_UNITS = 4
 MAX_ANSWER_CHARS = 450
 MAX_UNIT_CHARS = 300
+RANK_PRIOR = 0.3  # a small preference for lines of the better-ranked passages
+LABEL_ANSWERS = True
 
 
 class QuestionError(ValueError):
@@ -158,7 +160,7 @@ class ExtractiveAnswerer:
         weights = _weights(question, self.idf)
         wants_number = any(cue in normalize(question) for cue in _NUMBER_CUES)
         units = [
-            Unit(i, order, text, _unit_score(text, weights, wants_number) + 0.08 / (i + 1))
+            Unit(i, order, text, _unit_score(text, weights, wants_number) + RANK_PRIOR / (i + 1))
             for i, hit in enumerate(hits)
             for order, text in _units(i, hit.chunk.text)
         ]
@@ -185,13 +187,26 @@ def compose(question: str, hits: list[Hit], units: list[Unit], answerer: str) ->
     quotes: dict[int, list[str]] = {}
     parts = []
     for unit in units:
+        first_from_passage = unit.hit_index not in markers
         marker = markers.setdefault(unit.hit_index, len(markers) + 1)
         quotes.setdefault(unit.hit_index, []).append(unit.text)
-        parts.append(f"{unit.text} [{marker}]")
+        label = _label(hits[unit.hit_index].chunk.section_path, unit.text) if first_from_passage else ""
+        parts.append(f"{label}{unit.text} [{marker}]")
     citations = tuple(
         citation_for(hits[hit_index], marker, " … ".join(quotes[hit_index])) for hit_index, marker in markers.items()
     )
     return Answer(question, "\n".join(parts), citations, hits=tuple(hits), answerer=answerer)
+
+
+def _label(section_path: tuple[str, ...], text: str) -> str:
+    """'Heading: ' before a quoted line that does not name its topic ("Managed document database…"
+    only makes sense as an answer under "Amazon DocumentDB")."""
+    if not LABEL_ANSWERS or not section_path:
+        return ""
+    heading = section_path[-1]
+    if set(terms(heading)) <= set(terms(text)):
+        return ""
+    return f"{heading}: "
 
 
 def citation_for(hit: Hit, marker: int, quote: str = "") -> Citation:
