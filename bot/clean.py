@@ -239,10 +239,22 @@ def _heading_number(line: str, major: int, minor: int) -> tuple[int, int, str] |
     return None
 
 
+def _is_list_label(lines: list[str], i: int) -> bool:
+    """A short plain line after a blank line and before a bullet list ("Consumers", "Capacity mode:")."""
+    line = lines[i].strip()
+    if not (2 < len(line) <= 40) or "\t" in lines[i] or _BULLET.match(lines[i]) or line[-1] in ".,;?!":
+        return False
+    if i == 0 or lines[i - 1].strip():
+        return False
+    following = next((nxt for nxt in lines[i + 1 :] if nxt.strip()), "")
+    return bool(_BULLET.match(following))
+
+
 def parse_numbered(text: str, doc_title: str) -> list[RawSection]:
     lines = text.splitlines()
     sections: list[RawSection] = [((doc_title,), [])]
     major = minor = 0
+    heading_path: tuple[str, ...] = (doc_title,)
     chapter = ""
     seen_first_heading = False
     for i, raw in enumerate(lines):
@@ -254,10 +266,13 @@ def parse_numbered(text: str, doc_title: str) -> list[RawSection]:
             major, minor, title = found
             if minor == 0:
                 chapter = f"{major}. {title}"
-                path: tuple[str, ...] = (chapter,)
+                heading_path = (chapter,)
             else:
-                path = (chapter, f"{major}.{minor} {title}") if chapter else (f"{major}.{minor} {title}",)
-            sections.append((path, []))
+                heading_path = (chapter, f"{major}.{minor} {title}") if chapter else (f"{major}.{minor} {title}",)
+            sections.append((heading_path, []))
+            continue
+        if seen_first_heading and _is_list_label(lines, i):
+            sections.append((heading_path + (_heading_text(raw),), [(i + 1, clean_line(raw))]))
             continue
         sections[-1][1].append((i + 1, clean_line(raw)))
     return [(path, _compact(body)) for path, body in sections if _compact(body)]

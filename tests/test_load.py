@@ -59,6 +59,7 @@ def test_numbered_headings_skip_toc_and_look_alikes_and_fix_lost_dot():
         ("2. Storage", "2.1 File formats"),
         ("2. Storage", "2.2 S3"),
         ("2. Storage", "2.3 Athena"),
+        ("2. Storage", "2.3 Athena", "Query types"),
     ]
     s3 = body(sections, ("2. Storage", "2.2 S3"))
     assert "3 types of customer master keys (CMK)" in s3
