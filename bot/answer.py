@@ -30,9 +30,9 @@ class QuestionError(ValueError):
 
 
 def clean_question(question: str | None, max_chars: int) -> str:
-    if question is None or not str(question).strip():
+    text = " ".join(_printable(str(question or "")).split())
+    if not text:
         raise QuestionError("Please type a question about the study material.")
-    text = " ".join(_printable(str(question)).split())
     if len(text) > max_chars:
         raise QuestionError(f"That question is {len(text):,} characters long; please keep it under {max_chars:,}.")
     if not terms(text):

@@ -1,0 +1,65 @@
+"""The command line turns every bad input into a one-line message and exit code 2, never a traceback."""
+
+import json
+
+import pytest
+
+from bot.cli import main
+from bot.index import ingest
+
+
+@pytest.fixture
+def env(tiny_settings, monkeypatch):
+    monkeypatch.setenv("STUDYBOT_CORPUS_DIR", str(tiny_settings.corpus_dir))
+    monkeypatch.setenv("STUDYBOT_INDEX_DIR", str(tiny_settings.index_dir))
+    monkeypatch.setenv("STUDYBOT_CHUNK_SIZE", str(tiny_settings.chunk_size))
+    return tiny_settings
+
+
+def test_ingest_ask_and_json(env, capsys):
+    assert main(["ingest", "--quiet"]) == 0
+    assert "indexed" in capsys.readouterr().out
+    assert main(["ask", "What", "is", "the", "max", "message", "size", "in", "SQS?"]) == 0
+    out = capsys.readouterr().out
+    assert "256 KB" in out and "Sources:" in out and "[1] Doc 100 — Messaging > Amazon SQS" in out
+    assert main(["ask", "--json", "--doc", "101", "athena partitions"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {c["doc_id"] for c in data["contexts"]} == {"101"}
+    assert set(data) >= {"answer", "refused", "citations", "contexts", "timings_ms"}
+
+
+@pytest.mark.parametrize(
+    "question, message",
+    [("   ", "type a question"), ("x " * 50_000, "characters long"), ("\x00\x01\x02", "type a question")],
+)
+def test_bad_questions(env, capsys, question, message):
+    ingest(env, progress=False)
+    assert main(["ask", question]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and "Traceback" not in err
+
+
+def test_missing_index(env, capsys):
+    assert main(["ask", "What is SQS?"]) == 2
+    assert "studybot ingest" in capsys.readouterr().err
+
+
+def test_bad_setting_value(env, capsys, monkeypatch):
+    monkeypatch.setenv("STUDYBOT_K", "lots")
+    assert main(["ask", "What is SQS?"]) == 2
+    assert "STUDYBOT_K='lots'" in capsys.readouterr().err
+
+
+def test_sections_prints_the_tree_and_rejects_unknown_documents(env, capsys):
+    assert main(["sections", "102"]) == 0
+    out = capsys.readouterr().out
+    assert "1. Data collection" in out and "    1.1 Kinesis Data Stream" in out
+    assert main(["sections", "999"]) == 2
+    assert "unknown document '999'" in capsys.readouterr().err
+
+
+def test_broken_corpus_file_is_a_warning_not_a_failure(env, capsys):
+    (env.corpus_dir / "slides.txt").write_bytes(b"\xff\xfe\xfa")
+    assert main(["ingest", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "warning: 101: slides.txt is not UTF-8" in out
