@@ -11,13 +11,15 @@ import gradio as gr
 from bot.answer import QuestionError, StudyBot, clean_question
 from bot.followup import stream_reply
 from bot.index import IndexUnavailable
+from bot.llm import LLMConfigError
 from bot.models import Answer, Chunk, SourceDoc
 from bot.ui import browse
-from bot.ui.context import AppContext
+from bot.ui.context import AppContext, answerer_key
 from bot.ui.render import (
     PATH_SEPARATOR,
     answer_html,
     closest_sections,
+    escape,
     notice_html,
     question_html,
     refusal_html,
@@ -40,6 +42,10 @@ PLACEHOLDER = (
     "**Ask about the study material.** Every answer quotes the cheat sheets; "
     "click a **[1]** to read the passage it came from."
 )
+NO_LLM = "none"
+NO_LLM_LABEL = "none (extractive, offline)"
+ANSWERER_LABEL = "Answerer (none, or type provider:model)"
+STATUS_CSS = "div { font-size: .9em; margin: -.3em 0 .4em; } .answerer-ok { color: var(--body-text-color-subdued); }"
 PENDING = {"role": "assistant", "content": "", "metadata": {"title": "Searching the study material…",
                                                            "status": "pending"}}
 
@@ -80,6 +86,9 @@ class ChatView:
     open_button: gr.Button
     links: gr.State
     conversation: gr.State
+    answerer_choice: gr.Dropdown | None = None
+    answerer_status: gr.HTML | None = None
+    answerer: gr.State | None = None  # the answerer spec of this browser session ("none" or "provider:model")
 
 
 def doc_choices(docs: list[SourceDoc]) -> list[tuple[str, str]]:
@@ -172,6 +181,68 @@ def respond(
         yield "", history + item.messages, sources_html(item.answer), *follow, item.links, conversation + item.exchange
 
 
+def answerer_choices(ctx: AppContext) -> list[tuple[str, str]]:
+    """'none' and the answerer the app was started with (STUDYBOT_LLM); any other provider:model can be typed."""
+    choices = [(NO_LLM_LABEL, NO_LLM)]
+    for spec in (ctx.default_answerer, ctx.settings.llm):
+        try:
+            key = answerer_key(spec)
+        except LLMConfigError:
+            continue
+        if key not in {value for _, value in choices}:
+            choices.append((key, key))
+    return choices
+
+
+def answerer_name(spec: str) -> str:
+    return "extractive quotes from the notes (offline)" if spec == NO_LLM else spec
+
+
+def answerer_status_html(message: str, ok: bool = True) -> str:
+    return f'<div class="{"answerer-ok" if ok else "error"}">{escape(message)}</div>'
+
+
+def choose_answerer(ctx: AppContext, choice: str | None, current: str | None) -> tuple[str, Any, str]:
+    """The selector: outputs (the session's answerer spec, the selector, the status line).
+
+    A choice that cannot be set up (unknown provider, package not installed, no API key) keeps `current`.
+    """
+    current = current or ctx.default_answerer
+    text = (choice or "").strip()
+    text = NO_LLM if text in ("", NO_LLM_LABEL) else text
+    try:
+        ctx.bot_for(text)
+        chosen = answerer_key(text)
+    except Exception as err:  # LLMConfigError, or an integration failing its own way: the chat keeps working
+        problem = str(err).strip() or type(err).__name__
+        if not isinstance(err, LLMConfigError):
+            problem = f"cannot set up LLM {text!r}: {problem.splitlines()[0]}"
+        message = f"{problem.rstrip('.')}. Still answering with {answerer_name(current)}."
+        return current, gr.update(value=current), answerer_status_html(message, ok=False)
+    if chosen == NO_LLM:
+        message = "Answering with extractive quotes from the notes (offline), in this browser tab."
+    else:
+        message = (f"Answering with {chosen} in this browser tab; if it fails, the extractive answer is shown "
+                   "with a note.")
+    return chosen, gr.update(value=chosen), answerer_status_html(message)
+
+
+def session_bot(ctx: AppContext, spec: str | None) -> StudyBot:
+    """The bot of the session's answerer; the app's own bot if it can no longer be set up (replies say which)."""
+    try:
+        return ctx.bot_for(spec or ctx.default_answerer)
+    except Exception:  # e.g. its credentials were removed since it was chosen
+        return ctx.bot
+
+
+def respond_in_session(
+    ctx: AppContext, spec: str | None, question: str, history: list | None, conversation: list | None,
+    doc_choice: str | None,
+) -> Iterator[tuple]:
+    """`respond` with the answerer this browser session chose."""
+    yield from respond(session_bot(ctx, spec), question, history, conversation, doc_choice)
+
+
 def clear() -> tuple:
     return [], sources_html(None), *follow_updates([]), [], []
 
@@ -183,7 +254,12 @@ def pick_example(event: gr.SelectData) -> str:
 def build(ctx: AppContext) -> ChatView:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
-            doc = gr.Dropdown(doc_choices(ctx.library.docs), value=ALL_DOCS, label="Search in", elem_id="doc-filter")
+            with gr.Row(equal_height=True):
+                doc = gr.Dropdown(doc_choices(ctx.library.docs), value=ALL_DOCS, label="Search in",
+                                  elem_id="doc-filter", scale=1)
+                choice = gr.Dropdown(answerer_choices(ctx), value=ctx.default_answerer, allow_custom_value=True,
+                                     label=ANSWERER_LABEL, elem_id="answerer", scale=1)
+            status = gr.HTML("", elem_id="answerer-status", css_template=STATUS_CSS)
             chatbot = gr.Chatbot(
                 label="Study chat", elem_id="chat", height=560, latex_delimiters=[], buttons=[],
                 feedback_options=None, placeholder=PLACEHOLDER, examples=[{"text": q} for q in EXAMPLES],
@@ -200,14 +276,20 @@ def build(ctx: AppContext) -> ChatView:
             with gr.Column(visible=False) as follow:
                 link_choice = gr.Radio([], label="Read a source in its full section", elem_id="source-choice")
                 open_button = gr.Button("Open in Browse", elem_id="open-in-browse")
-    links, conversation = gr.State([]), gr.State([])
-    view = ChatView(question, chatbot, sources, follow, link_choice, open_button, links, conversation)
+    links, conversation, answerer = gr.State([]), gr.State([]), gr.State(ctx.default_answerer)
+    view = ChatView(question, chatbot, sources, follow, link_choice, open_button, links, conversation,
+                    choice, status, answerer)
 
-    def on_ask(question_text, history, turns, doc_choice):
-        yield from respond(ctx.bot, question_text, history, turns, doc_choice)
+    def on_ask(question_text, history, turns, doc_choice, spec):
+        yield from respond_in_session(ctx, spec, question_text, history, turns, doc_choice)
 
+    def on_choose(chosen, current):
+        return choose_answerer(ctx, chosen, current)
+
+    # .input, not .change: resetting the selector after a bad choice must not choose again.
+    choice.input(on_choose, [choice, answerer], [answerer, choice, status], show_progress="minimal")
     asking = (
-        [question, chatbot, conversation, doc],
+        [question, chatbot, conversation, doc, answerer],
         [question, chatbot, sources, follow, link_choice, links, conversation],
     )
     gr.on([question.submit, ask.click], on_ask, *asking, show_progress="hidden")

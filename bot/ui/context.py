@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answer import StudyBot
+from bot.llm import parse_spec, with_llm
 from bot.load import read_manifest, read_text, sections_of
 from bot.models import Section, SourceDoc
 from bot.settings import Settings
@@ -39,3 +41,38 @@ class AppContext:
     library: Library
     tabs: Any = None  # the gr.Tabs, for handlers that switch tab
     views: dict[str, Any] = field(default_factory=dict)  # TAB_ID -> what that tab's build() returned
+    bots: dict[str, StudyBot] = field(default_factory=dict, init=False, repr=False)  # spec -> bot (bot_for)
+    _bots_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+
+    @property
+    def default_answerer(self) -> str:
+        """The spec of the answerer the app was started with: 'none' or STUDYBOT_LLM's 'provider:model'."""
+        return answerer_key(self.bot.answerer.name)
+
+    def bot_for(self, spec: str) -> StudyBot:
+        """A bot answering with `spec` ('none': extractive), sharing the index and searcher of `self.bot`.
+
+        One bot per spec, built on first use; a bad spec raises LLMConfigError (nothing is cached).
+        """
+        key = answerer_key(spec)
+        with self._bots_lock:
+            if not self.bots:
+                self.bots[self.default_answerer] = self.bot
+            if key not in self.bots:
+                bot = with_llm(self.bot, key)
+                if len(self.bots) >= MAX_CACHED_BOTS:  # someone tried many names: forget the oldest choice
+                    del self.bots[next(k for k in self.bots if k != self.default_answerer)]
+                self.bots[key] = bot
+            return self.bots[key]
+
+
+MAX_CACHED_BOTS = 8
+
+
+def answerer_key(spec: str | None) -> str:
+    """'none' for the extractive answerer, else 'provider:model' as bot.llm names it ('Ollama: x' -> 'ollama:x').
+
+    Raises LLMConfigError for a string that is neither.
+    """
+    parsed = parse_spec(spec or "")
+    return "none" if parsed is None else f"{parsed[0]}:{parsed[1]}"

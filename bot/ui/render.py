@@ -84,7 +84,14 @@ def answer_html(answer: Answer, read_as: str = "") -> str:
     """The answer, each [n] an openable citation; `read_as` is the standalone question a follow-up became."""
     by_marker = {c.marker: c for c in answer.citations}
     lines = "".join(_line_html(line, by_marker) for line in answer.text.split("\n") if line.strip())
-    return f'<div class="answer">{_read_as(read_as)}{lines}{_note(answer.note)}</div>'
+    return f'<div class="answer">{_read_as(read_as)}{lines}{_note(answer.note)}{answered_by_html(answer)}</div>'
+
+
+def answered_by_html(answer: Answer, refusal: bool = False) -> str:
+    """Which answerer wrote the reply (a refusal names only a chat model; the extractive one is the default)."""
+    if answer.answerer in ("", "extractive"):
+        return "" if refusal else '<div class="answer-note answered-by">extractive answer (quoted from the notes)</div>'
+    return f'<div class="answer-note answered-by">answered by {escape(answer.answerer)}</div>'
 
 
 def streaming_html(partial: str) -> str:
@@ -125,7 +132,8 @@ def refusal_html(answer: Answer, read_as: str = "") -> str:
     return (
         f'<div class="refusal">{_read_as(read_as)}<div class="refusal-title">Not in the study material</div>'
         "<div>None of the documents covers this closely enough to answer without guessing. "
-        f"Try naming the AWS service, or another document in “Search in”.</div>{_note(answer.note)}</div>"
+        f"Try naming the AWS service, or another document in “Search in”.</div>{_note(answer.note)}"
+        f"{answered_by_html(answer, refusal=True)}</div>"
     )
 
 
