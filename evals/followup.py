@@ -66,10 +66,13 @@ def gold_problems(conversations: list[Conversation], corpus_dir: Path) -> list[s
     from bot.load import load_corpus
 
     loaded, _ = load_corpus(corpus_dir)
-    sections = {(d.doc_id, " > ".join(s.path)): "" for d, secs in loaded.items() for s in secs}
+    sections: dict[tuple[str, str], str] = {}
     for doc, secs in loaded.items():
         for s in secs:
-            sections[(doc.doc_id, " > ".join(s.path))] += "\n" + s.text
+            # a section's text includes its subsections ("1.3 SQS" holds "1.3 SQS > Standard")
+            for depth in range(1, len(s.path) + 1):
+                key = (doc.doc_id, " > ".join(s.path[:depth]))
+                sections[key] = sections.get(key, "") + "\n" + s.text
     problems = []
     for conv in conversations:
         for number, turn in enumerate(conv.turns, start=1):
