@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import ROOT, Settings
-from evals.gold_io import load_gold, write_jsonl
+from evals.gold_io import GoldError, load_gold, write_jsonl
 from evals.metrics import score_item, summarize
 
 DEFAULT_GOLD = ROOT / "evals" / "gold" / "dev.jsonl"
@@ -17,6 +18,7 @@ HEADLINE = ("hit@1", "hit@{k}", "mrr@{k}", "fact_recall", "all_facts", "citation
             "refusal_recall", "false_refusal", "latency_p50_ms", "latency_p95_ms")
 
 System = Callable[[str, int], dict]
+Progress = Callable[[int, int, str], None]  # (done, total, what is running)
 
 
 def bot_system(bot) -> System:
@@ -37,10 +39,11 @@ def bot_system(bot) -> System:
     return run
 
 
-def run_gold(system: System, gold: list[dict], k: int) -> tuple[list[dict], list[dict]]:
-    """Run records in the schema's format, and the per-item scores."""
+def run_gold(system: System, gold: list[dict], k: int,
+             on_item: Callable[[int, int], None] | None = None) -> tuple[list[dict], list[dict]]:
+    """Run records in the schema's format, and the per-item scores; `on_item(done, total)` after each item."""
     records, scores = [], []
-    for item in gold:
+    for done, item in enumerate(gold, start=1):
         started = time.perf_counter()
         result = system(item["question"], k)
         ms = (time.perf_counter() - started) * 1000
@@ -48,11 +51,14 @@ def run_gold(system: System, gold: list[dict], k: int) -> tuple[list[dict], list
                   "contexts": result["contexts"], "cited": result["cited"], "ms": round(ms, 2)}
         records.append(record)
         scores.append(score_item(item, record, k))
+        if on_item is not None:
+            on_item(done, len(gold))
     return records, scores
 
 
-def evaluate(system: System, gold: list[dict], k: int, out: Path) -> dict:
-    records, scores = run_gold(system, gold, k)
+def evaluate(system: System, gold: list[dict], k: int, out: Path,
+             on_item: Callable[[int, int], None] | None = None) -> dict:
+    records, scores = run_gold(system, gold, k, on_item)
     metrics = summarize(scores, k) | {"k": k}
     write_jsonl(out / "run.jsonl", records)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
@@ -60,17 +66,27 @@ def evaluate(system: System, gold: list[dict], k: int, out: Path) -> dict:
     return metrics
 
 
-def format_table(ours: dict, baseline: dict | None, k: int) -> str:
-    names = [h.format(k=k) for h in HEADLINE]
-    header = f"{'metric':<20}{'ours':>10}" + (f"{'baseline':>10}{'ratio':>8}" if baseline else "")
-    rows = [header, "-" * len(header)]
-    for name in names:
+def headline_rows(ours: dict, baseline: dict | None, k: int) -> list[tuple[str, ...]]:
+    """(metric, ours) per headline metric, plus (baseline, ratio) when there is a baseline; values formatted."""
+    rows = []
+    for name in (h.format(k=k) for h in HEADLINE):
         mine = ours["overall"].get(name)
-        row = f"{name:<20}{_fmt(mine):>10}"
+        row: tuple[str, ...] = (name, _fmt(mine))
         if baseline:
             theirs = baseline["overall"].get(name)
             ratio = f"{mine / theirs:.2f}x" if mine is not None and theirs else "-"
-            row += f"{_fmt(theirs):>10}{ratio:>8}"
+            row += (_fmt(theirs), ratio)
+        rows.append(row)
+    return rows
+
+
+def format_table(ours: dict, baseline: dict | None, k: int) -> str:
+    header = f"{'metric':<20}{'ours':>10}" + (f"{'baseline':>10}{'ratio':>8}" if baseline else "")
+    rows = [header, "-" * len(header)]
+    for name, mine, *theirs in headline_rows(ours, baseline, k):
+        row = f"{name:<20}{mine:>10}"
+        if theirs:
+            row += f"{theirs[0]:>10}{theirs[1]:>8}"
         rows.append(row)
     return "\n".join(rows)
 
@@ -79,13 +95,46 @@ def _fmt(value) -> str:
     return "-" if value is None else f"{value:.3f}" if value < 10 else f"{value:.1f}"
 
 
-def format_breakdown(metrics: dict, key: str, k: int) -> str:
-    rows = [f"{key:<14}{'n':>4}{'hit@1':>8}{f'hit@{k}':>8}{'facts':>8}{'refuse':>8}"]
+def breakdown_rows(metrics: dict, key: str, k: int) -> list[tuple]:
+    """(group, items, hit@1, hit@k, fact recall, refusals) per group of `metrics[key]` (by_type, by_doc).
+
+    Refusals are the refusal recall of the unanswerable group and the false-refusal rate of the others.
+    """
+    rows = []
     for name, m in metrics[key].items():
         refuse = m["refusal_recall"] if name == "unanswerable" else m["false_refusal"]
-        rows.append(f"{name:<14}{m['items']:>4}{_fmt(m['hit@1']):>8}{_fmt(m[f'hit@{k}']):>8}"
-                    f"{_fmt(m['fact_recall']):>8}{_fmt(refuse):>8}")
+        rows.append((name, m["items"], _fmt(m["hit@1"]), _fmt(m[f"hit@{k}"]), _fmt(m["fact_recall"]), _fmt(refuse)))
+    return rows
+
+
+def format_breakdown(metrics: dict, key: str, k: int) -> str:
+    rows = [f"{key:<14}{'n':>4}{'hit@1':>8}{f'hit@{k}':>8}{'facts':>8}{'refuse':>8}"]
+    for name, items, hit1, hitk, facts, refuse in breakdown_rows(metrics, key, k):
+        rows.append(f"{name:<14}{items:>4}{hit1:>8}{hitk:>8}{facts:>8}{refuse:>8}")
     return "\n".join(rows)
+
+
+def evaluate_bot(bot, gold: list[dict], k: int, out: Path, settings: Settings, baseline: bool = False,
+                 progress: Progress | None = None) -> tuple[dict, dict | None]:
+    """Our metrics and, with `baseline`, the naive RAG's; run files written to `out` and `out/baseline`."""
+    out.mkdir(parents=True, exist_ok=True)
+    ours = evaluate(bot_system(bot), gold, k, out, _stage(progress, "our bot"))
+    if not baseline:
+        return ours, None
+    from evals.baseline import NaiveRag
+
+    if progress is not None:
+        progress(0, len(gold), "indexing for the baseline")
+    naive = NaiveRag(settings.corpus_dir, settings.index_dir / "baseline")
+    theirs = evaluate(naive.run, gold, k, out / "baseline", _stage(progress, "baseline"))
+    theirs["ingest_seconds"] = naive.ingest_seconds
+    return ours, theirs
+
+
+def _stage(progress: Progress | None, what: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    return lambda done, total: progress(done, total, what)
 
 
 def _run(args, settings: Settings) -> int:
@@ -95,14 +144,7 @@ def _run(args, settings: Settings) -> int:
     out = Path(args.out) if args.out else DEFAULT_OUT
     out.mkdir(parents=True, exist_ok=True)
     bot = build_bot(settings, _answerer(args, settings))
-    ours = evaluate(bot_system(bot), gold, args.k, out)
-    baseline = None
-    if args.baseline:
-        from evals.baseline import NaiveRag
-
-        naive = NaiveRag(settings.corpus_dir, settings.index_dir / "baseline")
-        baseline = evaluate(naive.run, gold, args.k, out / "baseline")
-        baseline["ingest_seconds"] = naive.ingest_seconds
+    ours, baseline = evaluate_bot(bot, gold, args.k, out, settings, args.baseline)
     print(format_table(ours, baseline, args.k))
     print()
     print(format_breakdown(ours, "by_type", args.k))
@@ -135,3 +177,84 @@ def add_command(sub) -> None:
     p.add_argument("--llm", help="answer with this chat model ('provider:model'); default: extractive")
     p.add_argument("--no-report", action="store_true", help="skip the HTML report")
     p.set_defaults(run=_run)
+
+
+# --- The app's Evals tab. The bot package never names the question set: the paths live here. -------------
+
+
+@dataclass(frozen=True)
+class EvalPaths:
+    """The question set the app's Evals tab runs, and the folder it reads and writes results in."""
+
+    out: Path = DEFAULT_OUT
+    gold: Path = DEFAULT_GOLD
+
+
+class ResultsError(ValueError):
+    """Results in the folder that cannot be read (a run interrupted mid-write, files edited by hand)."""
+
+
+@dataclass(frozen=True)
+class Results:
+    """A finished eval as `studybot eval` (or the app) stored it."""
+
+    out: Path
+    ours: dict
+    baseline: dict | None  # the newest baseline run in out/baseline, possibly older than ours
+    finished: float  # when metrics.json was written, seconds since the epoch
+    baseline_finished: float | None
+    failures: list[dict]  # evals.report.failed_items
+
+    @property
+    def k(self) -> int:
+        return self.ours.get("k", 5)
+
+    def headline(self) -> list[tuple[str, ...]]:
+        return headline_rows(self.ours, self.baseline, self.k)
+
+    def breakdown(self, key: str) -> list[tuple]:
+        return breakdown_rows(self.ours, key, self.k)
+
+
+def latest_results(paths: EvalPaths | None = None) -> Results | None:
+    """The results stored in `paths.out`, None when no eval has written there yet; ResultsError when unreadable."""
+    from evals.report import failed_items
+
+    paths = paths or EvalPaths()
+    metrics, baseline = paths.out / "metrics.json", paths.out / "baseline" / "metrics.json"
+    if not metrics.exists():
+        return None
+    try:
+        try:
+            gold = load_gold(paths.gold)
+        except GoldError:
+            gold = []  # failures are still listed, by id
+        return Results(
+            out=paths.out,
+            ours=json.loads(metrics.read_text()),
+            baseline=json.loads(baseline.read_text()) if baseline.exists() else None,
+            finished=metrics.stat().st_mtime,
+            baseline_finished=baseline.stat().st_mtime if baseline.exists() else None,
+            failures=failed_items(paths.out, gold),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ResultsError(f"cannot read the eval results in {paths.out}: {err}") from err
+
+
+def run_dev_eval(bot, k: int = 5, baseline: bool = False, progress: Progress | None = None,
+                 paths: EvalPaths | None = None) -> Results:
+    """`studybot eval` on the dev set with an already-built bot (the app's): same files, report included.
+
+    Raises GoldError when the question set cannot be read.
+    """
+    from evals.report import write_report
+
+    paths = paths or EvalPaths()
+    gold = load_gold(paths.gold)
+    ours, theirs = evaluate_bot(bot, gold, k, paths.out, bot.settings, baseline, progress)
+    if progress is not None:
+        progress(len(gold), len(gold), "writing the report")
+    write_report(paths.out, gold, ours, theirs)
+    results = latest_results(paths)
+    assert results is not None
+    return results

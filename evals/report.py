@@ -58,22 +58,40 @@ def _headline(ours: dict, baseline: dict | None, k: int) -> str:
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _failures(out: Path, gold: list[dict]) -> str:
-    scores = {s["id"]: s for s in json.loads((out / "scores.json").read_text())}
+def failed_items(out: Path, gold: list[dict]) -> list[dict]:
+    """The items of the run in `out` that failed, in run order: the question set's item (id, type, question,
+    answer, evidence, doc, section), why it failed, our answer and the top 3 retrieved passages.
+
+    An id missing from `gold` (results of another question set) keeps its id and type, with empty texts.
+    """
+    scores = json.loads((out / "scores.json").read_text())
     runs = {r["id"]: r for r in (json.loads(line) for line in (out / "run.jsonl").read_text().splitlines() if line)}
-    rows = []
-    for item in gold:
-        s, run = scores[item["id"]], runs[item["id"]]
+    items = {item["id"]: item for item in gold}
+    failed = []
+    for s in scores:
         reason = _failure_reason(s)
         if not reason:
             continue
-        contexts = "".join(f"<li>{html.escape(c[:300])}</li>" for c in run["contexts"][:3])
+        item, run = items.get(s["id"], {}), runs[s["id"]]
+        failed.append({
+            "id": s["id"], "type": item.get("type", s["type"]), "question": item.get("question", ""),
+            "answer": item.get("answer", ""), "evidence": item.get("evidence", ""), "doc": item.get("doc", ""),
+            "section": item.get("section", ""), "why": reason, "our_answer": run["answer"],
+            "contexts": run["contexts"][:3],
+        })
+    return failed
+
+
+def _failures(out: Path, gold: list[dict]) -> str:
+    rows = []
+    for f in failed_items(out, gold):
+        contexts = "".join(f"<li>{html.escape(c[:300])}</li>" for c in f["contexts"])
         rows.append(
-            f"<tr><td>{html.escape(item['id'])}<br><small>{html.escape(item['type'])}</small></td>"
-            f"<td>{html.escape(item['question'])}</td><td>{html.escape(reason)}</td>"
-            f"<td>{html.escape(item.get('answer', ''))}<br><small>evidence: {html.escape(item.get('evidence', ''))}"
-            f"<br>section: {html.escape(item.get('doc', ''))} {html.escape(item.get('section', ''))}</small></td>"
-            f"<td>{html.escape(run['answer'])}</td><td><ol>{contexts}</ol></td></tr>"
+            f"<tr><td>{html.escape(f['id'])}<br><small>{html.escape(f['type'])}</small></td>"
+            f"<td>{html.escape(f['question'])}</td><td>{html.escape(f['why'])}</td>"
+            f"<td>{html.escape(f['answer'])}<br><small>evidence: {html.escape(f['evidence'])}"
+            f"<br>section: {html.escape(f['doc'])} {html.escape(f['section'])}</small></td>"
+            f"<td>{html.escape(f['our_answer'])}</td><td><ol>{contexts}</ol></td></tr>"
         )
     head = "<tr><th>id</th><th>question</th><th>why</th><th>gold</th><th>our answer</th><th>retrieved (top 3)</th></tr>"
     return f"<p>{len(rows)} failed items.</p><table class=f>{head}{''.join(rows)}</table>"
