@@ -92,7 +92,7 @@ def format_table(ours: dict, baseline: dict | None, k: int) -> str:
 
 
 def _fmt(value) -> str:
-    return "-" if value is None else f"{value:.3f}" if value < 10 else f"{value:.1f}"
+    return "-" if value is None else f"{value:.3f}" if value <= 1 else f"{value:.1f}"  # rates vs. milliseconds
 
 
 def breakdown_rows(metrics: dict, key: str, k: int) -> list[tuple]:
