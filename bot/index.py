@@ -273,10 +273,6 @@ class Store:
     collection_name: str
     vectors: object = None  # normalised embeddings, one row per chunk in `chunks` order
 
-    @property
-    def by_id(self) -> dict[str, Chunk]:
-        return {c.id: c for c in self.chunks}
-
 
 def open_store(settings: Settings) -> Store:
     from langchain_chroma import Chroma

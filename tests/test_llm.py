@@ -203,7 +203,6 @@ def test_describe_failure_names_the_problem():
 
 
 def test_openai_without_a_key_or_a_server_url_says_what_to_set(monkeypatch):
-    pytest.importorskip("langchain_openai")
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE"):
         monkeypatch.delenv(name, raising=False)
     from bot.llm import chat_model

@@ -6,14 +6,13 @@ The model comes from the one string ("openai:stub-model" with OPENAI_BASE_URL), 
 import socket
 import time
 
+import langchain_openai  # noqa: F401  (the [openai] extra: missing must fail, not skip)
 import pytest
 from stub_openai import PASSAGES, StubOpenAI, sample_hits
 
 from bot.llm import LLMAnswerer, make_answerer
 from bot.models import Answer
 from bot.settings import Settings
-
-pytest.importorskip("langchain_openai")
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import html
 import importlib.util
 
 import gradio as gr
+import langchain_openai  # noqa: F401  (the [openai] extra: missing must fail, not skip)
 import pytest
 from stub_openai import StubOpenAI
 from test_app import write_ui_corpus
@@ -21,8 +22,6 @@ from bot.settings import Settings
 from bot.ui import build_app
 from bot.ui.chat import NO_LLM, answerer_choices, choose_answerer, respond_in_session
 from bot.ui.context import AppContext, Library
-
-pytest.importorskip("langchain_openai")
 
 STUB = "openai:stub-model"
 QUESTION = "What is the max message size in SQS?"
