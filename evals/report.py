@@ -24,7 +24,7 @@ def _png(fig) -> str:
 
 
 def _bars(groups: dict, metric: str, baseline_groups: dict | None, title: str) -> str:
-    names = list(groups)
+    names = [n for n in groups if groups[n].get(metric) is not None]  # e.g. no hit@k for unanswerable items
     fig, ax = plt.subplots(figsize=(7, 3))
     width = 0.4 if baseline_groups else 0.8
     xs = range(len(names))
@@ -36,7 +36,7 @@ def _bars(groups: dict, metric: str, baseline_groups: dict | None, title: str) -
     ax.set_xticks(list(xs), names, rotation=20)
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))  # beside the plot, never over a bar
     return _png(fig)
 
 
@@ -121,6 +121,12 @@ def write_report(out: Path, gold: list[dict], ours: dict, baseline: dict | None)
         "<h2>Retrieval by document</h2>", _bars(ours["by_doc"], f"hit@{k}", base_docs, f"hit@{k} by document"),
         "<h2>Answers</h2>", _bars(ours["by_type"], "fact_recall", base_types, "fact recall by type"),
         _bars(ours["by_doc"], "fact_recall", base_docs, "fact recall by document"),
+        "<h2>Refusals</h2>",
+        _bars({"unanswerable": {"rate": ours["overall"]["refusal_recall"]},
+               "answerable": {"rate": ours["overall"]["false_refusal"]}}, "rate",
+              {"unanswerable": {"rate": baseline["overall"]["refusal_recall"]},
+               "answerable": {"rate": baseline["overall"]["false_refusal"]}} if baseline else None,
+              "share refused (want high for unanswerable, low for answerable)"),
         "<h2>Latency</h2>", _latency_histogram(out),
         "<h2>Failures</h2>", _failures(out, gold),
     ]
