@@ -10,7 +10,7 @@ from typing import Protocol
 
 from bot.models import Answer, Citation, Hit
 from bot.settings import Settings
-from bot.text import STOPWORDS, normalize, stem, terms, words
+from bot.text import STOPWORDS, normalize, question_terms, stem, terms, words
 
 NOT_IN_MATERIAL = "That is not in the study material."
 _UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
@@ -86,7 +86,7 @@ def _units(hit_index: int, text: str) -> list[tuple[int, str]]:
 
 
 def _weights(question: str, idf: dict[str, float]) -> dict[str, float]:
-    return {t: idf.get(t, 0.0) for t in set(terms(question))}
+    return {t: idf.get(t, 0.0) for t in set(question_terms(question))}
 
 
 def _unit_score(unit: str, weights: dict[str, float], wants_number: bool) -> float:

@@ -250,6 +250,11 @@ def _is_list_label(lines: list[str], i: int) -> bool:
     return bool(_BULLET.match(following))
 
 
+def _ends_label_list(current: tuple[str, ...], heading_path: tuple[str, ...], raw: str) -> bool:
+    """Inside a list-label subsection, a plain (non-bullet, unindented) line closes the list."""
+    return len(current) > len(heading_path) and bool(raw.strip()) and raw[0] not in " \t" and not _BULLET.match(raw)
+
+
 def parse_numbered(text: str, doc_title: str) -> list[RawSection]:
     lines = text.splitlines()
     sections: list[RawSection] = [((doc_title,), [])]
@@ -274,6 +279,8 @@ def parse_numbered(text: str, doc_title: str) -> list[RawSection]:
         if seen_first_heading and _is_list_label(lines, i):
             sections.append((heading_path + (_heading_text(raw),), [(i + 1, clean_line(raw))]))
             continue
+        if _ends_label_list(sections[-1][0], heading_path, raw):
+            sections.append((heading_path, []))  # prose after the list belongs to the section again
         sections[-1][1].append((i + 1, clean_line(raw)))
     return [(path, _compact(body)) for path, body in sections if _compact(body)]
 

@@ -14,7 +14,7 @@ from pydantic import ConfigDict
 
 from bot.models import Chunk, Hit
 from bot.settings import Settings
-from bot.text import terms
+from bot.text import question_terms, terms
 
 
 class BM25:
@@ -35,7 +35,7 @@ class BM25:
 
     def scores(self, query: str) -> dict[int, float]:
         scores: dict[int, float] = defaultdict(float)
-        for term in set(terms(query)):
+        for term in set(question_terms(query)):
             idf = self.idf.get(term)
             if idf is None:
                 continue
@@ -127,7 +127,7 @@ class HybridSearcher:
     def score_fusion(self, query: str, vector, dense: list[Ranked], lexical: list[Ranked]) -> list[tuple[str, float]]:
         bm25 = self.bm25.scores(query)
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
-        weights = {t: self.bm25.idf.get(t, 0.0) for t in set(terms(query))}
+        weights = {t: self.bm25.idf.get(t, 0.0) for t in set(question_terms(query))}
         similarities = {r.chunk_id: r.similarity for r in dense}
         s = self.settings
         scored = []

@@ -38,3 +38,14 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Content terms for search: stop words dropped, plurals folded."""
     return [stem(t) for t in words(text) if t not in STOPWORDS]
+
+
+# "how long", "how many" ask for a quantity: the second word is not a topic ("long" would match "long-running").
+_QUANTITY_WORDS = frozenset({"long", "many", "much", "big", "often", "fast", "large", "far", "soon"})
+
+
+def question_terms(question: str) -> list[str]:
+    """Content terms of a question, without the quantity word of "how long / how many / …"."""
+    tokens = words(question)
+    kept = [t for i, t in enumerate(tokens) if not (t in _QUANTITY_WORDS and i > 0 and tokens[i - 1] == "how")]
+    return [stem(t) for t in kept if t not in STOPWORDS]

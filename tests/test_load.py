@@ -60,9 +60,12 @@ def test_numbered_headings_skip_toc_and_look_alikes_and_fix_lost_dot():
         ("2. Storage", "2.2 S3"),
         ("2. Storage", "2.3 Athena"),
         ("2. Storage", "2.3 Athena", "Query types"),
+        ("2. Storage", "2.3 Athena"),  # prose after the list is the section's again
     ]
     s3 = body(sections, ("2. Storage", "2.2 S3"))
     assert "3 types of customer master keys (CMK)" in s3
+    assert "Athena bills per TB scanned." in body(sections, ("2. Storage", "2.3 Athena"))  # after the list
+    assert "Athena bills" not in body(sections, ("2. Storage", "2.3 Athena", "Query types"))
     kinesis = body(sections, ("1. Data collection", "1.1 Kinesis Data Stream"))
     assert "3 methods for encrypting data in streams:" in kinesis
 
