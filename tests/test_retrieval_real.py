@@ -36,3 +36,9 @@ def test_answer_cites_real_sections(real_bot):
     answer = real_bot.ask("What is the maximum size of an item in DynamoDB?")
     assert not answer.refused and "400 KB" in answer.text
     assert answer.citations and all(c.text in {h.chunk.text for h in answer.hits} for c in answer.citations)
+
+
+def test_how_long_asks_for_a_duration_not_for_the_word_long(real_bot):
+    answer = real_bot.ask("How long can data stay in a Kinesis data stream?")
+    assert "365 days" in answer.text or "7 days" in answer.text
+    assert "long-running" not in answer.text
