@@ -10,7 +10,7 @@ from typing import Protocol
 
 from bot.models import Answer, Citation, Hit
 from bot.settings import Settings
-from bot.text import STOPWORDS, normalize, question_terms, stem, terms, words
+from bot.text import STOPWORDS, normalize, question_terms, stem, term_coverage, terms, words
 
 NOT_IN_MATERIAL = "That is not in the study material."
 _UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
@@ -21,8 +21,7 @@ _NUMBER = re.compile(r"\d")
 MAX_UNITS = 4
 MAX_ANSWER_CHARS = 450
 MAX_UNIT_CHARS = 300
-RANK_PRIOR = 0.3  # a small preference for lines of the better-ranked passages
-LABEL_ANSWERS = True
+RANK_PRIOR = 0.3  # preference for lines of the better-ranked passages (measured on the dev set)
 
 
 class QuestionError(ValueError):
@@ -64,7 +63,7 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def _units(hit_index: int, text: str) -> list[tuple[int, str]]:
+def _units(text: str) -> list[tuple[int, str]]:
     """Answerable pieces of a passage: a line with its indented sub-bullets (a header ending in ':'
     takes the next line too); long lines split into sentences."""
     units: list[str] = []
@@ -92,8 +91,7 @@ def _weights(question: str, idf: dict[str, float]) -> dict[str, float]:
 def _unit_score(unit: str, weights: dict[str, float], wants_number: bool) -> float:
     """Question coverage, plus credit for saying something beyond the question's own words."""
     present = set(terms(unit))
-    total = sum(weights.values()) or 1.0
-    score = sum(w for t, w in weights.items() if t in present) / total
+    score = term_coverage(weights, present)
     novel = len(present - weights.keys())
     score += 0.15 * min(novel, 8) / 8
     if wants_number and _NUMBER.search(unit):
@@ -108,25 +106,15 @@ _NOT_NAMES = STOPWORDS | {"will", "under", "where", "each", "account", "users", 
                           "amazon", "company", "team", "teams", "vs"}
 
 
-def missing_names(question: str, passages: list[str]) -> list[str]:
+def missing_names(question: str, passage_terms: list[frozenset[str]]) -> list[str]:
     """Words of capitalised names in the question (services, features) that no passage mentions.
 
     Exam-style questions about things the notes never cover name them ("Storage Lens",
     "Entity Resolution"); nearby passages then match every other word but not the name.
     """
-    present = set().union(*(terms(p) for p in passages)) if passages else set()
+    present = set().union(*passage_terms)
     wanted = {stem(w) for m in _NAME.finditer(question) for w in words(m.group(0)) if len(w) >= 3}
     return sorted(w for w in wanted - present if w not in _NOT_NAMES)
-
-
-def coverage(question: str, text: str, idf: dict[str, float]) -> float:
-    """Share of the question's idf weight whose terms appear in `text`."""
-    weights = _weights(question, idf)
-    total = sum(weights.values())
-    if not total:
-        return 0.0
-    present = set(terms(text))
-    return sum(w for t, w in weights.items() if t in present) / total
 
 
 class ExtractiveAnswerer:
@@ -142,12 +130,13 @@ class ExtractiveAnswerer:
         if not hits:
             return True
         best_similarity = max(h.similarity for h in hits)
-        passages = [h.chunk.embedding_text() for h in hits]
-        best_coverage = max(coverage(question, p, self.idf) for p in passages)
+        weights = _weights(question, self.idf)
+        passage_terms = [frozenset(terms(h.chunk.embedding_text())) for h in hits]
+        best_coverage = max(term_coverage(weights, present) for present in passage_terms)
         return (
             best_similarity < self.settings.min_similarity
             or best_coverage < self.settings.min_coverage
-            or bool(missing_names(question, passages))
+            or bool(missing_names(question, passage_terms))
         )
 
     def answer(self, question: str, hits: list[Hit]) -> Answer:
@@ -162,7 +151,7 @@ class ExtractiveAnswerer:
         units = [
             Unit(i, order, text, _unit_score(text, weights, wants_number) + RANK_PRIOR / (i + 1))
             for i, hit in enumerate(hits)
-            for order, text in _units(i, hit.chunk.text)
+            for order, text in _units(hit.chunk.text)
         ]
         if not units:
             return []
@@ -201,7 +190,7 @@ def compose(question: str, hits: list[Hit], units: list[Unit], answerer: str) ->
 def _label(section_path: tuple[str, ...], text: str) -> str:
     """'Heading: ' before a quoted line that does not name its topic ("Managed document database…"
     only makes sense as an answer under "Amazon DocumentDB")."""
-    if not LABEL_ANSWERS or not section_path:
+    if not section_path:
         return ""
     heading = section_path[-1]
     if set(terms(heading)) <= set(terms(text)):

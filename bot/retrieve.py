@@ -14,7 +14,7 @@ from pydantic import ConfigDict
 
 from bot.models import Chunk, Hit
 from bot.settings import Settings
-from bot.text import question_terms, terms
+from bot.text import question_terms, term_coverage, terms
 
 
 class BM25:
@@ -59,12 +59,6 @@ def reciprocal_rank_fusion(rankings: list[tuple[list[Ranked], float]], rrf_k: in
         for item in ranking:
             fused[item.chunk_id] += weight / (rrf_k + item.rank)
     return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
-
-
-def term_coverage(query_weights: dict[str, float], present: frozenset[str]) -> float:
-    """Share of the query's idf weight whose terms occur in a passage."""
-    total = sum(query_weights.values())
-    return sum(w for t, w in query_weights.items() if t in present) / total if total else 0.0
 
 
 class HybridSearcher:

@@ -49,3 +49,9 @@ def question_terms(question: str) -> list[str]:
     tokens = words(question)
     kept = [t for i, t in enumerate(tokens) if not (t in _QUANTITY_WORDS and i > 0 and tokens[i - 1] == "how")]
     return [stem(t) for t in kept if t not in STOPWORDS]
+
+
+def term_coverage(weights: dict[str, float], present: frozenset[str] | set[str]) -> float:
+    """Share of the query's (idf) weight whose terms occur in a passage's term set."""
+    total = sum(weights.values())
+    return sum(w for t, w in weights.items() if t in present) / total if total else 0.0

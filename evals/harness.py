@@ -139,11 +139,16 @@ def _stage(progress: Progress | None, what: str) -> Callable[[int, int], None] |
 
 def _run(args, settings: Settings) -> int:
     from bot.answer import build_bot
+    from bot.llm import check_spec, with_llm
 
     gold = load_gold(Path(args.gold))
+    spec = args.llm or "none"
+    uses_llm = check_spec(spec) is not None  # a bad model string fails before the index is opened
     out = Path(args.out) if args.out else DEFAULT_OUT
     out.mkdir(parents=True, exist_ok=True)
-    bot = build_bot(settings, _answerer(args, settings))
+    bot = build_bot(settings)
+    if uses_llm:
+        bot = with_llm(bot, spec)  # shares the index and the extractive fallback: nothing loaded twice
     ours, baseline = evaluate_bot(bot, gold, args.k, out, settings, args.baseline)
     print(format_table(ours, baseline, args.k))
     print()
@@ -157,15 +162,6 @@ def _run(args, settings: Settings) -> int:
         print(f"\nreport: {path}")
     print(f"run file and metrics: {out}")
     return 0
-
-
-def _answerer(args, settings: Settings):
-    spec = getattr(args, "llm", None) or "none"
-    if spec == "none":
-        return None
-    from bot.llm import make_answerer
-
-    return make_answerer(spec, settings)
 
 
 def add_command(sub) -> None:
