@@ -60,3 +60,23 @@ def test_bad_gold_file_is_a_clear_error(env, tmp_path, capsys):
     assert main(["eval", "--gold", str(env), "--out", str(tmp_path / "o")]) == 2
     assert "unknown type" in capsys.readouterr().err
     assert main(["eval", "--gold", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_eval_with_a_chat_model_answers_through_it(env, tmp_path, monkeypatch):
+    from stub_openai import StubOpenAI
+
+    with StubOpenAI(reply="Max message size is 256 KB [1].") as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        monkeypatch.setenv("OPENAI_API_KEY", "dummy")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        out = tmp_path / "llm"
+        assert main(["eval", "--gold", str(env), "--out", str(out), "--llm", "openai:stub-model", "--no-report"]) == 0
+    runs = {r["id"]: r for r in map(json.loads, (out / "run.jsonl").read_text().splitlines())}
+    assert runs["t1"]["answer"] == "Max message size is 256 KB [1]."  # the model's text, its citation checked
+    assert len(server.requests) >= 2 and all(r["model"] == "stub-model" for r in server.requests)
+
+
+def test_eval_with_an_unknown_provider_fails_before_loading_anything(env, tmp_path, capsys):
+    assert main(["eval", "--gold", str(env), "--out", str(tmp_path / "x"), "--llm", "nosuch:model"]) == 2
+    assert "unknown LLM provider 'nosuch'" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
