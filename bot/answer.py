@@ -5,23 +5,16 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol
 
+from bot.extract import LineChooser, Unit
 from bot.models import Answer, Citation, Hit
+from bot.query import expansions, intent_of, load_aliases
 from bot.settings import Settings
-from bot.text import STOPWORDS, normalize, question_terms, stem, term_coverage, terms, words
+from bot.text import STOPWORDS, question_terms, stem, term_coverage, terms, words
 
 NOT_IN_MATERIAL = "That is not in the study material."
-_UNIT_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
-_NUMBER_CUES = ("how many", "how much", "how long", "max", "min", "limit", "size", "largest", "biggest",
-                "smallest", "maximum", "minimum", "retention", "how big", "how fast", "latency", "throughput",
-                "what percentage", "default")
-_NUMBER = re.compile(r"\d")
-MAX_UNITS = 4
-MAX_ANSWER_CHARS = 450
-MAX_UNIT_CHARS = 300
-RANK_PRIOR = 0.3  # preference for lines of the better-ranked passages (measured on the dev set)
 
 
 class QuestionError(ValueError):
@@ -51,56 +44,6 @@ class Answerer(Protocol):
     def answer(self, question: str, hits: list[Hit]) -> Answer: ...
 
 
-@dataclass(frozen=True)
-class Unit:
-    hit_index: int
-    order: int
-    text: str
-    score: float
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" \t"))
-
-
-def _units(text: str) -> list[tuple[int, str]]:
-    """Answerable pieces of a passage: a line with its indented sub-bullets (a header ending in ':'
-    takes the next line too); long lines split into sentences."""
-    units: list[str] = []
-    parent_indent = None
-    for raw in text.split("\n"):
-        line = raw.strip()
-        if not line:
-            parent_indent = None
-            continue
-        joins_parent = units and (
-            (parent_indent is not None and _indent(raw) > parent_indent) or (units[-1].endswith(":"))
-        )
-        if joins_parent and len(units[-1]) + len(line) < MAX_UNIT_CHARS:
-            units[-1] = f"{units[-1]} {line}"
-            continue
-        units.extend(_UNIT_SPLIT.split(line) if len(line) > 220 else [line])
-        parent_indent = _indent(raw)
-    return list(enumerate(units))
-
-
-def _weights(question: str, idf: dict[str, float]) -> dict[str, float]:
-    return {t: idf.get(t, 0.0) for t in set(question_terms(question))}
-
-
-def _unit_score(unit: str, weights: dict[str, float], wants_number: bool) -> float:
-    """Question coverage, plus credit for saying something beyond the question's own words."""
-    present = set(terms(unit))
-    score = term_coverage(weights, present)
-    novel = len(present - weights.keys())
-    score += 0.15 * min(novel, 8) / 8
-    if wants_number and _NUMBER.search(unit):
-        score += 0.15
-    if novel < 2:
-        score -= 0.3  # a heading or a bare list item restates the question without answering it
-    return score
-
-
 _NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[ -][A-Z][A-Za-z0-9]*)*")
 _NOT_NAMES = STOPWORDS | {"will", "under", "where", "each", "account", "users", "analysts", "once", "ten", "aws",
                           "amazon", "company", "team", "teams", "vs"}
@@ -113,24 +56,26 @@ def missing_names(question: str, passage_terms: list[frozenset[str]]) -> list[st
     "Entity Resolution"); nearby passages then match every other word but not the name.
     """
     present = set().union(*passage_terms)
-    wanted = {stem(w) for m in _NAME.finditer(question) for w in words(m.group(0)) if len(w) >= 3}
+    aliases = load_aliases()  # "KDF" is searched as what it stands for
+    wanted = {stem(w) for m in _NAME.finditer(question) for w in words(m.group(0)) if len(w) >= 3 and w not in aliases}
     return sorted(w for w in wanted - present if w not in _NOT_NAMES)
 
 
 class ExtractiveAnswerer:
-    """Picks the lines of the top passages that best cover the question; no model, no network."""
+    """Picks the lines of the top passages that answer the question; no model, no network."""
 
     name = "extractive"
 
-    def __init__(self, idf: dict[str, float], settings: Settings):
+    def __init__(self, idf: dict[str, float], settings: Settings, starts_section=None):
         self.idf = idf
         self.settings = settings
+        self.chooser = LineChooser(idf, starts_section)
 
     def should_refuse(self, question: str, hits: list[Hit]) -> bool:
         if not hits:
             return True
         best_similarity = max(h.similarity for h in hits)
-        weights = _weights(question, self.idf)
+        weights = {t: self.idf.get(t, 0.0) for t in set(question_terms(question))}
         passage_terms = [frozenset(terms(h.chunk.embedding_text())) for h in hits]
         best_coverage = max(term_coverage(weights, present) for present in passage_terms)
         return (
@@ -139,52 +84,41 @@ class ExtractiveAnswerer:
             or bool(missing_names(question, passage_terms))
         )
 
-    def answer(self, question: str, hits: list[Hit]) -> Answer:
+    def answer(self, question: str, hits: list[Hit], context: str = "") -> Answer:
+        """`context`: earlier turns of the conversation, which help pick lines but never decide a refusal."""
         if self.should_refuse(question, hits):
             return Answer(question, NOT_IN_MATERIAL, refused=True, hits=tuple(hits), answerer=self.name)
-        chosen = self.pick_units(question, hits)
-        return compose(question, hits, chosen, self.name)
-
-    def pick_units(self, question: str, hits: list[Hit]) -> list[Unit]:
-        weights = _weights(question, self.idf)
-        wants_number = any(cue in normalize(question) for cue in _NUMBER_CUES)
-        units = [
-            Unit(i, order, text, _unit_score(text, weights, wants_number) + RANK_PRIOR / (i + 1))
-            for i, hit in enumerate(hits)
-            for order, text in _units(hit.chunk.text)
-        ]
-        if not units:
-            return []
-        units.sort(key=lambda u: -u.score)
-        best = units[0].score
-        chosen: list[Unit] = []
-        length = 0
-        for unit in units:
-            if len(chosen) == MAX_UNITS or unit.score < 0.6 * best or length + len(unit.text) > MAX_ANSWER_CHARS:
-                if chosen:
-                    break
-            if any(unit.text == c.text for c in chosen):
-                continue
-            chosen.append(unit)
-            length += len(unit.text)
-        return sorted(chosen, key=lambda u: (u.hit_index, u.order))
+        choice = self.chooser.choose(question, intent_of(question), hits, context)
+        return compose(question, hits, choice.units, self.name, choice.conflict)
 
 
-def compose(question: str, hits: list[Hit], units: list[Unit], answerer: str) -> Answer:
-    """Answer text with [n] markers; n numbers the cited passages in order of first use."""
+def compose(question: str, hits: list[Hit], units: list[Unit], answerer: str, conflict=None) -> Answer:
+    """Answer text with [n] markers; n numbers the cited passages in order of first use.
+
+    `conflict` (from `bot.extract.disagreeing_unit`) adds a line saying which notes give which value.
+    """
     markers: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}
     parts = []
     for unit in units:
         first_from_passage = unit.hit_index not in markers
         marker = markers.setdefault(unit.hit_index, len(markers) + 1)
-        quotes.setdefault(unit.hit_index, []).append(unit.text)
+        quotes.setdefault(unit.hit_index, []).append(unit.source)
         label = _label(hits[unit.hit_index].chunk.section_path, unit.text) if first_from_passage else ""
         parts.append(f"{label}{unit.text} [{marker}]")
+    if conflict is not None:
+        parts.append(_disagreement(conflict, hits, markers))
     citations = tuple(
         citation_for(hits[hit_index], marker, " … ".join(quotes[hit_index])) for hit_index, marker in markers.items()
     )
     return Answer(question, "\n".join(parts), citations, hits=tuple(hits), answerer=answerer)
+
+
+def _disagreement(conflict, hits: list[Hit], markers: dict[int, int]) -> str:
+    unit, amount, other, other_amount = conflict
+    sides = [f"{a.text} in {hits[u.hit_index].chunk.doc_title} [{markers[u.hit_index]}]"
+             for u, a in ((unit, amount), (other, other_amount))]
+    return f"The notes disagree: {sides[0]}, but {sides[1]}. Check the current AWS documentation."
 
 
 def _label(section_path: tuple[str, ...], text: str) -> str:
@@ -203,20 +137,41 @@ def citation_for(hit: Hit, marker: int, quote: str = "") -> Citation:
     return Citation(marker, chunk.id, chunk.doc_id, chunk.doc_title, chunk.section, chunk.text, quote)
 
 
+def answer_with(answerer: Answerer, question: str, hits: list[Hit], context: str = "") -> Answer:
+    """The extractive answerer takes `context` apart (it helps choose lines, never decides a refusal);
+    other answerers (chat models) read the question with the context spelled out."""
+    if isinstance(answerer, ExtractiveAnswerer):
+        return answerer.answer(question, hits, context=context)
+    return answerer.answer(f"{question} ({context})" if context else question, hits)
+
+
 class StudyBot:
     """Question in, cited `Answer` out: the one chain that the UI, the CLI and the evals share."""
 
     def __init__(self, searcher, answerer: Answerer | None = None, settings: Settings | None = None):
         self.searcher = searcher
         self.settings = settings or searcher.settings
-        self.answerer = answerer or ExtractiveAnswerer(searcher.bm25.idf, self.settings)
+        self.answerer = answerer or ExtractiveAnswerer(searcher.bm25.idf, self.settings, searcher.starts_section)
+
+    def spelled(self, question: str) -> str:
+        """The question with misspelled names fixed against the corpus ("DynamoBD" → "dynamodb")."""
+        return self.searcher.speller.correct(question)[0] if self.settings.spelling else question
+
+    def retrieve(self, query: str, doc_id: str | None = None, k: int | None = None, context: str = "") -> list[Hit]:
+        """Top passages for `query`; `context` (earlier turns, what abbreviations and everyday words stand for)
+        joins the search at a lower weight."""
+        return self.searcher.search(query, k or self.settings.k, doc_id, self.context_for(query, context))
+
+    def context_for(self, query: str, context: str = "") -> str:
+        extra = expansions(query, self.searcher.speller.known) if self.settings.expansions else ""
+        return " ".join(part for part in (context, extra) if part)
 
     def ask(self, question: str, doc_id: str | None = None, k: int | None = None) -> Answer:
         started = time.perf_counter()
-        text = clean_question(question, self.settings.max_question_chars)
-        hits = self.searcher.search(text, k or self.settings.k, doc_id)
+        query = self.spelled(clean_question(question, self.settings.max_question_chars))
+        hits = self.retrieve(query, doc_id, k)
         retrieved = time.perf_counter()
-        answer = self.answerer.answer(text, hits)
+        answer = answer_with(self.answerer, query, hits, self.context_for(query))
         done = time.perf_counter()
         timings = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
                    "total": (done - started) * 1000}

@@ -10,10 +10,10 @@ import html
 import re
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bot.answer import clean_question
+from bot.answer import ExtractiveAnswerer, clean_question
 from bot.models import Answer
 from bot.text import normalize, terms
 
@@ -96,14 +96,24 @@ def _own_terms(question: str) -> list[str]:
     return key_terms(question)
 
 
+_BACK_REFERENCES = frozenset({"it", "its", "it's", "they", "them", "their", "theirs"})
+
+
+def _names(question: str) -> list[str]:
+    """Capitalised words after the first one ("World Cup", "Lake Formation"): the question names its subject."""
+    tokens = re.findall(r"[A-Za-z][\w-]*", question)[1:]
+    return [t for t in tokens if t[0].isupper() and t.lower() not in _PRONOUNS | {"i", "aws", "amazon"}]
+
+
 def is_follow_up(question: str) -> bool:
-    """Pronouns, a leading 'and/what about/how about', or a short question naming no service."""
-    words = re.findall(r"[a-z']+", normalize(question))
+    """A leading 'and / what about / how about', a back-reference ('its', 'they'), or a short question
+    naming no subject of its own. A question that names its subject stands alone (a topic switch)."""
+    words = set(re.findall(r"[a-z']+", normalize(question)))
     if _SWITCH.match(question):
         return True
-    if not _own_terms(question) and (_PRONOUNS & set(words) or len(terms(question)) <= SHORT):
-        return True
-    return False
+    if _own_terms(question) or _names(question):
+        return bool(_BACK_REFERENCES & words)
+    return bool(_PRONOUNS & words) or len(terms(question)) <= SHORT
 
 
 def _topic(turns: Sequence[Turn]) -> tuple[str, list[str]]:
@@ -116,36 +126,85 @@ def _topic(turns: Sequence[Turn]) -> tuple[str, list[str]]:
     return "", []
 
 
-def _without(text: str, names: Iterable[str]) -> str:
-    for name in sorted(names, key=len, reverse=True):
-        text = re.sub(rf"\b{re.escape(name)}\b", " ", text, flags=re.IGNORECASE)
-    return " ".join(text.split())
+@dataclass(frozen=True)
+class Reading:
+    """How one chat turn is read: the question to answer and what it carries from earlier turns."""
+
+    query: str  # the question, standalone when a rewrite could make it so
+    context: str = ""  # earlier user turns a follow-up depends on (searched at a lower weight)
+    topic: str = ""  # what the context is about, shown in "Read as"
+
+    @property
+    def shown(self) -> str:
+        """The text "Read as" shows (the chat shows it only when it differs from what was typed)."""
+        if not self.context:
+            return self.query
+        return f"{self.query} (about: {self.topic or _short(self.context)})"
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def _context(turns: Sequence[Turn]) -> tuple[str, list[str]]:
+    """The latest user turns back to (and including) the one that named a topic; at most three."""
+    taken = []
+    for role, text in reversed(turns):
+        if role != "user":
+            continue
+        taken.append(text)
+        found = key_terms(text)
+        if found or len(taken) == 3:
+            return " ".join(reversed(taken)), found
+    return " ".join(reversed(taken)), []
+
+
+def heuristic_read(question: str, history: Iterable | None) -> Reading:
+    """A follow-up keeps the earlier user turns as context; a standalone question is left as typed."""
+    turns = normalize_history(history)
+    if not turns or not is_follow_up(question):
+        return Reading(question)
+    own = _own_terms(question)
+    if own and _SUBSTITUTE.match(question):
+        swapped = _swap_subject(question, turns)
+        if swapped is not None:
+            return swapped
+    context, found = _context(turns)
+    if not context:
+        return Reading(question)
+    return Reading(question, context, ", ".join(found))
+
+
+def _swap_subject(question: str, turns: Sequence[Turn]) -> Reading | None:
+    """"What about SNS?" after "max message size in SQS?" asks the earlier question of the new subject;
+    "what about the FIFO kind?" (no service of its own) also keeps the earlier turn as context."""
+    topic_text, topic_terms = _topic(turns)
+    if not topic_terms:
+        return None
+    subject = _SWITCH.sub("", question).strip().rstrip("?!. ")
+    named = sorted(topic_terms, key=len, reverse=True)[0]
+    asked = re.sub(rf"\b{re.escape(named)}\b", subject, topic_text, count=1, flags=re.IGNORECASE)
+    if asked == topic_text:
+        asked = f"{subject}: {topic_text}"
+    if _NAME_RE.search(normalize(subject)):
+        return Reading(asked)
+    return Reading(asked, topic_text, ", ".join(topic_terms))
 
 
 def heuristic_rewrite(question: str, history: Iterable | None) -> str:
-    """Standalone query from the question plus the topic of earlier user turns (no model)."""
-    turns = normalize_history(history)
-    if not turns or not is_follow_up(question):
-        return question
-    topic_text, topic_terms = _topic(turns)
-    if not topic_terms:
-        return question
-    own = _own_terms(question)
-    if own and _SUBSTITUTE.match(question):
-        # "what about SNS?" after "SQS max message size": the new subject with the earlier question's ask
-        asked = _without(topic_text, topic_terms)
-        return f"{_SWITCH.sub('', question).strip()} {asked}".strip()
-    if own:
-        return question
-    return f"{question} ({' '.join(topic_terms)})"
+    """The heuristic reading as one line of text."""
+    return heuristic_read(question, history).shown
 
 
 class Rewriter(Protocol):
-    def rewrite(self, question: str, history: Iterable | None) -> str: ...
+    def read(self, question: str, history: Iterable | None) -> Reading: ...
 
 
 class HeuristicRewriter:
     name = "heuristic"
+
+    def read(self, question: str, history: Iterable | None) -> Reading:
+        return heuristic_read(question, history)
 
     def rewrite(self, question: str, history: Iterable | None) -> str:
         return heuristic_rewrite(question, history)
@@ -153,6 +212,9 @@ class HeuristicRewriter:
 
 class NoRewriter:
     name = "none"
+
+    def read(self, question: str, history: Iterable | None) -> Reading:
+        return Reading(question)
 
     def rewrite(self, question: str, history: Iterable | None) -> str:
         return question
@@ -188,6 +250,15 @@ class LLMRewriter:
         self.timeout = timeout
         self.last_error = ""
 
+    def read(self, question: str, history: Iterable | None) -> Reading:
+        turns = normalize_history(history)
+        if not turns or not is_follow_up(question):
+            return Reading(question)
+        rewritten = self.rewrite(question, turns)
+        if rewritten == heuristic_rewrite(question, turns):  # the model failed: the heuristic's reading
+            return heuristic_read(question, turns)
+        return Reading(rewritten)
+
     def rewrite(self, question: str, history: Iterable | None) -> str:
         from langchain_core.messages import HumanMessage
 
@@ -218,20 +289,20 @@ def rewriter_for(bot) -> Rewriter:
 
 
 def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: str | None = None,
-                 rewriter: Rewriter | None = None) -> Iterator[str | Answer]:
-    """One chat turn: rewrite, retrieve, answer. Yields tokens (str) while a model streams, then the Answer.
+                 rewriter: Rewriter | None = None, k: int | None = None) -> Iterator[str | Answer]:
+    """One chat turn: read, retrieve, answer. Yields tokens (str) while a model streams, then the Answer.
 
     Raises QuestionError for an empty or oversized question (before anything is yielded).
     """
     started = time.perf_counter()
-    text = clean_question(question, bot.settings.max_question_chars)
+    text = bot.spelled(clean_question(question, bot.settings.max_question_chars))
     turns = normalize_history(history)
     rewriter = rewriter or rewriter_for(bot)
-    query = rewriter.rewrite(text, turns) if turns else text
+    reading = rewriter.read(text, turns) if turns else Reading(text)
     rewritten = time.perf_counter()
-    hits = bot.searcher.search(query, bot.settings.k, doc_id)
+    hits = bot.retrieve(reading.query, doc_id, k, reading.context)
     retrieved = time.perf_counter()
-    items = _answer_items(bot.answerer, query, hits, getattr(rewriter, "last_error", "") if turns else "")
+    items = _answer_items(bot, reading, hits, getattr(rewriter, "last_error", "") if turns else "")
     final = None
     for item in items:
         if isinstance(item, Answer):
@@ -241,23 +312,30 @@ def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: st
     done = time.perf_counter()
     timings = {"rewrite": (rewritten - started) * 1000, "retrieve": (retrieved - rewritten) * 1000,
                "answer": (done - retrieved) * 1000, "total": (done - started) * 1000}
-    yield replace(final, timings_ms=timings)
+    yield replace(final, question=reading.shown, timings_ms=timings)
 
 
-def _answer_items(answerer, query: str, hits, rewrite_error: str):
-    """The answerer's stream; when the model already failed on the rewrite, its fallback at once (one timeout)."""
+def _answer_items(bot, reading: Reading, hits, rewrite_error: str):
+    """The answerer's stream; when the model already failed on the rewrite, its fallback at once (one timeout).
+
+    The extractive answerer takes the context apart (it helps choose lines, never decides a refusal);
+    a chat model reads the question with its context spelled out.
+    """
+    answerer = bot.answerer
+    if isinstance(answerer, ExtractiveAnswerer):
+        return iter([answerer.answer(reading.query, hits, context=bot.context_for(reading.query, reading.context))])
     if rewrite_error and hasattr(answerer, "fall_back"):
-        return iter([answerer.fall_back(query, hits, f"LLM {answerer.name} failed: {rewrite_error}")])
+        return iter([answerer.fall_back(reading.shown, hits, f"LLM {answerer.name} failed: {rewrite_error}")])
     if hasattr(answerer, "stream"):
-        return answerer.stream(query, hits)
-    return iter([answerer.answer(query, hits)])
+        return answerer.stream(reading.shown, hits)
+    return iter([answerer.answer(reading.shown, hits)])
 
 
 def ask_in_conversation(bot, question: str, history: Iterable | None = None, doc_id: str | None = None,
-                        rewriter: Rewriter | None = None) -> Answer:
-    """`StudyBot.ask` with chat history: the question is made standalone before retrieval."""
+                        rewriter: Rewriter | None = None, k: int | None = None) -> Answer:
+    """`StudyBot.ask` with chat history: a follow-up is read with the earlier turns it depends on."""
     final = None
-    for item in stream_reply(bot, question, history, doc_id, rewriter):
+    for item in stream_reply(bot, question, history, doc_id, rewriter, k):
         if isinstance(item, Answer):
             final = item
     return final

@@ -13,8 +13,11 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from bot.models import Chunk, Hit
+from bot.query import CONTEXT_WEIGHT, Speller
 from bot.settings import Settings
-from bot.text import question_terms, term_coverage, terms
+from bot.text import question_terms, stem, term_coverage, terms
+
+NAME_MAX_SHARE = 0.05  # a "name" in more than this share of passages (Data, AWS) tells nothing
 
 
 class BM25:
@@ -78,6 +81,9 @@ class HybridSearcher:
         self.bm25 = BM25([c.embedding_text() for c in self.chunks])
         self.terms = [frozenset(terms(c.embedding_text())) for c in self.chunks]
         self.title_terms = [frozenset(terms(" ".join(c.section_path))) for c in self.chunks]
+        self.speller = Speller([c.embedding_text() for c in self.chunks])
+        self.name_terms = self._name_terms()
+        self.section_starts = _section_starts(self.chunks)
         self.vectors = store.vectors
         self.embed_query = embed_query or store.vectorstore.embeddings.embed_query
 
@@ -94,18 +100,21 @@ class HybridSearcher:
         )
         return [Ranked(doc.id, rank, 1.0 - distance) for rank, (doc, distance) in enumerate(found, start=1)]
 
-    def search(self, query: str, k: int | None = None, doc_id: str | None = None) -> list[Hit]:
+    def search(self, query: str, k: int | None = None, doc_id: str | None = None, context: str = "") -> list[Hit]:
+        """Top-k passages for `query`; `context` (earlier turns of a conversation) joins the search at a lower
+        weight, so a follow-up keeps its subject without the earlier question's own ask taking over."""
         k = k or self.settings.k
         limit = max(self.settings.fetch_k, k)
-        vector = self.embed_query(query)
-        dense = self.dense(query, limit, doc_id, vector)
-        lexical = self.lexical(query, limit, doc_id)
+        joined = f"{query} {context}".strip()
+        vector = self.embed_query(joined)
+        dense = self.dense(joined, limit, doc_id, vector)
+        lexical = self.lexical(joined, limit, doc_id)
         if self.settings.fusion == "rrf":
             fused = reciprocal_rank_fusion(
                 [(dense, self.settings.dense_weight), (lexical, self.settings.lexical_weight)], self.settings.rrf_k
             )
         else:
-            fused = self.score_fusion(query, vector, dense, lexical)
+            fused = self.score_fusion(self.query_weights(query, context), joined, vector, dense, lexical)
         dense_by_id = {r.chunk_id: r for r in dense}
         lexical_by_id = {r.chunk_id: r for r in lexical}
         hits = []
@@ -115,14 +124,32 @@ class HybridSearcher:
             hits.append(Hit(self.by_id[chunk_id], score, similarity, d.rank if d else None, lex.rank if lex else None))
         return hits
 
+    def query_weights(self, query: str, context: str = "") -> dict[str, float]:
+        """idf of each question term; terms only the context brings count CONTEXT_WEIGHT as much."""
+        own = {t: self.bm25.idf.get(t, 0.0) for t in set(question_terms(query))}
+        carried = {t: CONTEXT_WEIGHT * self.bm25.idf.get(t, 0.0) for t in set(question_terms(context))}
+        return {t: w for t, w in carried.items() if t not in own} | own
+
+    def _name_terms(self) -> frozenset[str]:
+        """Terms the notes write as names (services, features), minus the few that are everywhere."""
+        common = len(self.chunks) * NAME_MAX_SHARE
+        document_frequency = {t: len(p) for t, p in self.bm25.postings.items()}
+        names = {stem(n) for n in self.speller.names}
+        return frozenset(n for n in names if 0 < document_frequency.get(n, 0) <= common)
+
+    def starts_section(self, chunk: Chunk) -> bool:
+        """True for the first passage of its section (where notes define their subject)."""
+        return chunk.id in self.section_starts
+
     def similarity(self, vector, chunk_id: str) -> float:
         return float(self.vectors[self.position[chunk_id]] @ np.asarray(vector))
 
-    def score_fusion(self, query: str, vector, dense: list[Ranked], lexical: list[Ranked]) -> list[tuple[str, float]]:
+    def score_fusion(self, weights: dict[str, float], query: str, vector, dense: list[Ranked],
+                     lexical: list[Ranked]) -> list[tuple[str, float]]:
         bm25 = self.bm25.scores(query)
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
-        weights = {t: self.bm25.idf.get(t, 0.0) for t in set(question_terms(query))}
         similarities = {r.chunk_id: r.similarity for r in dense}
+        named = {t for t, w in weights.items() if t in self.name_terms and w >= max(weights.values()) * CONTEXT_WEIGHT}
         s = self.settings
         scored = []
         for chunk_id in dict.fromkeys([r.chunk_id for r in dense] + [r.chunk_id for r in lexical]):
@@ -136,8 +163,20 @@ class HybridSearcher:
                 + s.coverage_weight * term_coverage(weights, self.terms[i])
                 + s.title_weight * term_coverage(weights, self.title_terms[i])
             )
+            if named and not named & (self.terms[i] | self.title_terms[i]):
+                score -= s.name_miss_penalty  # a passage that never names what the question is about
+
             scored.append((chunk_id, score))
         return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
+
+
+def _section_starts(chunks: list[Chunk]) -> frozenset[str]:
+    first: dict[tuple[str, tuple[str, ...]], Chunk] = {}
+    for chunk in chunks:
+        key = (chunk.doc_id, chunk.section_path)
+        if key not in first or chunk.position < first[key].position:
+            first[key] = chunk
+    return frozenset(c.id for c in first.values())
 
 
 def hit_to_document(hit: Hit) -> Document:

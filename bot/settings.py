@@ -29,6 +29,9 @@ class Settings:
     lexical_weight: float = _setting(0.0, "Weight of the max-normalised BM25 score (or BM25 ranking for rrf).")
     coverage_weight: float = _setting(1.0, "Weight of the idf-weighted share of question terms in a passage.")
     title_weight: float = _setting(0.25, "Weight of the share of question terms in the section path.")
+    spelling: bool = _setting(True, "Fix misspelled names against the corpus's own names before searching.")
+    expansions: bool = _setting(True, "Search abbreviations and everyday words as the notes write them too.")
+    name_miss_penalty: float = _setting(0.3, "Subtracted from a passage that names none of the question's names.")
     min_similarity: float = _setting(0.4, "Below this cosine similarity of the best passage, refuse.")
     min_coverage: float = _setting(0.3, "Below this idf-weighted share of question terms in every passage, refuse.")
     max_question_chars: int = _setting(2000, "Longer questions are rejected with a message.")
@@ -57,9 +60,20 @@ def _convert(default, raw: str, name: str):
     try:
         if isinstance(default, Path):
             return Path(raw).expanduser()
+        if isinstance(default, bool):
+            return _boolean(raw)
         return type(default)(raw)
     except ValueError as err:
         raise ValueError(f"STUDYBOT_{name.upper()}={raw!r} is not a valid {type(default).__name__}") from err
+
+
+def _boolean(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(raw)
 
 
 def describe() -> list[tuple[str, str, str]]:

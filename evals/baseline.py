@@ -56,7 +56,8 @@ class NaiveRag:
             self.ingest_seconds = time.perf_counter() - started
         return store
 
-    def run(self, question: str, k: int) -> dict:
+    def run(self, question: str, k: int, history: list[str] | None = None) -> dict:
+        """The question as typed: the naive chain keeps no conversation."""
         found = self.store.similarity_search(question, k=k)
         contexts = [d.page_content for d in found]
         top = contexts[:1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-TYPES = {"factoid", "numeric", "comparison", "scenario", "keyword", "unanswerable"}
+TYPES = {"factoid", "numeric", "comparison", "scenario", "keyword", "unanswerable", "followup"}
 REQUIRED = ("id", "question", "type")
 
 

@@ -17,16 +17,26 @@ DEFAULT_OUT = ROOT / "evals" / "reports" / "latest"
 HEADLINE = ("hit@1", "hit@{k}", "mrr@{k}", "fact_recall", "all_facts", "citation_accuracy",
             "refusal_recall", "false_refusal", "latency_p50_ms", "latency_p95_ms")
 
-System = Callable[[str, int], dict]
+System = Callable[[str, int, list[str]], dict]  # (question, k, earlier questions of the conversation)
 Progress = Callable[[int, int, str], None]  # (done, total, what is running)
 
 
 def bot_system(bot) -> System:
+    """The bot as the harness runs it: earlier questions are answered in one conversation, the last is scored."""
     from bot.answer import QuestionError
+    from bot.followup import ask_in_conversation
 
-    def run(question: str, k: int) -> dict:
+    def run(question: str, k: int, history: list[str] | None = None) -> dict:
+        turns = []
+        for earlier in history or []:
+            try:
+                reply = ask_in_conversation(bot, earlier, turns, k=k).text
+            except QuestionError as err:
+                reply = str(err)
+            turns += [("user", earlier), ("assistant", reply)]
+        started = time.perf_counter()
         try:
-            answer = bot.ask(question, k=k)
+            answer = ask_in_conversation(bot, question, turns, k=k)
         except QuestionError as err:
             return {"answer": str(err), "refused": True, "contexts": [], "cited": []}
         return {
@@ -34,6 +44,7 @@ def bot_system(bot) -> System:
             "refused": answer.refused,
             "contexts": [h.chunk.text for h in answer.hits],
             "cited": [c.text for c in answer.citations],
+            "ms": (time.perf_counter() - started) * 1000,  # the scored turn only
         }
 
     return run
@@ -45,8 +56,8 @@ def run_gold(system: System, gold: list[dict], k: int,
     records, scores = [], []
     for done, item in enumerate(gold, start=1):
         started = time.perf_counter()
-        result = system(item["question"], k)
-        ms = (time.perf_counter() - started) * 1000
+        result = system(item["question"], k, item.get("history") or [])
+        ms = result.get("ms", (time.perf_counter() - started) * 1000)
         record = {"id": item["id"], "answer": result["answer"], "refused": result["refused"],
                   "contexts": result["contexts"], "cited": result["cited"], "ms": round(ms, 2)}
         records.append(record)

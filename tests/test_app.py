@@ -161,7 +161,7 @@ def test_follow_up_question_is_read_against_the_conversation(ui_bot):
     first = answer_turn(ui_bot, "What is the max message size in SQS?", ALL_DOCS)
     follow_up = answer_turn(ui_bot, "How long are messages kept?", ALL_DOCS, first.exchange)
     reply = follow_up.messages[1]["content"]
-    assert "4 days" in reply and "Read as: How long are messages kept? (sqs)" in reply
+    assert "4 days" in reply and "Read as: How long are messages kept? (about: sqs)" in reply
     alone = answer_turn(ui_bot, "How long are messages kept?", ALL_DOCS)
     assert "Read as" not in alone.messages[1]["content"]
 

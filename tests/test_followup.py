@@ -54,19 +54,19 @@ def test_is_follow_up(question, follow_up):
 
 def test_the_issue_example_borrows_the_service_of_the_earlier_question():
     assert heuristic_rewrite("and what's its max retention?", KINESIS) == (
-        "and what's its max retention? (kinesis data streams)")
+        "and what's its max retention? (about: kinesis data streams)")
 
 
 def test_what_about_x_keeps_the_question_and_swaps_the_service():
     history = ["What is the maximum message size in SQS?"]
-    assert heuristic_rewrite("What about SNS?", history) == "SNS? What is the maximum message size in ?"
+    assert heuristic_rewrite("What about SNS?", history) == "What is the maximum message size in SNS?"
 
 
 def test_the_topic_is_the_latest_user_turn_that_named_one():
     history = KINESIS + [("user", "and what's its max retention?"), ("assistant", "365 days [1]."),
                          ("user", "What is Amazon Macie used for?"), ("assistant", "Finding PII [2].")]
-    assert heuristic_rewrite("How does it classify data?", history) == "How does it classify data? (macie)"
-    assert heuristic_rewrite("How does it classify data?", history[:4]).endswith("(kinesis data streams)")
+    assert heuristic_rewrite("How does it classify data?", history) == "How does it classify data? (about: macie)"
+    assert heuristic_rewrite("How does it classify data?", history[:4]).endswith("(about: kinesis data streams)")
 
 
 def test_standalone_questions_and_first_turns_are_left_alone():
@@ -101,7 +101,7 @@ def test_llm_rewriter_shows_the_conversation_and_uses_the_reply():
 def test_llm_rewriter_falls_back_to_the_heuristic_when_the_model_fails():
     model = FakeListChatModel(responses=["x"], error_on_chunk_number=0)
     rewriter = LLMRewriter(model, timeout=5)
-    assert rewriter.rewrite("and what's its max retention?", KINESIS).endswith("(kinesis data streams)")
+    assert rewriter.rewrite("and what's its max retention?", KINESIS).endswith("(about: kinesis data streams)")
     assert rewriter.last_error
 
 
@@ -115,7 +115,7 @@ def test_a_follow_up_retrieves_the_earlier_topic(tiny_bot):
     history = [("user", "What is the max message size in SQS?"), ("assistant", "256 KB [1]")]
     plain = tiny_bot.ask("how long are messages kept")
     answer = ask_in_conversation(tiny_bot, "and how long are messages kept?", history)
-    assert answer.question == "and how long are messages kept? (sqs)"
+    assert answer.question == "and how long are messages kept? (about: sqs)"
     assert answer.hits[0].chunk.section == "Messaging > Amazon SQS" and "14 days" in answer.text
     assert set(answer.timings_ms) == {"rewrite", "retrieve", "answer", "total"}
     assert plain.question == "how long are messages kept"

@@ -121,17 +121,19 @@ def test_an_unreachable_server_is_a_message(monkeypatch):
 def test_a_follow_up_on_a_hung_server_waits_one_timeout_not_two(stub):
     from types import SimpleNamespace
 
+    from bot.answer import StudyBot
     from bot.followup import stream_reply
+    from bot.query import Speller
 
     stub.mode, stub.delay = "slow", 5.0
     hits = sample_hits(5)
     answerer = openai_answerer(hits, timeout=0.5)
-    bot = SimpleNamespace(settings=answerer.settings, answerer=answerer,
-                          searcher=SimpleNamespace(search=lambda query, k, doc_id: hits))
+    searcher = SimpleNamespace(search=lambda query, k, doc_id, context="": hits, speller=Speller([]))
+    bot = StudyBot(searcher, answerer, answerer.settings)
     history = [("user", "What is the maximum message size in SQS?"), ("assistant", "256 KB [1]")]
     started = time.perf_counter()
     items = list(stream_reply(bot, "and how long are messages kept?", history))
     assert time.perf_counter() - started < 1.5 and len(stub.requests) == 1  # the rewrite request only
     answer = items[-1]
-    assert answer.question == "and how long are messages kept? (sqs)"  # the heuristic took over
+    assert answer.question == "and how long are messages kept? (about: sqs)"  # the heuristic took over
     assert "timeout" in answer.note and answer.answerer == "extractive" and "14 days" in answer.text

@@ -175,7 +175,7 @@ def test_the_baseline_box_runs_the_naive_rag_too(tiny_bot, tmp_path, monkeypatch
         def __init__(self, corpus_dir, persist_dir):
             assert persist_dir == tiny_bot.settings.index_dir / "baseline"
 
-        def run(self, question, k):
+        def run(self, question, k, history=None):
             return {"answer": "", "refused": False, "contexts": [], "cited": []}
 
     monkeypatch.setattr(evals.baseline, "NaiveRag", FakeNaive)

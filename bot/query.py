@@ -1,0 +1,199 @@
+"""What a question asks for, and the text retrieval searches for it.
+
+`Intent` is the kind of answer a question wants (a definition, a number, a comparison, a list, a how-to);
+the extractive answerer picks lines by it. `Speller` fixes misspelled names against the corpus's own
+vocabulary ("DynamoBD" → "dynamodb") and `expand_aliases` adds what abbreviations stand for ("KDF" →
+"Kinesis Data Firehose") from `bot/data/aliases.tsv`. Both work on any wording, not on a fitted set.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from bot.text import STOPWORDS, normalize, stem, words
+
+DATA = Path(__file__).parent / "data"
+ALIASES_FILE = DATA / "aliases.tsv"
+CONCEPTS_FILE = DATA / "concepts.tsv"
+CONTEXT_WEIGHT = 0.4  # terms carried from earlier turns count this much of a question's own terms
+
+DEFINITION, NUMBER, COMPARISON, LIST, HOWTO, OTHER = "definition", "number", "comparison", "list", "howto", "other"
+
+_COMPARISON = re.compile(r"\b(vs|versus|difference|differences|differ|differs|compare|compared|comparison)\b")
+_LIST_NOUNS = ("types", "styles", "options", "kinds", "classes", "modes", "tiers", "methods", "ways", "strategies",
+               "policies", "levels", "components", "features", "models", "categories", "approaches", "choices",
+               "storage classes", "patterns", "steps")
+_LIST = re.compile(r"\b(what|which|list|name)\b(?:\s+\w+){0,5}?\s+(" + "|".join(_LIST_NOUNS) + r")\b")
+_NUMBER = re.compile(
+    r"\bhow (long|many|much|big|large|fast|often|far|soon)\b|\b(max|maximum|min|minimum|limit|limits|largest|"
+    r"biggest|smallest|default|size|retention|duration|timeout|latency|throughput|percentage|quota|capacity|"
+    r"up to|at most|at least|cost per)\b"
+)
+_DEFINITION = re.compile(
+    r"^(what\s+(is|are|'s|s)\b|whats\b|define\b|definition\b|explain\b|describe\b|tell me about\b)|"
+    r"\b(used for|use of|purpose of|what does \w+(\s+\w+){0,3} do|what is \w+(\s+\w+){0,3} for)\b"
+)
+_HOWTO = re.compile(
+    r"\b(how (do|can|should|would|to|could)|best way|recommend\w*|should (i|we|they|the|a)|which (service|feature|"
+    r"option|solution|approach|aws)|cheaper|cheapest|faster|reduce|improve|optimi[sz]e|minimi[sz]e|speed up|"
+    r"avoid|prevent|protect|secure|troubleshoot|fix|a company|needs? to|wants? to|must)\b"
+)
+
+
+def intent_of(question: str) -> str:
+    """The kind of answer the question asks for; order matters (a 'what is the max…' wants a number)."""
+    q = normalize(question).strip()
+    if _COMPARISON.search(q):
+        return COMPARISON
+    if _LIST.search(q):
+        return LIST
+    if _NUMBER.search(q):
+        return NUMBER
+    if _HOWTO.search(q) and not re.match(r"^what\s+(is|are)\s+\w+(\s+\w+)?\s+used for", q):
+        return HOWTO
+    if _DEFINITION.search(q):
+        return DEFINITION
+    return OTHER
+
+
+_SIDE_SPLIT = re.compile(r"\s+(?:vs\.?|versus|and|or|compared to|compared with|from)\s+")
+_SIDE_FILLER = re.compile(
+    r"^.*?\b(?:difference|differences|compare|comparison|differ|differs)\b(?:\s+(?:between|of|in))?\s*|"
+    r"\b(?:when (?:should|would|do) (?:i|we|you) use|which (?:is|one is)|what(?:'s| is| are)? the)\b"
+)
+
+
+def comparison_sides(question: str) -> list[str]:
+    """The two things compared: 'Kinesis Data Streams vs Firehose' → ['kinesis data streams', 'firehose']."""
+    q = normalize(question).strip().rstrip("?.! ")
+    q = _SIDE_FILLER.sub(" ", q)
+    parts = [" ".join(p.split()) for p in _SIDE_SPLIT.split(q) if p.strip()]
+    sides = [p for p in parts if any(t not in STOPWORDS for t in words(p))]
+    return sides[:2] if len(sides) >= 2 else []
+
+
+@lru_cache(maxsize=4)
+def read_table(path: Path) -> dict[str, str]:
+    """word<TAB>expansion lines of a data file ('#' comments)."""
+    table = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            word, expansion = line.split("\t", 1)
+            table[word.strip().lower()] = expansion.strip()
+    return table
+
+
+def load_aliases() -> dict[str, str]:
+    return read_table(ALIASES_FILE)
+
+
+def load_concepts() -> dict[str, str]:
+    return read_table(CONCEPTS_FILE)
+
+
+def expansions(text: str, known: frozenset[str] | set[str] = frozenset()) -> str:
+    """What the abbreviations and everyday words of `text` stand for in the notes ('' when none).
+
+    An abbreviation the notes use themselves (EMR, RDS) is left alone: spelling it out would only add words
+    the passages do not have. Everyday words (cheaper → cost) are always expanded.
+    """
+    aliases, concepts = load_aliases(), load_concepts()
+    lowered = normalize(text)
+    found = re.findall(r"[a-z0-9][a-z0-9-]*[a-z0-9]|[a-z0-9]", lowered)
+    extra = []
+    for token in dict.fromkeys(found):
+        expansion = concepts.get(token) or (aliases.get(token) if token not in known else None)
+        if expansion and normalize(expansion) not in lowered and expansion not in extra:
+            extra.append(expansion)
+    return "; ".join(extra)
+
+
+_NAME_TOKEN = re.compile(r"\b[A-Za-z][A-Za-z0-9]{3,}\b")
+
+
+@dataclass(frozen=True)
+class Correction:
+    typed: str
+    meant: str
+
+
+class Speller:
+    """Fixes misspelled names (services, features) against the names the corpus itself uses.
+
+    Only words the corpus never uses are touched, and only towards a word the corpus writes capitalised
+    (a name), within one edit (two for long words; a swap of two letters counts as one).
+    """
+
+    def __init__(self, texts: list[str]):
+        counts: Counter[str] = Counter()
+        capitalised: Counter[str] = Counter()
+        for text in texts:
+            for token in _NAME_TOKEN.findall(text):
+                lowered = token.lower()
+                counts[lowered] += 1
+                if token[0].isupper():
+                    capitalised[lowered] += 1
+        # a word the notes use once or twice beside a name they use far more ("Firehouse" / "Firehose")
+        # is itself a slip of the notes, not a name to keep
+        self.counts = counts
+        self.known = {stem(w) for w in counts} | set(counts)
+        self.names = {w: n for w, n in counts.items() if capitalised[w] >= 2 and capitalised[w] >= 0.5 * n
+                      and len(w) >= 4}
+        self._by_length: dict[int, list[str]] = {}
+        for name in self.names:
+            self._by_length.setdefault(len(name), []).append(name)
+
+    def correct(self, question: str) -> tuple[str, list[Correction]]:
+        corrections = []
+
+        def fix(match: re.Match) -> str:
+            typed = match.group(0)
+            meant = self.suggest(typed.lower())
+            if meant is None:
+                return typed
+            corrections.append(Correction(typed, meant))
+            return meant
+
+        fixed = re.sub(r"\b[A-Za-z][A-Za-z0-9]{3,}\b", fix, question)
+        return fixed, corrections
+
+    def suggest(self, word: str) -> str | None:
+        if word in STOPWORDS or len(word) < 5 or word in self.names:
+            return None
+        seen = max(self.counts.get(word, 0), self.counts.get(stem(word), 0))
+        if seen > 2:
+            return None
+        budget = 1 if len(word) < 8 or seen else 2
+        best: tuple[int, int, str] | None = None
+        for length in range(len(word) - budget, len(word) + budget + 1):
+            for name in self._by_length.get(length, ()):
+                if seen and self.names[name] < 10 * seen:
+                    continue
+                distance = edit_distance(word, name, budget)
+                if distance <= budget:
+                    candidate = (distance, -self.names[name], name)
+                    best = candidate if best is None or candidate < best else best
+        return best[2] if best else None
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance (a swap of neighbours is one edit); > limit once it must be."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
