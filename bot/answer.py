@@ -10,7 +10,8 @@ from typing import Protocol
 
 from bot.extract import LineChooser, Unit
 from bot.models import Answer, Citation, Hit
-from bot.query import expansions, intent_of, load_aliases
+from bot.query import expansions, intent_of, load_aliases, load_service_names
+from bot.query import service_pattern as _service_pattern
 from bot.settings import Settings
 from bot.text import STOPWORDS, question_terms, stem, term_coverage, terms, words
 
@@ -54,11 +55,67 @@ def missing_names(question: str, passage_terms: list[frozenset[str]]) -> list[st
 
     Exam-style questions about things the notes never cover name them ("Storage Lens",
     "Entity Resolution"); nearby passages then match every other word but not the name.
+    The first word of a sentence is capitalised anyway: it counts only when it is written like a name
+    ("DynamoDB", "KMS"), not like a word ("Analysts").
     """
     present = set().union(*passage_terms)
     aliases = load_aliases()  # "KDF" is searched as what it stands for
-    wanted = {stem(w) for m in _NAME.finditer(question) for w in words(m.group(0)) if len(w) >= 3 and w not in aliases}
-    return sorted(w for w in wanted - present if w not in _NOT_NAMES)
+    wanted = set()
+    for match in _NAME.finditer(question):
+        tokens = match.group(0).split()
+        if _starts_sentence(question, match.start()) and tokens[0][1:].islower():
+            tokens = tokens[1:]
+        wanted |= {stem(w) for t in tokens for w in words(t) if len(w) >= 3 and w not in aliases}
+    return sorted(w for w in wanted if w not in present and w.rstrip("s") not in present and w not in _NOT_NAMES)
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    before = text[:at].rstrip(" \t\"'(")
+    return not before or before[-1] in ".!?:;\n"
+
+
+_ARTICLES = {"a", "an", "the", "aws", "amazon"}
+
+
+def unknown_features(question: str, mentions, is_name) -> list[str]:
+    """Capitalised feature names the notes never mention: "S3 Object Lock", "Glue Schema Registry".
+
+    The leading service names are dropped first ("Glue DynamicFrame" asks about DynamicFrame, which the
+    notes do name); what remains, two words or more or one unusual word, must appear somewhere in the notes.
+    """
+    found = []
+    for match in _NAME.finditer(question):
+        tokens = match.group(0).split()
+        if _starts_sentence(question, match.start()) and tokens[0][1:].islower():
+            tokens = tokens[1:]
+        tokens = [t for t in tokens if t.lower() not in _ARTICLES and len(t) > 1]  # "Account B": B is a label
+        if len(tokens) < 2:
+            continue
+        while tokens and is_name(tokens[0]):
+            tokens = tokens[1:]
+        if tokens and not _said(tokens, mentions):
+            found.append(match.group(0))
+    return found
+
+
+def _said(tokens: list[str], mentions) -> bool:
+    """The phrase, or a service the notes name followed by a word they use ("Step Functions" + "Standard")."""
+    def known(phrase: str) -> bool:
+        return mentions(phrase) or mentions(phrase.rstrip("s"))
+
+    if known(" ".join(tokens)):
+        return True
+    return any(known(" ".join(tokens[:cut])) and known(" ".join(tokens[cut:])) for cut in range(1, len(tokens)))
+
+
+def unknown_services(question: str, mentions) -> list[str]:
+    """AWS services the question names (bot/data/aws_names.txt) that the notes never mention at all."""
+    found = []
+    for name in load_service_names():
+        at = _service_pattern(name).search(question)
+        if at and not (at.start() == 0 and " " not in name and name[1:].islower()) and not mentions(name):
+            found.append(name)
+    return found
 
 
 class ExtractiveAnswerer:
@@ -66,10 +123,13 @@ class ExtractiveAnswerer:
 
     name = "extractive"
 
-    def __init__(self, idf: dict[str, float], settings: Settings, starts_section=None):
+    def __init__(self, idf: dict[str, float], settings: Settings, starts_section=None, mentions=None,
+                 is_name=None):
         self.idf = idf
         self.settings = settings
         self.chooser = LineChooser(idf, starts_section)
+        self.mentions = mentions  # phrase -> does the corpus say it anywhere (None: not checked)
+        self.is_name = is_name  # word -> do the notes use it as a name
 
     def should_refuse(self, question: str, hits: list[Hit]) -> bool:
         if not hits:
@@ -82,6 +142,8 @@ class ExtractiveAnswerer:
             best_similarity < self.settings.min_similarity
             or best_coverage < self.settings.min_coverage
             or bool(missing_names(question, passage_terms))
+            or (self.mentions is not None and bool(unknown_services(question, self.mentions)))
+            or (self.is_name is not None and bool(unknown_features(question, self.mentions, self.is_name)))
         )
 
     def answer(self, question: str, hits: list[Hit], context: str = "") -> Answer:
@@ -151,7 +213,8 @@ class StudyBot:
     def __init__(self, searcher, answerer: Answerer | None = None, settings: Settings | None = None):
         self.searcher = searcher
         self.settings = settings or searcher.settings
-        self.answerer = answerer or ExtractiveAnswerer(searcher.bm25.idf, self.settings, searcher.starts_section)
+        self.answerer = answerer or ExtractiveAnswerer(
+            searcher.bm25.idf, self.settings, searcher.starts_section, searcher.mentions, searcher.is_name)
 
     def spelled(self, question: str) -> str:
         """The question with misspelled names fixed against the corpus ("DynamoBD" → "dynamodb")."""

@@ -19,6 +19,7 @@ from bot.text import STOPWORDS, normalize, stem, words
 DATA = Path(__file__).parent / "data"
 ALIASES_FILE = DATA / "aliases.tsv"
 CONCEPTS_FILE = DATA / "concepts.tsv"
+SERVICES_FILE = DATA / "aws_names.txt"
 CONTEXT_WEIGHT = 0.4  # terms carried from earlier turns count this much of a question's own terms
 
 DEFINITION, NUMBER, COMPARISON, LIST, HOWTO, OTHER = "definition", "number", "comparison", "list", "howto", "other"
@@ -91,6 +92,21 @@ def load_aliases() -> dict[str, str]:
     return read_table(ALIASES_FILE)
 
 
+@lru_cache(maxsize=1)
+def load_service_names() -> tuple[str, ...]:
+    lines = SERVICES_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=512)
+def service_pattern(name: str) -> re.Pattern:
+    """A service name as a whole phrase; one-word names must be capitalised as AWS writes them ("Connect"),
+    longer ones match in any case ("lake formation")."""
+    body = r"\s+".join(re.escape(part) for part in name.split())
+    flags = re.IGNORECASE if " " in name or not name[1:].islower() else 0
+    return re.compile(rf"(?<![\w-]){body}(?![\w-])", flags)
+
+
 def load_concepts() -> dict[str, str]:
     return read_table(CONCEPTS_FILE)
 
@@ -132,10 +148,10 @@ class Speller:
         counts: Counter[str] = Counter()
         capitalised: Counter[str] = Counter()
         for text in texts:
-            for token in _NAME_TOKEN.findall(text):
-                lowered = token.lower()
+            for match in _NAME_TOKEN.finditer(text):
+                token, lowered = match.group(0), match.group(0).lower()
                 counts[lowered] += 1
-                if token[0].isupper():
+                if token[0].isupper() and not _starts_sentence(text, match.start()):
                     capitalised[lowered] += 1
         # a word the notes use once or twice beside a name they use far more ("Firehouse" / "Firehose")
         # is itself a slip of the notes, not a name to keep
@@ -162,12 +178,12 @@ class Speller:
         return fixed, corrections
 
     def suggest(self, word: str) -> str | None:
-        if word in STOPWORDS or len(word) < 5 or word in self.names:
+        if word in STOPWORDS or len(word) < 5 or word in self.names or self._inflects_known(word):
             return None
         seen = max(self.counts.get(word, 0), self.counts.get(stem(word), 0))
         if seen > 2:
             return None
-        budget = 1 if len(word) < 8 or seen else 2
+        budget = 1 if len(word) < 9 or seen else 2
         best: tuple[int, int, str] | None = None
         for length in range(len(word) - budget, len(word) + budget + 1):
             for name in self._by_length.get(length, ()):
@@ -178,6 +194,18 @@ class Speller:
                     candidate = (distance, -self.names[name], name)
                     best = candidate if best is None or candidate < best else best
         return best[2] if best else None
+
+    def _inflects_known(self, word: str) -> bool:
+        """'redacted', 'leaderboards': an ordinary word whose stem the notes use is no misspelling."""
+        return any(word.endswith(end) and self.counts.get(word[: -len(end)], 0) > 2 for end in _SUFFIXES)
+
+
+_SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "ly", "d")
+
+
+def _starts_sentence(text: str, at: int) -> bool:
+    before = text[:at].rstrip(" \t*_#>-•([\"'")
+    return not before or before[-1] in ".!?:\n|"
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:

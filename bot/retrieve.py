@@ -15,7 +15,7 @@ from pydantic import ConfigDict
 from bot.models import Chunk, Hit
 from bot.query import CONTEXT_WEIGHT, Speller
 from bot.settings import Settings
-from bot.text import question_terms, stem, term_coverage, terms
+from bot.text import question_terms, stem, term_coverage, terms, words
 
 NAME_MAX_SHARE = 0.05  # a "name" in more than this share of passages (Data, AWS) tells nothing
 
@@ -83,6 +83,7 @@ class HybridSearcher:
         self.title_terms = [frozenset(terms(" ".join(c.section_path))) for c in self.chunks]
         self.speller = Speller([c.embedding_text() for c in self.chunks])
         self.name_terms = self._name_terms()
+        self._corpus_words = " " + " ".join(" ".join(words(c.embedding_text())) for c in self.chunks) + " "
         self.section_starts = _section_starts(self.chunks)
         self.vectors = store.vectors
         self.embed_query = embed_query or store.vectorstore.embeddings.embed_query
@@ -136,6 +137,15 @@ class HybridSearcher:
         document_frequency = {t: len(p) for t, p in self.bm25.postings.items()}
         names = {stem(n) for n in self.speller.names}
         return frozenset(n for n in names if 0 < document_frequency.get(n, 0) <= common)
+
+    def mentions(self, phrase: str) -> bool:
+        """Whether the notes say `phrase` anywhere (word for word, any case)."""
+        return f" {' '.join(words(phrase))} " in self._corpus_words
+
+    def is_name(self, word: str) -> bool:
+        """A word the notes write as a name: capitalised mid-sentence, or an acronym they use ("EMR")."""
+        lowered = word.lower()
+        return lowered in self.speller.names or (word.isupper() and len(word) >= 2 and self.mentions(word))
 
     def starts_section(self, chunk: Chunk) -> bool:
         """True for the first passage of its section (where notes define their subject)."""
