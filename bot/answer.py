@@ -13,7 +13,7 @@ from bot.models import Answer, Citation, Hit
 from bot.query import expansions, intent_of, load_aliases, load_service_names
 from bot.query import service_pattern as _service_pattern
 from bot.settings import Settings
-from bot.text import STOPWORDS, question_terms, stem, term_coverage, terms, words
+from bot.text import STOPWORDS, stem, term_coverage, terms, words
 
 NOT_IN_MATERIAL = "That is not in the study material."
 
@@ -131,11 +131,13 @@ class ExtractiveAnswerer:
         self.mentions = mentions  # phrase -> does the corpus say it anywhere (None: not checked)
         self.is_name = is_name  # word -> do the notes use it as a name
 
-    def should_refuse(self, question: str, hits: list[Hit]) -> bool:
+    def should_refuse(self, question: str, hits: list[Hit], context: str = "") -> bool:
+        """Refuse when no passage is close, none covers enough of the question (a follow-up's earlier
+        turns count at a lower weight), or the question names a service or feature the notes lack."""
         if not hits:
             return True
         best_similarity = max(h.similarity for h in hits)
-        weights = {t: self.idf.get(t, 0.0) for t in set(question_terms(question))}
+        weights = self.chooser.weights(question, context)
         passage_terms = [frozenset(terms(h.chunk.embedding_text())) for h in hits]
         best_coverage = max(term_coverage(weights, present) for present in passage_terms)
         return (
@@ -147,8 +149,8 @@ class ExtractiveAnswerer:
         )
 
     def answer(self, question: str, hits: list[Hit], context: str = "") -> Answer:
-        """`context`: earlier turns of the conversation, which help pick lines but never decide a refusal."""
-        if self.should_refuse(question, hits):
+        """`context`: earlier turns and what the question's abbreviations stand for, at a lower weight."""
+        if self.should_refuse(question, hits, context):
             return Answer(question, NOT_IN_MATERIAL, refused=True, hits=tuple(hits), answerer=self.name)
         choice = self.chooser.choose(question, intent_of(question), hits, context)
         return compose(question, hits, choice.units, self.name, choice.conflict)
@@ -200,7 +202,7 @@ def citation_for(hit: Hit, marker: int, quote: str = "") -> Citation:
 
 
 def answer_with(answerer: Answerer, question: str, hits: list[Hit], context: str = "") -> Answer:
-    """The extractive answerer takes `context` apart (it helps choose lines, never decides a refusal);
+    """The extractive answerer takes `context` apart (it counts at a lower weight than the question);
     other answerers (chat models) read the question with the context spelled out."""
     if isinstance(answerer, ExtractiveAnswerer):
         return answerer.answer(question, hits, context=context)

@@ -19,6 +19,7 @@ MAX_ANSWER_CHARS = 450
 MAX_UNIT_CHARS = 300
 MAX_ITEM_CHARS = 100
 RANK_PRIOR = 0.3  # preference for lines of the better-ranked passages
+PACK_SHARE = 0.6  # a unit scoring under this share of the best one is not worth its space
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 _BULLET = re.compile(r"^\s*(?:[-*•+▪◦]|\d{1,2}[.)])\s+")
 QUANTITY = re.compile(
@@ -196,17 +197,24 @@ class LineChooser:
 
 
 
-def per_side(sides: list[str], units: list[Unit], hits: list[Hit]) -> list[Unit]:
-    """The best unit about each side of a comparison (its words in the line or its section path)."""
+def per_side(sides: list[str], units: list[Unit], hits: list[Hit], per: int = 2) -> list[Unit]:
+    """The best units about each side of a comparison: lines that name what sets the side apart
+    ("user pools" vs "identity pools": user / identity), in the line or its section path."""
+    side_terms = [set(terms(side)) for side in sides]
+    distinct = [own - other for own, other in ((side_terms[0], side_terms[1]), (side_terms[1], side_terms[0]))]
     chosen: list[Unit] = []
-    for side in sides:
-        side_terms = set(terms(side))
+    length = 0
+    for wanted in distinct:
+        taken = 0
         for unit in units:
-            present = set(terms(unit.text)) | set(terms(" ".join(hits[unit.hit_index].chunk.section_path)))
-            if side_terms and side_terms <= present and unit not in chosen:
-                chosen.append(unit)
+            if taken == per or not wanted:
                 break
-    if len(chosen) < 2:
+            present = set(terms(unit.text)) | set(terms(" ".join(hits[unit.hit_index].chunk.section_path)))
+            if wanted <= present and unit not in chosen and length + len(unit.text) <= MAX_ANSWER_CHARS:
+                chosen.append(unit)
+                length += len(unit.text)
+                taken += 1
+    if len({id(u) for u in chosen}) < 2:
         return pack(units, MAX_UNITS)
     return sorted(chosen, key=lambda u: (u.hit_index, u.order))
 
@@ -257,7 +265,7 @@ def pack(units: list[Unit], limit: int) -> list[Unit]:
     chosen: list[Unit] = []
     length = 0
     for unit in units:
-        if len(chosen) == limit or unit.score < 0.6 * best or length + len(unit.text) > MAX_ANSWER_CHARS:
+        if len(chosen) == limit or unit.score < PACK_SHARE * best or length + len(unit.text) > MAX_ANSWER_CHARS:
             if chosen:
                 break
         if any(unit.text == c.text for c in chosen):

@@ -318,7 +318,7 @@ def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: st
 def _answer_items(bot, reading: Reading, hits, rewrite_error: str):
     """The answerer's stream; when the model already failed on the rewrite, its fallback at once (one timeout).
 
-    The extractive answerer takes the context apart (it helps choose lines, never decides a refusal);
+    The extractive answerer takes the context apart (it counts at a lower weight than the question);
     a chat model reads the question with its context spelled out.
     """
     answerer = bot.answerer

@@ -31,7 +31,7 @@ class Settings:
     title_weight: float = _setting(0.25, "Weight of the share of question terms in the section path.")
     spelling: bool = _setting(True, "Fix misspelled names against the corpus's own names before searching.")
     expansions: bool = _setting(True, "Search abbreviations and everyday words as the notes write them too.")
-    name_miss_penalty: float = _setting(0.3, "Subtracted from a passage that names none of the question's names.")
+    name_miss_penalty: float = _setting(0.15, "Subtracted from a passage that names none of the question's names.")
     min_similarity: float = _setting(0.4, "Below this cosine similarity of the best passage, refuse.")
     min_coverage: float = _setting(0.3, "Below this idf-weighted share of question terms in every passage, refuse.")
     max_question_chars: int = _setting(2000, "Longer questions are rejected with a message.")

@@ -94,16 +94,19 @@ def is_hit(hits, turn: Turn) -> bool:
 
 
 def run_mode(bot, conversations: list[Conversation], rewriter, k: int) -> list[dict]:
-    """Each turn: the query the rewriter made from the history, and whether retrieval found the evidence."""
+    """Each turn: how the rewriter read it given the history, and whether retrieval found the evidence."""
+    from bot.answer import answer_with
+    from bot.followup import Reading
+
     rows = []
     for conv in conversations:
         history: list[tuple[str, str]] = []
         for number, turn in enumerate(conv.turns, start=1):
-            query = rewriter.rewrite(turn.question, history) if history else turn.question
-            hits = bot.searcher.search(query, k)
+            reading = rewriter.read(turn.question, history) if history else Reading(turn.question)
+            hits = bot.retrieve(reading.query, k=k, context=reading.context)
             rows.append({"conversation": conv.id, "turn": number, "kind": turn.kind, "question": turn.question,
-                         "query": query, "hit": is_hit(hits, turn)})
-            answer = bot.answerer.answer(query, hits)
+                         "query": reading.shown, "hit": is_hit(hits, turn)})
+            answer = answer_with(bot.answerer, reading.query, hits, bot.context_for(reading.query, reading.context))
             history += [("user", turn.question), ("assistant", answer.text)]
     return rows
 
@@ -166,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         print("gold set problems:\n  " + "\n  ".join(problems), file=sys.stderr)
         return 1
     bot = open_bot(settings)
-    modes = {"as typed": NoRewriter(), "heuristic rewrite": HeuristicRewriter()}
+    modes = {"as typed": NoRewriter(), "with the conversation": HeuristicRewriter()}
     if args.llm:
         from bot.llm import chat_model
 
