@@ -124,10 +124,10 @@ class ExtractiveAnswerer:
     name = "extractive"
 
     def __init__(self, idf: dict[str, float], settings: Settings, starts_section=None, mentions=None,
-                 is_name=None):
+                 is_name=None, name_terms: frozenset[str] = frozenset()):
         self.idf = idf
         self.settings = settings
-        self.chooser = LineChooser(idf, starts_section)
+        self.chooser = LineChooser(idf, starts_section, name_terms)
         self.mentions = mentions  # phrase -> does the corpus say it anywhere (None: not checked)
         self.is_name = is_name  # word -> do the notes use it as a name
 
@@ -216,7 +216,8 @@ class StudyBot:
         self.searcher = searcher
         self.settings = settings or searcher.settings
         self.answerer = answerer or ExtractiveAnswerer(
-            searcher.bm25.idf, self.settings, searcher.starts_section, searcher.mentions, searcher.is_name)
+            searcher.bm25.idf, self.settings, searcher.starts_section, searcher.mentions, searcher.is_name,
+            searcher.all_name_terms)
 
     def spelled(self, question: str) -> str:
         """The question with misspelled names fixed against the corpus ("DynamoBD" → "dynamodb")."""
@@ -224,8 +225,17 @@ class StudyBot:
 
     def retrieve(self, query: str, doc_id: str | None = None, k: int | None = None, context: str = "") -> list[Hit]:
         """Top passages for `query`; `context` (earlier turns, what abbreviations and everyday words stand for)
-        joins the search at a lower weight."""
-        return self.searcher.search(query, k or self.settings.k, doc_id, self.context_for(query, context))
+        joins the search at a lower weight. The best candidates are re-ranked by their best answer line."""
+        k = k or self.settings.k
+        context = self.context_for(query, context)
+        hits = self.searcher.search(query, max(k, self.settings.rerank_k), doc_id, context)
+        chooser = getattr(self.answerer, "chooser", None) or getattr(getattr(self.answerer, "fallback", None),
+                                                                       "chooser", None)
+        if chooser is None or self.settings.line_weight == 0:
+            return hits[:k]
+        lines = chooser.best_unit_scores(query, intent_of(query), hits, context)
+        order = sorted(range(len(hits)), key=lambda i: -(hits[i].score + self.settings.line_weight * lines[i]))
+        return [replace(hits[i], score=hits[i].score + self.settings.line_weight * lines[i]) for i in order[:k]]
 
     def context_for(self, query: str, context: str = "") -> str:
         extra = expansions(query, self.searcher.speller.known) if self.settings.expansions else ""

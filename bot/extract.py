@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from bot.models import Hit
-from bot.query import COMPARISON, CONTEXT_WEIGHT, DEFINITION, HOWTO, LIST, NUMBER, comparison_sides
+from bot.query import COMPARISON, CONTEXT_WEIGHT, DEFINITION, HOWTO, LIST, NUMBER, comparison_sides, expansions
 from bot.text import question_terms, term_coverage, terms
 
 MAX_UNITS = 4
@@ -19,6 +19,7 @@ MAX_ANSWER_CHARS = 450
 MAX_UNIT_CHARS = 300
 MAX_ITEM_CHARS = 100
 RANK_PRIOR = 0.3  # preference for lines of the better-ranked passages
+FOCUS_MISS = 0.15  # a line that never names the rarest thing the question asks about
 PACK_SHARE = 0.6  # a unit scoring under this share of the best one is not worth its space
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 _BULLET = re.compile(r"^\s*(?:[-*•+▪◦]|\d{1,2}[.)])\s+")
@@ -128,9 +129,10 @@ def condensed(item: str) -> str:
 class LineChooser:
     """Chooses answer units from hits for a question (and the terms carried from earlier turns)."""
 
-    def __init__(self, idf: dict[str, float], is_section_start=None):
+    def __init__(self, idf: dict[str, float], is_section_start=None, name_terms: frozenset[str] = frozenset()):
         self.idf = idf
         self.is_section_start = is_section_start or (lambda chunk: False)
+        self.name_terms = name_terms  # terms the notes write as names (services, features)
 
     def weights(self, question: str, context: str = "") -> dict[str, float]:
         own = {t: self.idf.get(t, 0.0) for t in set(question_terms(question))}
@@ -153,7 +155,7 @@ class LineChooser:
         chosen = pack(units, {DEFINITION: 2, NUMBER: 3}.get(intent, MAX_UNITS))
         if intent != NUMBER:
             return Choice(chosen)
-        conflict = disagreeing_unit(question, chosen, units, hits)
+        conflict = disagreeing_unit(question, chosen, units, hits, focus_term(weights, self.name_terms))
         if conflict is None:
             return Choice(chosen)
         mine, other = conflict[0], conflict[2]
@@ -161,9 +163,17 @@ class LineChooser:
         both = kept + ([other] if other not in kept else [])
         return Choice(sorted(both, key=lambda u: (u.hit_index, u.order)), conflict)
 
-    def scored_units(self, weights: dict[str, float], intent: str, hits: list[Hit]) -> list[Unit]:
+    def best_unit_scores(self, question: str, intent: str, hits: list[Hit], context: str = "") -> list[float]:
+        """How well each hit's best line answers the question, rank prior left out."""
+        best = [0.0] * len(hits)
+        for unit in self.scored_units(self.weights(question, context), intent, hits, rank_prior=0.0):
+            best[unit.hit_index] = max(best[unit.hit_index], unit.score)
+        return best
+
+    def scored_units(self, weights: dict[str, float], intent: str, hits: list[Hit],
+                     rank_prior: float = RANK_PRIOR) -> list[Unit]:
         subject = {t: w for t, w in weights.items() if t not in _ASK_WORDS}
-        focus = max(subject, key=subject.get) if subject else None  # the most specific thing asked about
+        focus = focus_term(weights, self.name_terms)
         units = []
         for i, hit in enumerate(hits):
             path_terms = set(terms(" ".join(hit.chunk.section_path)))
@@ -172,10 +182,10 @@ class LineChooser:
             for order, text in passage_units(hit.chunk.text):
                 present = set(terms(text))
                 informative = len(present - path_terms) >= 4  # not a repeated heading or a bare label
-                score = unit_score(text, weights, path_terms) + RANK_PRIOR / (i + 1)
+                score = unit_score(text, weights, path_terms) + rank_prior / (i + 1)
                 score += intent_bonus(intent, text, lead and informative and starts_section, subject, path_terms)
                 if focus is not None and focus not in present | path_terms:
-                    score -= 0.15
+                    score -= FOCUS_MISS
                 lead = lead and not informative
                 units.append(Unit(i, order, text, score))
         units.sort(key=lambda u: -u.score)
@@ -217,6 +227,14 @@ def per_side(sides: list[str], units: list[Unit], hits: list[Hit], per: int = 2)
     if len({id(u) for u in chosen}) < 2:
         return pack(units, MAX_UNITS)
     return sorted(chosen, key=lambda u: (u.hit_index, u.order))
+
+
+def focus_term(weights: dict[str, float], name_terms: frozenset[str] = frozenset()) -> str | None:
+    """What the question is about: its rarest name ("aurora"), else its rarest term, question words aside."""
+    subject = {t: w for t, w in weights.items() if t not in _ASK_WORDS}
+    named = {t: w for t, w in subject.items() if t in name_terms}
+    pool = named or subject
+    return max(pool, key=pool.get) if pool else None
 
 
 def _list_text(label: str, items: list[str]) -> str:
@@ -285,6 +303,7 @@ _SCALE = {
     "size": {"b": 1, "byte": 1, "kb": 1e3, "kib": 1024, "mb": 1e6, "mib": 2**20, "gb": 1e9, "gib": 2**30,
              "tb": 1e12, "tib": 2**40, "pb": 1e15},
 }
+_CLAUSE = re.compile(r",|;|\.\s|\band\b|\bbut\b|\bwhile\b|\(|\)|\|")
 _AMOUNT = re.compile(
     r"\b(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|"
     r"years?|b|bytes?|kb|kib|mb|mib|gb|gib|tb|tib|pb)\b",
@@ -302,8 +321,8 @@ class Amount:
 
 def amounts(text: str) -> list[Amount]:
     """Durations and sizes in a line, normalised ('one day up until 7 days' → 1 day, 7 days)."""
-    spelled = re.sub(r"\b(" + "|".join(_WORD_NUMBERS) + r")\b(?=\s+\w)",
-                     lambda m: _WORD_NUMBERS[m.group(1).lower()], text, flags=re.IGNORECASE)
+    spelled = re.sub(r"\b(" + "|".join(_WORD_NUMBERS) + r")\b(?=\s+\w)",  # same length: positions hold
+                     lambda m: _WORD_NUMBERS[m.group(1).lower()].ljust(len(m.group(1))), text, flags=re.IGNORECASE)
     found = []
     for match in _AMOUNT.finditer(spelled):
         number, unit = float(match.group(1)), match.group(2).lower()
@@ -320,27 +339,67 @@ def asked_amount(question: str, line: str) -> Amount | None:
     if not found:
         return None
     if re.search(r"\bdefault\b", question, re.IGNORECASE):
-        cue = re.search(r"\bdefault\b", line, re.IGNORECASE)
-        if cue is None:
-            return None
-        return min(found, key=lambda a: abs(a.at - cue.start()))
+        # the amount in the same clause as "default": "… to 14 days and the default … is 4 days" → 4 days
+        for clause in _clauses(line):
+            if re.search(r"\bdefault\b", line[clause[0]:clause[1]], re.IGNORECASE):
+                inside = [a for a in found if clause[0] <= a.at < clause[1]]
+                if inside:
+                    return inside[0]
+        return None
     kind = found[0].kind
     return max((a for a in found if a.kind == kind), key=lambda a: a.value)
 
 
-def disagreeing_unit(question: str, chosen: list[Unit], ranked: list[Unit], hits: list[Hit]
+def _clauses(line: str) -> list[tuple[int, int]]:
+    cuts = [0] + [p for m in _CLAUSE.finditer(line) for p in (m.start(), m.end())] + [len(line)]
+    return [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+
+
+def _clause_terms(line: str, amount: Amount) -> set[str]:
+    """Terms of the clause holding `amount`, everyday words read as the notes' words (retain → retention)."""
+    start, end = next(((a, b) for a, b in _clauses(line) if a <= amount.at < b), (0, len(line)))
+    clause = line[start:end]
+    return set(terms(f"{clause} {expansions(clause)}"))
+
+
+# Words that make two amounts answer different things: a read limit is no write limit, a minimum no maximum.
+_SIDES = (frozenset({"read"}), frozenset({"write"}), frozenset({"min", "minimum", "least"}),
+          frozenset({"max", "maximum", "up"}), frozenset({"input", "in"}), frozenset({"output", "out"}),
+          frozenset({"default"}), frozenset({"consumer"}), frozenset({"total"}))
+
+
+def same_thing(first: set[str], second: set[str]) -> bool:
+    """Two clauses give an amount for the same thing unless one says read / min / input / default … and the
+    other does not."""
+    return all(bool(side & first) == bool(side & second) for side in _SIDES if side & (first | second))
+
+
+def disagreeing_unit(question: str, chosen: list[Unit], ranked: list[Unit], hits: list[Hit], focus: str | None = None
                      ) -> tuple[Unit, Amount, Unit, Amount] | None:
-    """A line of another document that gives a different amount for the same thing as the answer's line."""
-    top = next((u for u in sorted(chosen, key=lambda u: -u.score) if asked_amount(question, u.text)), None)
+    """A line of another document that gives a different amount for the same thing as the answer's line.
+
+    Both lines must name what the question asks about (`focus`, in the line or its section path)."""
+    def about(unit: Unit) -> bool:
+        path = hits[unit.hit_index].chunk.section_path
+        return focus is None or focus in set(terms(unit.text)) | set(terms(" ".join(path)))
+
+    ranked = [u for u in ranked if about(u)]
+    top = next((u for u in sorted(chosen, key=lambda u: -u.score) if about(u) and asked_amount(question, u.text)), None)
     if top is None:
         return None
     mine = asked_amount(question, top.text)
+    mine_terms = _clause_terms(top.text, mine)
     top_doc = hits[top.hit_index].chunk.doc_id
-    for unit in ranked:
-        if unit.score < 0.85 * top.score:
+    def fit(unit: Unit) -> float:  # how well the line answers, whatever the rank of its passage
+        return unit.score - RANK_PRIOR / (unit.hit_index + 1)
+
+    for unit in sorted(ranked, key=fit, reverse=True):
+        if fit(unit) < 0.7 * fit(top):
             break
         other = asked_amount(question, unit.text)
         if (other is None or other.kind != mine.kind or hits[unit.hit_index].chunk.doc_id == top_doc):
+            continue
+        if not same_thing(mine_terms, _clause_terms(unit.text, other)):
             continue
         if abs(other.value - mine.value) > 0.01 * max(other.value, mine.value):
             return top, mine, unit, other

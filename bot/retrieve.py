@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -83,6 +84,7 @@ class HybridSearcher:
         self.title_terms = [frozenset(terms(" ".join(c.section_path))) for c in self.chunks]
         self.speller = Speller([c.embedding_text() for c in self.chunks])
         self.name_terms = self._name_terms()
+        self.all_name_terms = frozenset({stem(n) for n in self.speller.names} | _acronyms(self.chunks))
         self._corpus_words = " " + " ".join(" ".join(words(c.embedding_text())) for c in self.chunks) + " "
         self.section_starts = _section_starts(self.chunks)
         self.vectors = store.vectors
@@ -178,6 +180,12 @@ class HybridSearcher:
 
             scored.append((chunk_id, score))
         return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
+
+
+def _acronyms(chunks: list[Chunk], at_least: int = 3) -> set[str]:
+    """Acronyms the notes use as names (SQS, EMR, KMS), lower case."""
+    counts = Counter(m.group(0).lower() for c in chunks for m in re.finditer(r"\b[A-Z][A-Z0-9]{1,5}\b", c.text))
+    return {term for term, n in counts.items() if n >= at_least and not term.isdigit()}
 
 
 def _section_starts(chunks: list[Chunk]) -> frozenset[str]:
