@@ -28,8 +28,10 @@ test: setup
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
+# dev is what we tune on; test is reported, never tuned on (see evals/gold/README.md)
 eval: index
 	$(VENV)/bin/studybot eval --baseline
+	$(VENV)/bin/studybot eval --baseline --gold evals/gold/test.jsonl --out evals/reports/test
 
 bench: index
 	$(PY) bench/latency.py

@@ -238,7 +238,7 @@ class StudyBot:
         return [replace(hits[i], score=hits[i].score + self.settings.line_weight * lines[i]) for i in order[:k]]
 
     def context_for(self, query: str, context: str = "") -> str:
-        extra = expansions(query, self.searcher.speller.known) if self.settings.expansions else ""
+        extra = expansions(query, self.searcher.vocabulary) if self.settings.expansions else ""
         return " ".join(part for part in (context, extra) if part)
 
     def ask(self, question: str, doc_id: str | None = None, k: int | None = None) -> Answer:

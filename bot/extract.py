@@ -145,7 +145,7 @@ class LineChooser:
             block = self.best_list(weights, hits)
             if block is not None:
                 return Choice([block])
-        units = self.scored_units(weights, intent, hits)
+        units = self.scored_units(weights, intent, hits, kind=wanted_kind(question))
         if not units:
             return Choice([])
         if intent == COMPARISON:
@@ -166,12 +166,12 @@ class LineChooser:
     def best_unit_scores(self, question: str, intent: str, hits: list[Hit], context: str = "") -> list[float]:
         """How well each hit's best line answers the question, rank prior left out."""
         best = [0.0] * len(hits)
-        for unit in self.scored_units(self.weights(question, context), intent, hits, rank_prior=0.0):
+        for unit in self.scored_units(self.weights(question, context), intent, hits, 0.0, wanted_kind(question)):
             best[unit.hit_index] = max(best[unit.hit_index], unit.score)
         return best
 
     def scored_units(self, weights: dict[str, float], intent: str, hits: list[Hit],
-                     rank_prior: float = RANK_PRIOR) -> list[Unit]:
+                     rank_prior: float = RANK_PRIOR, kind: str | None = None) -> list[Unit]:
         subject = {t: w for t, w in weights.items() if t not in _ASK_WORDS}
         focus = focus_term(weights, self.name_terms)
         units = []
@@ -183,7 +183,8 @@ class LineChooser:
                 present = set(terms(text))
                 informative = len(present - path_terms) >= 4  # not a repeated heading or a bare label
                 score = unit_score(text, weights, path_terms) + rank_prior / (i + 1)
-                score += intent_bonus(intent, text, lead and informative and starts_section, subject, path_terms)
+                score += intent_bonus(intent, text, lead and informative and starts_section, subject, path_terms,
+                                      kind)
                 if focus is not None and focus not in present | path_terms:
                     score -= FOCUS_MISS
                 lead = lead and not informative
@@ -264,8 +265,10 @@ def unit_score(text: str, weights: dict[str, float], path_terms: set[str]) -> fl
 
 
 def intent_bonus(intent: str, text: str, opens_section: bool, subject: dict[str, float],
-                 path_terms: set[str]) -> float:
+                 path_terms: set[str], kind: str | None = None) -> float:
     if intent == NUMBER:
+        if kind is not None and QUANTITY.search(text) and not any(a.kind == kind for a in amounts(text)):
+            return 0.1  # a quantity, but not the kind asked ("12 hours" for a size)
         return 0.3 if QUANTITY.search(text) else 0.1 if _DIGIT.search(text) else -0.2
     if intent == DEFINITION:
         bonus = 0.15 if _DEFINES.search(text) else 0.0
@@ -303,7 +306,8 @@ _SCALE = {
     "size": {"b": 1, "byte": 1, "kb": 1e3, "kib": 1024, "mb": 1e6, "mib": 2**20, "gb": 1e9, "gib": 2**30,
              "tb": 1e12, "tib": 2**40, "pb": 1e15},
 }
-_CLAUSE = re.compile(r",|;|\.\s|\band\b|\bbut\b|\bwhile\b|\(|\)|\|")
+_CLAUSE = re.compile(r",|;|\.\s+(?=[A-Z])|\band\b|\bbut\b|\bwhile\b|\(|\)|\|")
+_WORKED_EXAMPLE = re.compile(r"=|\bex:|\be\.g\.|\bexample\b|\bfor instance\b", re.IGNORECASE)
 _AMOUNT = re.compile(
     r"\b(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|"
     r"years?|b|bytes?|kb|kib|mb|mib|gb|gib|tb|tib|pb)\b",
@@ -329,13 +333,30 @@ def amounts(text: str) -> list[Amount]:
         unit = unit if unit in ("s", "ms", "b") else unit.rstrip("s")
         for kind, scale in _SCALE.items():
             if unit in scale:
-                found.append(Amount(kind, number * scale[unit], match.group(0), match.start()))
+                found.append(Amount(kind, number * scale[unit], text[match.start():match.end()], match.start()))
     return found
 
 
+_TIME_ASK = re.compile(r"\bhow long\b|\b(retention|retain|kept|keep|stay|duration|timeout|period|ttl|expire|expiry|"
+                       r"days?|hours?|minutes?|seconds?|latency|time|often)\b", re.IGNORECASE)
+_SIZE_ASK = re.compile(r"\bhow (big|large)\b|\b(size|sizes|storage|capacity|payload|mb|gb|tb|kb|bytes?|volume)\b",
+                       re.IGNORECASE)
+
+
+def wanted_kind(question: str) -> str | None:
+    """'time' or 'size' when the question asks for a duration or a size (a size wins: 'max message size')."""
+    if _SIZE_ASK.search(question):
+        return "size"
+    if _TIME_ASK.search(question):
+        return "time"
+    return None
+
+
 def asked_amount(question: str, line: str) -> Amount | None:
-    """The amount a line gives for what the question asks: next to 'default' for a default, else the largest."""
-    found = amounts(line)
+    """The amount a line gives for what the question asks: next to 'default' for a default, else the largest
+    of the kind asked (a size for 'how big', a duration for 'how long')."""
+    kind = wanted_kind(question)
+    found = [a for a in amounts(line) if kind is None or a.kind == kind]
     if not found:
         return None
     if re.search(r"\bdefault\b", question, re.IGNORECASE):
@@ -383,12 +404,14 @@ def disagreeing_unit(question: str, chosen: list[Unit], ranked: list[Unit], hits
         path = hits[unit.hit_index].chunk.section_path
         return focus is None or focus in set(terms(unit.text)) | set(terms(" ".join(path)))
 
-    ranked = [u for u in ranked if about(u)]
-    top = next((u for u in sorted(chosen, key=lambda u: -u.score) if about(u) and asked_amount(question, u.text)), None)
+    ranked = [u for u in ranked if about(u) and not _WORKED_EXAMPLE.search(u.text)]
+    top = next((u for u in sorted(chosen, key=lambda u: -u.score)
+                if about(u) and not _WORKED_EXAMPLE.search(u.text) and asked_amount(question, u.text)), None)
     if top is None:
         return None
     mine = asked_amount(question, top.text)
     mine_terms = _clause_terms(top.text, mine)
+    asked = set(question_terms(question)) - {focus}  # the other clause must say what it is an amount of
     top_doc = hits[top.hit_index].chunk.doc_id
     def fit(unit: Unit) -> float:  # how well the line answers, whatever the rank of its passage
         return unit.score - RANK_PRIOR / (unit.hit_index + 1)
@@ -399,7 +422,8 @@ def disagreeing_unit(question: str, chosen: list[Unit], ranked: list[Unit], hits
         other = asked_amount(question, unit.text)
         if (other is None or other.kind != mine.kind or hits[unit.hit_index].chunk.doc_id == top_doc):
             continue
-        if not same_thing(mine_terms, _clause_terms(unit.text, other)):
+        theirs = _clause_terms(unit.text, other)
+        if not same_thing(mine_terms, theirs) or not asked & theirs:
             continue
         if abs(other.value - mine.value) > 0.01 * max(other.value, mine.value):
             return top, mine, unit, other

@@ -157,11 +157,12 @@ class Speller:
         # is itself a slip of the notes, not a name to keep
         self.counts = counts
         self.known = {stem(w) for w in counts} | set(counts)
-        self.names = {w: n for w, n in counts.items() if capitalised[w] >= 2 and capitalised[w] >= 0.5 * n
+        self.names = {w: n for w, n in counts.items() if capitalised[w] >= 3 and capitalised[w] >= 0.5 * n
                       and len(w) >= 4}
-        self._by_length: dict[int, list[str]] = {}
-        for name in self.names:
-            self._by_length.setdefault(len(name), []).append(name)
+        self._by_length = _by_length(self.names)
+        # frequent ordinary words ("snowball", "partition"): a one-letter slip in a long unknown word
+        self.common = {w: n for w, n in counts.items() if n >= 8 and len(w) >= 6 and w not in self.names}
+        self._common_by_length = _by_length(self.common)
 
     def correct(self, question: str) -> tuple[str, list[Correction]]:
         corrections = []
@@ -184,20 +185,35 @@ class Speller:
         if seen > 2:
             return None
         budget = 1 if len(word) < 9 or seen else 2
-        best: tuple[int, int, str] | None = None
-        for length in range(len(word) - budget, len(word) + budget + 1):
-            for name in self._by_length.get(length, ()):
-                if seen and self.names[name] < 10 * seen:
-                    continue
-                distance = edit_distance(word, name, budget)
-                if distance <= budget:
-                    candidate = (distance, -self.names[name], name)
-                    best = candidate if best is None or candidate < best else best
-        return best[2] if best else None
+        found = _closest(word, self.names, self._by_length, budget, min_count=10 * seen)
+        if found is None and not seen and len(word) >= 6:
+            found = _closest(word, self.common, self._common_by_length, 1)
+        return found
 
     def _inflects_known(self, word: str) -> bool:
         """'redacted', 'leaderboards': an ordinary word whose stem the notes use is no misspelling."""
         return any(word.endswith(end) and self.counts.get(word[: -len(end)], 0) > 2 for end in _SUFFIXES)
+
+
+def _by_length(words: dict[str, int]) -> dict[int, list[str]]:
+    grouped: dict[int, list[str]] = {}
+    for word in words:
+        grouped.setdefault(len(word), []).append(word)
+    return grouped
+
+
+def _closest(word: str, counts: dict[str, int], by_length: dict[int, list[str]], budget: int,
+             min_count: int = 0) -> str | None:
+    """The nearest word within `budget` edits; ties go to the more frequent."""
+    best: tuple[int, int, str] | None = None
+    for length in range(len(word) - budget, len(word) + budget + 1):
+        for candidate in by_length.get(length, ()):
+            if counts[candidate] < min_count:
+                continue
+            distance = edit_distance(word, candidate, budget)
+            if distance <= budget and (best is None or (distance, -counts[candidate], candidate) < best):
+                best = (distance, -counts[candidate], candidate)
+    return best[2] if best else None
 
 
 _SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "ly", "d")

@@ -85,6 +85,7 @@ class HybridSearcher:
         self.speller = Speller([c.embedding_text() for c in self.chunks])
         self.name_terms = self._name_terms()
         self.all_name_terms = frozenset({stem(n) for n in self.speller.names} | _acronyms(self.chunks))
+        self.vocabulary = frozenset(self.bm25.idf) | self.speller.known  # every word the notes use
         self._corpus_words = " " + " ".join(" ".join(words(c.embedding_text())) for c in self.chunks) + " "
         self.section_starts = _section_starts(self.chunks)
         self.vectors = store.vectors

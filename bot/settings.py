@@ -31,6 +31,7 @@ class Settings:
     title_weight: float = _setting(0.25, "Weight of the share of question terms in the section path.")
     rerank_k: int = _setting(15, "Fused candidates re-ranked by their best answer line.")
     line_weight: float = _setting(0.3, "Weight of a passage's best answer line when re-ranking (0: off).")
+    conversation: bool = _setting(True, "Read a follow-up with the earlier turns of its conversation.")
     spelling: bool = _setting(True, "Fix misspelled names against the corpus's own names before searching.")
     expansions: bool = _setting(True, "Search abbreviations and everyday words as the notes write them too.")
     name_miss_penalty: float = _setting(0.15, "Subtracted from a passage that names none of the question's names.")

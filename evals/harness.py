@@ -166,6 +166,9 @@ def _run(args, settings: Settings) -> int:
     print(format_breakdown(ours, "by_type", args.k))
     print()
     print(format_breakdown(ours, "by_doc", args.k))
+    if len(ours.get("by_style", {})) > 1:
+        print()
+        print(format_breakdown(ours, "by_style", args.k))
     if not args.no_report:
         from evals.report import write_report
 

@@ -53,6 +53,7 @@ def score_item(gold: dict, run: dict, k: int) -> dict:
     """Per-item scores; retrieval and fact scores are None for unanswerable items."""
     answerable = gold["type"] != "unanswerable"
     scores = {"id": gold["id"], "type": gold["type"], "doc": gold.get("doc") or "none", "answerable": answerable,
+              "style": gold.get("style") or ("conversation" if gold.get("history") else "unmarked"),
               "refused": bool(run["refused"]), "ms": float(run.get("ms", 0.0))}
     if not answerable:
         return scores | {"rank": None, "fact_recall": None, "all_facts": None, "citation_ok": None}
@@ -115,5 +116,6 @@ def summarize(scores: list[dict], k: int) -> dict:
         "overall": aggregate(scores, k),
         "by_type": breakdown(scores, "type", k),
         "by_doc": breakdown(scores, "doc", k),
+        "by_style": breakdown([s for s in scores if "style" in s], "style", k),
         "latency_median_ms": statistics.median([s["ms"] for s in scores]) if scores else None,
     }
