@@ -128,7 +128,8 @@ def test_a_follow_up_on_a_hung_server_waits_one_timeout_not_two(stub):
     stub.mode, stub.delay = "slow", 5.0
     hits = sample_hits(5)
     answerer = openai_answerer(hits, timeout=0.5)
-    searcher = SimpleNamespace(search=lambda query, k, doc_id, context="": hits, speller=Speller([]))
+    searcher = SimpleNamespace(search=lambda query, k, doc_id, context="": hits, speller=Speller([]),
+                               vocabulary=frozenset())
     bot = StudyBot(searcher, answerer, answerer.settings)
     history = [("user", "What is the maximum message size in SQS?"), ("assistant", "256 KB [1]")]
     started = time.perf_counter()
