@@ -2,17 +2,8 @@
 
 import pytest
 
-from bot.extract import (
-    MAX_ITEM_CHARS,
-    LineChooser,
-    Unit,
-    amounts,
-    asked_amount,
-    condensed,
-    disagreeing_unit,
-    list_blocks,
-    passage_units,
-)
+from bot.disagree import amounts, asked_amount, disagreeing_unit
+from bot.extract import MAX_ITEM_CHARS, RANK_PRIOR, LineChooser, Unit, condensed, list_blocks, passage_units
 from bot.models import Chunk, Hit
 from bot.query import COMPARISON, DEFINITION, LIST, NUMBER
 
@@ -159,7 +150,7 @@ def two_units(first_doc, second_doc, first=RETENTION_365, second=RETENTION_7, pa
 
 def test_two_documents_giving_different_amounts_disagree():
     hits, units = two_units("003", "004")
-    conflict = disagreeing_unit(KINESIS_QUESTION, units[:1], units, hits, "kinesis")
+    conflict = disagreeing_unit(KINESIS_QUESTION, units[:1], units, hits, RANK_PRIOR, "kinesis")
     assert conflict is not None
     mine, amount, other, other_amount = conflict
     assert (mine, other) == (units[0], units[1])
@@ -169,13 +160,13 @@ def test_two_documents_giving_different_amounts_disagree():
 
 def test_one_document_does_not_disagree_with_itself():
     hits, units = two_units("003", "003")
-    assert disagreeing_unit(KINESIS_QUESTION, units[:1], units, hits, "kinesis") is None
+    assert disagreeing_unit(KINESIS_QUESTION, units[:1], units, hits, RANK_PRIOR, "kinesis") is None
 
 
 def test_a_line_that_never_names_the_focus_does_not_disagree():
     hits, units = two_units("003", "004", path=("Streaming",))  # only the 7-day line says "Kinesis"
-    assert disagreeing_unit(KINESIS_QUESTION, units[:1], units, hits, "kinesis") is None
-    assert disagreeing_unit(KINESIS_QUESTION, units[:1], units, hits, None) is not None
+    assert disagreeing_unit(KINESIS_QUESTION, units[:1], units, hits, RANK_PRIOR, "kinesis") is None
+    assert disagreeing_unit(KINESIS_QUESTION, units[:1], units, hits, RANK_PRIOR, None) is not None
 
 
 def test_a_read_limit_does_not_disagree_with_a_write_limit():
@@ -183,10 +174,10 @@ def test_a_read_limit_does_not_disagree_with_a_write_limit():
                    "One write capacity unit writes an item up to 1 KB per second.")
     hits, units = two_units("000", "003", read, write, ("DynamoDB", "Capacity"))
     question = "What is the item size per capacity unit in DynamoDB?"
-    assert disagreeing_unit(question, units[:1], units, hits, "dynamodb") is None
+    assert disagreeing_unit(question, units[:1], units, hits, RANK_PRIOR, "dynamodb") is None
     same_side = "One read capacity unit reads an item up to 8 KB per second."
     hits, units = two_units("000", "003", read, same_side, ("DynamoDB", "Capacity"))
-    assert disagreeing_unit(question, units[:1], units, hits, "dynamodb") is not None
+    assert disagreeing_unit(question, units[:1], units, hits, RANK_PRIOR, "dynamodb") is not None
 
 
 def test_a_number_answer_shows_both_sides_of_a_disagreement():

@@ -1,0 +1,149 @@
+"""When the notes disagree: amounts (durations, sizes) in answer lines, and two documents giving different ones.
+
+The three cases that motivated it: Kinesis retention (1-365 vs 1-7 days), SQS default retention (4 vs 3 days)
+and Aurora's maximum size (64 vs 128 TB) — the answer then quotes both lines and says so.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.models import Hit
+from bot.query import expansions
+from bot.text import question_terms, terms
+
+if TYPE_CHECKING:  # the answer lines come from bot.extract, which imports this module
+    from bot.extract import Unit
+
+_WORD_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+                 "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "fourteen": "14", "thirty": "30"}
+_SCALE = {
+    "time": {"ms": 0.001, "millisecond": 0.001, "s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": 3600,
+             "hr": 3600, "hour": 3600, "day": 86400, "week": 604800, "month": 2_629_800, "year": 31_557_600},
+    "size": {"b": 1, "byte": 1, "kb": 1e3, "kib": 1024, "mb": 1e6, "mib": 2**20, "gb": 1e9, "gib": 2**30,
+             "tb": 1e12, "tib": 2**40, "pb": 1e15},
+}
+_CLAUSE = re.compile(r",|;|\.\s+(?=[A-Z])|\band\b|\bbut\b|\bwhile\b|\(|\)|\|")
+_WORKED_EXAMPLE = re.compile(r"=|\bex:|\be\.g\.|\bexample\b|\bfor instance\b", re.IGNORECASE)
+_AMOUNT = re.compile(
+    r"\b(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|"
+    r"years?|b|bytes?|kb|kib|mb|mib|gb|gib|tb|tib|pb)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Amount:
+    kind: str  # "time" or "size"
+    value: float  # in seconds or bytes
+    text: str  # as written
+    at: int  # where in the line
+
+
+def amounts(text: str) -> list[Amount]:
+    """Durations and sizes in a line, normalised ('one day up until 7 days' → 1 day, 7 days)."""
+    spelled = re.sub(r"\b(" + "|".join(_WORD_NUMBERS) + r")\b(?=\s+\w)",  # same length: positions hold
+                     lambda m: _WORD_NUMBERS[m.group(1).lower()].ljust(len(m.group(1))), text, flags=re.IGNORECASE)
+    found = []
+    for match in _AMOUNT.finditer(spelled):
+        number, unit = float(match.group(1)), match.group(2).lower()
+        unit = unit if unit in ("s", "ms", "b") else unit.rstrip("s")
+        for kind, scale in _SCALE.items():
+            if unit in scale:
+                found.append(Amount(kind, number * scale[unit], text[match.start():match.end()], match.start()))
+    return found
+
+
+_TIME_ASK = re.compile(r"\bhow long\b|\b(retention|retain|kept|keep|stay|duration|timeout|period|ttl|expire|expiry|"
+                       r"days?|hours?|minutes?|seconds?|latency|time|often)\b", re.IGNORECASE)
+_SIZE_ASK = re.compile(r"\bhow (big|large)\b|\b(size|sizes|storage|capacity|payload|mb|gb|tb|kb|bytes?|volume)\b",
+                       re.IGNORECASE)
+
+
+def wanted_kind(question: str) -> str | None:
+    """'time' or 'size' when the question asks for a duration or a size (a size wins: 'max message size')."""
+    if _SIZE_ASK.search(question):
+        return "size"
+    if _TIME_ASK.search(question):
+        return "time"
+    return None
+
+
+def asked_amount(question: str, line: str) -> Amount | None:
+    """The amount a line gives for what the question asks: next to 'default' for a default, else the largest
+    of the kind asked (a size for 'how big', a duration for 'how long')."""
+    kind = wanted_kind(question)
+    found = [a for a in amounts(line) if kind is None or a.kind == kind]
+    if not found:
+        return None
+    if re.search(r"\bdefault\b", question, re.IGNORECASE):
+        # the amount in the same clause as "default": "… to 14 days and the default … is 4 days" → 4 days
+        for clause in _clauses(line):
+            if re.search(r"\bdefault\b", line[clause[0]:clause[1]], re.IGNORECASE):
+                inside = [a for a in found if clause[0] <= a.at < clause[1]]
+                if inside:
+                    return inside[0]
+        return None
+    kind = found[0].kind
+    return max((a for a in found if a.kind == kind), key=lambda a: a.value)
+
+
+def _clauses(line: str) -> list[tuple[int, int]]:
+    cuts = [0] + [p for m in _CLAUSE.finditer(line) for p in (m.start(), m.end())] + [len(line)]
+    return [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
+
+
+def _clause_terms(line: str, amount: Amount) -> set[str]:
+    """Terms of the clause holding `amount`, everyday words read as the notes' words (retain → retention)."""
+    start, end = next(((a, b) for a, b in _clauses(line) if a <= amount.at < b), (0, len(line)))
+    clause = line[start:end]
+    return set(terms(f"{clause} {expansions(clause)}"))
+
+
+# Words that make two amounts answer different things: a read limit is no write limit, a minimum no maximum.
+_SIDES = (frozenset({"read"}), frozenset({"write"}), frozenset({"min", "minimum", "least"}),
+          frozenset({"max", "maximum", "up"}), frozenset({"input", "in"}), frozenset({"output", "out"}),
+          frozenset({"default"}), frozenset({"consumer"}), frozenset({"total"}))
+
+
+def same_thing(first: set[str], second: set[str]) -> bool:
+    """Two clauses give an amount for the same thing unless one says read / min / input / default … and the
+    other does not."""
+    return all(bool(side & first) == bool(side & second) for side in _SIDES if side & (first | second))
+
+
+def disagreeing_unit(question: str, chosen: list[Unit], ranked: list[Unit], hits: list[Hit], rank_prior: float,
+                     focus: str | None = None) -> tuple[Unit, Amount, Unit, Amount] | None:
+    """A line of another document that gives a different amount for the same thing as the answer's line.
+
+    Both lines must name what the question asks about (`focus`, in the line or its section path)."""
+    def about(unit: Unit) -> bool:
+        path = hits[unit.hit_index].chunk.section_path
+        return focus is None or focus in set(terms(unit.text)) | set(terms(" ".join(path)))
+
+    ranked = [u for u in ranked if about(u) and not _WORKED_EXAMPLE.search(u.text)]
+    top = next((u for u in sorted(chosen, key=lambda u: -u.score)
+                if about(u) and not _WORKED_EXAMPLE.search(u.text) and asked_amount(question, u.text)), None)
+    if top is None:
+        return None
+    mine = asked_amount(question, top.text)
+    mine_terms = _clause_terms(top.text, mine)
+    asked = set(question_terms(question)) - {focus}  # the other clause must say what it is an amount of
+    top_doc = hits[top.hit_index].chunk.doc_id
+    def fit(unit: Unit) -> float:  # how well the line answers, whatever the rank of its passage
+        return unit.score - rank_prior / (unit.hit_index + 1)
+
+    for unit in sorted(ranked, key=fit, reverse=True):
+        if fit(unit) < 0.7 * fit(top):
+            break
+        other = asked_amount(question, unit.text)
+        if (other is None or other.kind != mine.kind or hits[unit.hit_index].chunk.doc_id == top_doc):
+            continue
+        theirs = _clause_terms(unit.text, other)
+        if not same_thing(mine_terms, theirs) or not asked & theirs:
+            continue
+        if abs(other.value - mine.value) > 0.01 * max(other.value, mine.value):
+            return top, mine, unit, other
+    return None
