@@ -69,8 +69,8 @@ def batch_loss(model, batch: list[Pair], scale: float):
     import torch
     import torch.nn.functional as F
 
-    anchors = model(model.tokenize([p.anchor for p in batch]))["sentence_embedding"]
-    passages = model(model.tokenize([p.passage for p in batch]))["sentence_embedding"]
+    anchors = model(model.preprocess([p.anchor for p in batch]))["sentence_embedding"]
+    passages = model(model.preprocess([p.passage for p in batch]))["sentence_embedding"]
     logits = F.normalize(anchors, dim=-1) @ F.normalize(passages, dim=-1).T * scale
     sections = [p.section for p in batch]
     same = torch.tensor([[a == b for b in sections] for a in sections])
