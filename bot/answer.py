@@ -159,7 +159,7 @@ class ExtractiveAnswerer:
 def compose(question: str, hits: list[Hit], units: list[Unit], answerer: str, conflict=None) -> Answer:
     """Answer text with [n] markers; n numbers the cited passages in order of first use.
 
-    `conflict` (from `bot.extract.disagreeing_unit`) adds a line saying which notes give which value.
+    `conflict` (from `bot.disagree.disagreeing_unit`) adds a line saying which notes give which value.
     """
     markers: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}
