@@ -80,3 +80,38 @@ def test_eval_with_an_unknown_provider_fails_before_loading_anything(env, tmp_pa
     assert main(["eval", "--gold", str(env), "--out", str(tmp_path / "x"), "--llm", "nosuch:model"]) == 2
     assert "unknown LLM provider 'nosuch'" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_history_is_asked_as_one_conversation_and_only_the_last_turn_is_scored(env, tmp_path):
+    follow_up = {"id": "c1", "history": ["What is the max message size in SQS?"],
+                 "question": "and how long are messages kept?", "answer": "4 days by default, up to 14 days.",
+                 "facts": ["14 days"], "doc": "100", "section": "Amazon SQS",
+                 "evidence": "Messages are kept for 4 days by default, up to 14 days.", "type": "followup"}
+    env.write_text(json.dumps(follow_up) + "\n")
+    out = tmp_path / "conversation"
+    assert main(["eval", "--gold", str(env), "--out", str(out), "--k", "3", "--no-report"]) == 0
+    (run,) = [json.loads(line) for line in (out / "run.jsonl").read_text().splitlines()]
+    assert "14 days" in run["answer"] and not run["refused"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["overall"]["items"] == 1 and metrics["overall"]["hit@1"] == 1.0
+    assert metrics["by_type"]["followup"]["fact_recall"] == 1.0
+
+
+def test_the_bot_system_answers_every_earlier_question_first(tiny_settings):
+    from bot.answer import build_bot
+    from evals.harness import bot_system
+
+    ingest(tiny_settings, progress=False)
+    bot = build_bot(tiny_settings)
+    asked = []
+    retrieve = bot.retrieve
+
+    def recording(query, doc_id=None, k=None, context=""):
+        asked.append((query, context))
+        return retrieve(query, doc_id, k, context)
+
+    bot.retrieve = recording
+    run = bot_system(bot)("and how long are messages kept?", 3, ["What is the max message size in SQS?"])
+    assert [q for q, _ in asked] == ["What is the max message size in SQS?", "and how long are messages kept?"]
+    assert "SQS" in asked[1][1]  # the follow-up was searched with the earlier turn
+    assert run["ms"] > 0 and "14 days" in run["answer"]
