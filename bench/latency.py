@@ -1,7 +1,8 @@
-"""Warm query latency: retrieve + extractive answer over the dev gold questions, ours vs. the RRF setting.
+"""Warm query latency: retrieve + extractive answer over the dev gold questions, ours vs. two other settings.
 
 Run: .venv/bin/python bench/latency.py [--rounds 3]   (needs a built index: `make index`)
-Prints p50/p95 per stage and the ratio against the RRF fusion measured in the same run.
+Prints p50/p95 per stage and the ratio against, measured in the same run: the RRF fusion, and the chain
+without the question reading (spelling, expansions) and the line re-rank, i.e. what they cost.
 """
 
 from __future__ import annotations
@@ -42,16 +43,20 @@ def main() -> None:
     ours = build_bot(settings)
     rrf_settings = replace(settings, fusion="rrf", lexical_weight=1.0)
     rrf = StudyBot(HybridSearcher(ours.searcher.store, rrf_settings), None, rrf_settings)
+    plain_settings = replace(settings, spelling=False, expansions=False, line_weight=0.0)
+    plain = StudyBot(HybridSearcher(ours.searcher.store, plain_settings), None, plain_settings)
     results = {"score fusion (default)": measure(ours, questions, args.rounds),
-               "rrf fusion": measure(rrf, questions, args.rounds)}
+               "rrf fusion": measure(rrf, questions, args.rounds),
+               "no reading / re-rank": measure(plain, questions, args.rounds)}
     print(f"{len(questions)} questions x {args.rounds} rounds, warm, {settings.k} passages")
     print(f"{'setting':<24}{'stage':<10}{'p50 ms':>9}{'p95 ms':>9}{'mean':>9}")
     for name, stages in results.items():
         for stage, values in stages.items():
             print(f"{name:<24}{stage:<10}{percentile(values, 50):>9.1f}{percentile(values, 95):>9.1f}"
                   f"{statistics.mean(values):>9.1f}")
-    base = percentile(results["rrf fusion"]["total"], 50)
-    print(f"p50 ratio score/rrf: {percentile(results['score fusion (default)']['total'], 50) / base:.2f}x")
+    ours_p50 = percentile(results["score fusion (default)"]["total"], 50)
+    for other in ("rrf fusion", "no reading / re-rank"):
+        print(f"p50 ratio default/{other}: {ours_p50 / percentile(results[other]['total'], 50):.2f}x")
 
 
 if __name__ == "__main__":
