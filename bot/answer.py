@@ -10,8 +10,7 @@ from typing import Protocol
 
 from bot.extract import LineChooser, Unit
 from bot.models import Answer, Citation, Hit
-from bot.query import expansions, intent_of, load_aliases, load_service_names
-from bot.query import service_pattern as _service_pattern
+from bot.query import expansions, intent_of, load_aliases, load_service_names, service_pattern, starts_sentence
 from bot.settings import Settings
 from bot.text import STOPWORDS, stem, term_coverage, terms, words
 
@@ -63,15 +62,10 @@ def missing_names(question: str, passage_terms: list[frozenset[str]]) -> list[st
     wanted = set()
     for match in _NAME.finditer(question):
         tokens = match.group(0).split()
-        if _starts_sentence(question, match.start()) and tokens[0][1:].islower():
+        if starts_sentence(question, match.start()) and tokens[0][1:].islower():
             tokens = tokens[1:]
         wanted |= {stem(w) for t in tokens for w in words(t) if len(w) >= 3 and w not in aliases}
     return sorted(w for w in wanted if w not in present and w.rstrip("s") not in present and w not in _NOT_NAMES)
-
-
-def _starts_sentence(text: str, at: int) -> bool:
-    before = text[:at].rstrip(" \t\"'(")
-    return not before or before[-1] in ".!?:;\n"
 
 
 _ARTICLES = {"a", "an", "the", "aws", "amazon"}
@@ -86,7 +80,7 @@ def unknown_features(question: str, mentions, is_name) -> list[str]:
     found = []
     for match in _NAME.finditer(question):
         tokens = match.group(0).split()
-        if _starts_sentence(question, match.start()) and tokens[0][1:].islower():
+        if starts_sentence(question, match.start()) and tokens[0][1:].islower():
             tokens = tokens[1:]
         tokens = [t for t in tokens if t.lower() not in _ARTICLES and len(t) > 1]  # "Account B": B is a label
         if len(tokens) < 2:
@@ -112,7 +106,7 @@ def unknown_services(question: str, mentions) -> list[str]:
     """AWS services the question names (bot/data/aws_names.txt) that the notes never mention at all."""
     found = []
     for name in load_service_names():
-        at = _service_pattern(name).search(question)
+        at = service_pattern(name).search(question)
         if at and not (at.start() == 0 and " " not in name and name[1:].islower()) and not mentions(name):
             found.append(name)
     return found

@@ -151,7 +151,7 @@ class Speller:
             for match in _NAME_TOKEN.finditer(text):
                 token, lowered = match.group(0), match.group(0).lower()
                 counts[lowered] += 1
-                if token[0].isupper() and not _starts_sentence(text, match.start()):
+                if token[0].isupper() and not starts_sentence(text, match.start()):
                     capitalised[lowered] += 1
         # a word the notes use once or twice beside a name they use far more ("Firehouse" / "Firehose")
         # is itself a slip of the notes, not a name to keep
@@ -219,9 +219,10 @@ def _closest(word: str, counts: dict[str, int], by_length: dict[int, list[str]],
 _SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "ly", "d")
 
 
-def _starts_sentence(text: str, at: int) -> bool:
+def starts_sentence(text: str, at: int) -> bool:
+    """Whether position `at` opens a sentence, line or list item (where any word is capitalised)."""
     before = text[:at].rstrip(" \t*_#>-•([\"'")
-    return not before or before[-1] in ".!?:\n|"
+    return not before or before[-1] in ".!?:;\n|"
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
