@@ -222,7 +222,7 @@ _SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "ly", "d")
 def starts_sentence(text: str, at: int) -> bool:
     """Whether position `at` opens a sentence, line or list item (where any word is capitalised)."""
     before = text[:at].rstrip(" \t*_#>-•([\"'")
-    return not before or before[-1] in ".!?:;\n|"
+    return not before or before[-1] in ".!?:\n|"
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:
