@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from bot.disagree import WORKED_EXAMPLE, amounts, disagreeing_unit, wanted_kind
 from bot.models import Hit
-from bot.query import COMPARISON, CONTEXT_WEIGHT, DEFINITION, HOWTO, LIST, NUMBER, comparison_sides
-from bot.text import question_terms, term_coverage, terms
+from bot.query import COMPARISON, DEFINITION, HOWTO, LIST, NUMBER, comparison_sides, query_weights
+from bot.text import term_coverage, terms
 
 MAX_UNITS = 4
 MAX_ANSWER_CHARS = 450
@@ -136,9 +136,7 @@ class LineChooser:
         self.name_terms = name_terms  # terms the notes write as names (services, features)
 
     def weights(self, question: str, context: str = "") -> dict[str, float]:
-        own = {t: self.idf.get(t, 0.0) for t in set(question_terms(question))}
-        carried = {t: CONTEXT_WEIGHT * self.idf.get(t, 0.0) for t in set(question_terms(context)) if t not in own}
-        return own | carried
+        return query_weights(self.idf, question, context)
 
     def choose(self, question: str, intent: str, hits: list[Hit], context: str = "") -> Choice:
         weights = self.weights(question, context)

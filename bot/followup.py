@@ -254,29 +254,31 @@ class LLMRewriter:
         turns = normalize_history(history)
         if not turns or not is_follow_up(question):
             return Reading(question)
-        rewritten = self.rewrite(question, turns)
-        if rewritten == heuristic_rewrite(question, turns):  # the model failed: the heuristic's reading
-            return heuristic_read(question, turns)
-        return Reading(rewritten)
+        rewritten = self._model_rewrite(question, turns)
+        return Reading(rewritten) if rewritten else heuristic_read(question, turns)
 
     def rewrite(self, question: str, history: Iterable | None) -> str:
+        turns = normalize_history(history)
+        if not turns:
+            return question
+        return self._model_rewrite(question, turns) or heuristic_rewrite(question, turns)
+
+    def _model_rewrite(self, question: str, turns: Sequence[Turn]) -> str | None:
+        """The model's standalone question; None when it failed (`last_error` says why) or replied oddly."""
         from langchain_core.messages import HumanMessage
 
         from bot.llm import describe_failure, stream_tokens, strip_reasoning
 
         self.last_error = ""
-        turns = normalize_history(history)
-        if not turns:
-            return question
         prompt = REWRITE_PROMPT.format(conversation=format_conversation(turns), question=question)
         try:
             reply = strip_reasoning("".join(stream_tokens(self.model, [HumanMessage(prompt)], self.timeout)))
         except Exception as err:  # any provider error: the heuristic still works
             self.last_error = describe_failure(err)
-            return heuristic_rewrite(question, turns)
+            return None
         reply = reply.strip().strip('"').splitlines()[0].strip() if reply.strip() else ""
         if not reply or len(reply) > 4 * len(question) + 200:
-            return heuristic_rewrite(question, turns)
+            return None
         return reply
 
 

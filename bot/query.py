@@ -2,7 +2,7 @@
 
 `Intent` is the kind of answer a question wants (a definition, a number, a comparison, a list, a how-to);
 the extractive answerer picks lines by it. `Speller` fixes misspelled names against the corpus's own
-vocabulary ("DynamoBD" → "dynamodb") and `expand_aliases` adds what abbreviations stand for ("KDF" →
+vocabulary ("DynamoBD" → "dynamodb") and `expansions` says what abbreviations stand for ("KDF" →
 "Kinesis Data Firehose") from `bot/data/aliases.tsv`. Both work on any wording, not on a fitted set.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.text import STOPWORDS, normalize, stem, words
+from bot.text import STOPWORDS, normalize, question_terms, stem, words
 
 DATA = Path(__file__).parent / "data"
 ALIASES_FILE = DATA / "aliases.tsv"
@@ -43,6 +43,14 @@ _HOWTO = re.compile(
     r"option|solution|approach|aws)|cheaper|cheapest|faster|reduce|improve|optimi[sz]e|minimi[sz]e|speed up|"
     r"avoid|prevent|protect|secure|troubleshoot|fix|a company|needs? to|wants? to|must)\b"
 )
+
+
+def query_weights(idf: dict[str, float], question: str, context: str = "") -> dict[str, float]:
+    """idf of each question term; terms only the context brings (earlier turns, expansions) count
+    CONTEXT_WEIGHT as much. Retrieval and line choice weigh a question the same way."""
+    own = {t: idf.get(t, 0.0) for t in set(question_terms(question))}
+    carried = {t: CONTEXT_WEIGHT * idf.get(t, 0.0) for t in set(question_terms(context)) if t not in own}
+    return own | carried
 
 
 def intent_of(question: str) -> str:

@@ -14,7 +14,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from bot.models import Chunk, Hit
-from bot.query import CONTEXT_WEIGHT, Speller
+from bot.query import CONTEXT_WEIGHT, Speller, query_weights
 from bot.settings import Settings
 from bot.text import question_terms, stem, term_coverage, terms, words
 
@@ -118,7 +118,7 @@ class HybridSearcher:
                 [(dense, self.settings.dense_weight), (lexical, self.settings.lexical_weight)], self.settings.rrf_k
             )
         else:
-            fused = self.score_fusion(self.query_weights(query, context), joined, vector, dense, lexical)
+            fused = self.score_fusion(query_weights(self.bm25.idf, query, context), joined, vector, dense, lexical)
         dense_by_id = {r.chunk_id: r for r in dense}
         lexical_by_id = {r.chunk_id: r for r in lexical}
         hits = []
@@ -127,12 +127,6 @@ class HybridSearcher:
             similarity = d.similarity if d else self.similarity(vector, chunk_id)
             hits.append(Hit(self.by_id[chunk_id], score, similarity, d.rank if d else None, lex.rank if lex else None))
         return hits
-
-    def query_weights(self, query: str, context: str = "") -> dict[str, float]:
-        """idf of each question term; terms only the context brings count CONTEXT_WEIGHT as much."""
-        own = {t: self.bm25.idf.get(t, 0.0) for t in set(question_terms(query))}
-        carried = {t: CONTEXT_WEIGHT * self.bm25.idf.get(t, 0.0) for t in set(question_terms(context))}
-        return {t: w for t, w in carried.items() if t not in own} | own
 
     def _name_terms(self) -> frozenset[str]:
         """Terms the notes write as names (services, features), minus the few that are everywhere."""
@@ -162,7 +156,8 @@ class HybridSearcher:
         bm25 = self.bm25.scores(query)
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
         similarities = {r.chunk_id: r.similarity for r in dense}
-        named = {t for t, w in weights.items() if t in self.name_terms and w >= max(weights.values()) * CONTEXT_WEIGHT}
+        floor = max(weights.values(), default=0.0) * CONTEXT_WEIGHT  # a name the question itself asks about
+        named = {t for t, w in weights.items() if t in self.name_terms and w >= floor}
         s = self.settings
         scored = []
         for chunk_id in dict.fromkeys([r.chunk_id for r in dense] + [r.chunk_id for r in lexical]):
