@@ -26,7 +26,7 @@ _SCALE = {
              "tb": 1e12, "tib": 2**40, "pb": 1e15},
 }
 _CLAUSE = re.compile(r",|;|\.\s+(?=[A-Z])|\band\b|\bbut\b|\bwhile\b|\(|\)|\|")
-WORKED_EXAMPLE = re.compile(r"=|\bex:|\be\.g\.|\bexample\b|\bfor instance\b", re.IGNORECASE)
+_WORKED_EXAMPLE = re.compile(r"=|\bex:|\be\.g\.|\bexample\b|\bfor instance\b", re.IGNORECASE)
 _AMOUNT = re.compile(
     r"\b(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|"
     r"years?|b|bytes?|kb|kib|mb|mib|gb|gib|tb|tib|pb)\b",
@@ -123,9 +123,9 @@ def disagreeing_unit(question: str, chosen: list[Unit], ranked: list[Unit], hits
         path = hits[unit.hit_index].chunk.section_path
         return focus is None or focus in set(terms(unit.text)) | set(terms(" ".join(path)))
 
-    ranked = [u for u in ranked if about(u) and not WORKED_EXAMPLE.search(u.text)]
+    ranked = [u for u in ranked if about(u) and not _WORKED_EXAMPLE.search(u.text)]
     top = next((u for u in sorted(chosen, key=lambda u: -u.score)
-                if about(u) and not WORKED_EXAMPLE.search(u.text) and asked_amount(question, u.text)), None)
+                if about(u) and not _WORKED_EXAMPLE.search(u.text) and asked_amount(question, u.text)), None)
     if top is None:
         return None
     mine = asked_amount(question, top.text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.disagree import WORKED_EXAMPLE, amounts, disagreeing_unit, wanted_kind
+from bot.disagree import amounts, disagreeing_unit, wanted_kind
 from bot.models import Hit
 from bot.query import COMPARISON, DEFINITION, HOWTO, LIST, NUMBER, comparison_sides, query_weights
 from bot.text import term_coverage, terms
@@ -266,8 +266,6 @@ def unit_score(text: str, weights: dict[str, float], path_terms: set[str]) -> fl
 def intent_bonus(intent: str, text: str, opens_section: bool, subject: dict[str, float],
                  path_terms: set[str], kind: str | None = None) -> float:
     if intent == NUMBER:
-        if WORKED_EXAMPLE.search(text):
-            return 0.0  # "16/2 * 12/4 = 24rcu" shows a calculation, not the limit asked for
         if kind is not None and QUANTITY.search(text) and not any(a.kind == kind for a in amounts(text)):
             return 0.1  # a quantity, but not the kind asked ("12 hours" for a size)
         return 0.3 if QUANTITY.search(text) else 0.1 if _DIGIT.search(text) else -0.2

@@ -3,16 +3,7 @@
 import pytest
 
 from bot.disagree import amounts, asked_amount, disagreeing_unit
-from bot.extract import (
-    MAX_ITEM_CHARS,
-    RANK_PRIOR,
-    LineChooser,
-    Unit,
-    condensed,
-    intent_bonus,
-    list_blocks,
-    passage_units,
-)
+from bot.extract import MAX_ITEM_CHARS, RANK_PRIOR, LineChooser, Unit, condensed, list_blocks, passage_units
 from bot.models import Chunk, Hit
 from bot.query import COMPARISON, DEFINITION, LIST, NUMBER
 
@@ -110,13 +101,6 @@ def test_a_number_question_prefers_the_line_with_a_quantity():
     ranked = chooser.scored_units(chooser.weights(question), NUMBER, hits)
     assert ranked[0].text == with_quantity and ranked[1].text == without
     assert with_quantity in [u.text for u in chooser.choose(question, NUMBER, hits).units]
-
-
-def test_a_worked_example_gets_no_credit_for_its_numbers():
-    example = "ex: item size 12kb: 16/2 * 12/4 = 24 rcu"
-    limit = "Items in DynamoDB can be at most 400 KB each."
-    assert intent_bonus(NUMBER, example, False, {}, set(), "size") == 0.0
-    assert intent_bonus(NUMBER, limit, False, {}, set(), "size") == 0.3
 
 
 def test_a_comparison_holds_a_line_about_each_side():
