@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.disagree import amounts, disagreeing_unit, wanted_kind
 from bot.models import Hit
 from bot.query import COMPARISON, DEFINITION, HOWTO, LIST, NUMBER, comparison_sides, query_weights
-from bot.text import term_coverage, terms
+from bot.text import term_coverage, term_set, terms
 
 MAX_UNITS = 4
 MAX_ANSWER_CHARS = 450
@@ -71,7 +72,8 @@ def _indent(line: str) -> int:
     return len(line) - len(line.lstrip(" \t"))
 
 
-def passage_units(text: str) -> list[tuple[int, str]]:
+@lru_cache(maxsize=4096)
+def passage_units(text: str) -> tuple[tuple[int, str], ...]:
     """Answerable pieces of a passage: a line with its indented sub-bullets (a header ending in ':'
     takes the next line too); long lines split into sentences."""
     units: list[str] = []
@@ -89,7 +91,7 @@ def passage_units(text: str) -> list[tuple[int, str]]:
             continue
         units.extend(_SENTENCE_SPLIT.split(line) if len(line) > 220 else [line])
         parent_indent = _indent(raw)
-    return list(enumerate(units))
+    return tuple(enumerate(units))
 
 
 def list_blocks(text: str) -> list[tuple[int, str, list[str]]]:
@@ -175,11 +177,11 @@ class LineChooser:
         focus = focus_term(weights, self.name_terms)
         units = []
         for i, hit in enumerate(hits):
-            path_terms = set(terms(" ".join(hit.chunk.section_path)))
+            path_terms = term_set(" ".join(hit.chunk.section_path))
             starts_section = self.is_section_start(hit.chunk)
             lead = True
             for order, text in passage_units(hit.chunk.text):
-                present = set(terms(text))
+                present = term_set(text)
                 informative = len(present - path_terms) >= 4  # not a repeated heading or a bare label
                 score = unit_score(text, weights, path_terms) + rank_prior / (i + 1)
                 score += intent_bonus(intent, text, lead and informative and starts_section, subject, path_terms,
@@ -219,7 +221,7 @@ def per_side(sides: list[str], units: list[Unit], hits: list[Hit], per: int = 2)
         for unit in units:
             if taken == per or not wanted:
                 break
-            present = set(terms(unit.text)) | set(terms(" ".join(hits[unit.hit_index].chunk.section_path)))
+            present = term_set(unit.text) | term_set(" ".join(hits[unit.hit_index].chunk.section_path))
             if wanted <= present and unit not in chosen and length + len(unit.text) <= MAX_ANSWER_CHARS:
                 chosen.append(unit)
                 length += len(unit.text)
@@ -250,9 +252,9 @@ def _list_text(label: str, items: list[str]) -> str:
     return f"{label.rstrip(':')}: {body}" if label else body
 
 
-def unit_score(text: str, weights: dict[str, float], path_terms: set[str]) -> float:
+def unit_score(text: str, weights: dict[str, float], path_terms: frozenset[str] | set[str]) -> float:
     """Question coverage (the section path counts half), plus credit for saying something new."""
-    present = set(terms(text))
+    present = term_set(text)
     own = term_coverage(weights, present)
     with_path = term_coverage(weights, present | path_terms)
     score = own + 0.5 * (with_path - own)
@@ -264,7 +266,7 @@ def unit_score(text: str, weights: dict[str, float], path_terms: set[str]) -> fl
 
 
 def intent_bonus(intent: str, text: str, opens_section: bool, subject: dict[str, float],
-                 path_terms: set[str], kind: str | None = None) -> float:
+                 path_terms: frozenset[str] | set[str], kind: str | None = None) -> float:
     if intent == NUMBER:
         if kind is not None and QUANTITY.search(text) and not any(a.kind == kind for a in amounts(text)):
             return 0.1  # a quantity, but not the kind asked ("12 hours" for a size)

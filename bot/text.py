@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
@@ -15,8 +16,14 @@ STOPWORDS = frozenset(
 )
 
 
+# ASCII is already NFKC; only its control characters need replacing (the common case, kept cheap).
+_ASCII_CONTROLS = {code: " " for code in [*range(32), 127] if chr(code) not in "\n\t"}
+
+
 def normalize(text: str) -> str:
     """NFKC, lower case, no control characters: the form every comparison works on."""
+    if text.isascii():
+        return text.translate(_ASCII_CONTROLS).lower()
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch if unicodedata.category(ch)[0] != "C" or ch in "\n\t" else " " for ch in text)
     return text.lower()
@@ -38,6 +45,12 @@ def words(text: str) -> list[str]:
 def terms(text: str) -> list[str]:
     """Content terms for search: stop words dropped, plurals folded."""
     return [stem(t) for t in words(text) if t not in STOPWORDS]
+
+
+@lru_cache(maxsize=1 << 16)
+def term_set(text: str) -> frozenset[str]:
+    """The set of `terms(text)`, cached: answer lines are scored again for every question."""
+    return frozenset(terms(text))
 
 
 # "how long", "how many" ask for a quantity: the second word is not a topic ("long" would match "long-running").

@@ -33,15 +33,15 @@ def hit(text, *path, doc="000", position=0):
 def test_a_line_keeps_its_indented_sub_bullets():
     text = ("- Shard capacity per second\n  - 1 MB/s or 1000 records in\n  - 2 MB/s out\n"
             "- Retention defaults to 24 hours")
-    assert passage_units(text) == [
+    assert passage_units(text) == (
         (0, "- Shard capacity per second - 1 MB/s or 1000 records in - 2 MB/s out"),
         (1, "- Retention defaults to 24 hours"),
-    ]
+    )
 
 
 def test_a_header_ending_in_a_colon_takes_the_next_line():
-    assert passage_units("Limits:\nMessages up to 256 KB\n\nOther line") == [
-        (0, "Limits: Messages up to 256 KB"), (1, "Other line")]
+    assert passage_units("Limits:\nMessages up to 256 KB\n\nOther line") == (
+        (0, "Limits: Messages up to 256 KB"), (1, "Other line"))
 
 
 def test_list_blocks_find_the_bullets_and_their_label():
