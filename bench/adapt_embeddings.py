@@ -107,7 +107,7 @@ def fine_tune(pairs: list[Pair], out: Path, args) -> float:
 
 
 def adapted_embeddings(model_dir: Path):
-    """The adapted model behind the same LangChain wrapper and options as bot.index.embedding_model."""
+    """The adapted model behind the same LangChain wrapper and options as bot.embed.torch_embeddings."""
     from langchain_huggingface import HuggingFaceEmbeddings
 
     return HuggingFaceEmbeddings(

