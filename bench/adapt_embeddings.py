@@ -5,7 +5,7 @@ Run: HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False .venv/bi
 
 Training pairs come from the corpus only, never from the gold sets (those are read once, for scoring):
 - (section path, chunk text) for every chunk the index is built from (bot.index.current_chunks);
-- (quiz card prompt, text of the card's section) for every card of the quiz deck (bot.quiz.build_deck).
+- (quiz card prompt, text of the card's section) for every card of the quiz deck (bot.quiz.deck.build_deck).
 The passage side is the chunk's own text, without the "title | section" prefix the index embeds, so the pair
 cannot be matched by copying the heading.
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from bot.answer import StudyBot, build_bot
 from bot.index import current_chunks, ingest, open_store
-from bot.quiz import build_deck, search_text
+from bot.quiz.deck import build_deck, search_text
 from bot.retrieve import HybridSearcher
 from bot.settings import ROOT, Settings
 from evals.gold_io import load_gold

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.quiz import build_deck, search_text  # noqa: E402
-from bot.quiz_text import answer_visible, leaks  # noqa: E402
+from bot.quiz.deck import build_deck, search_text  # noqa: E402
+from bot.quiz.text import answer_visible, leaks  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 

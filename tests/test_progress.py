@@ -8,10 +8,10 @@ import pytest
 from fsrs import Scheduler
 from test_quiz import small_deck
 
-from bot.progress import Progress, ProgressError, check_profile, section_weakness, streak, weighted_sample
-from bot.quiz import QuizInputError
-from bot.quiz_grade import AGAIN, GOOD, grade
-from bot.quiz_session import QuizService
+from bot.quiz.deck import QuizInputError
+from bot.quiz.grading import AGAIN, GOOD, grade
+from bot.quiz.progress import Progress, ProgressError, check_profile, section_weakness, streak, weighted_sample
+from bot.quiz.session import QuizService
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 

@@ -5,11 +5,11 @@ from dataclasses import replace
 import pytest
 
 from bot.models import Section, SourceDoc
-from bot.quiz import Deck, QuizInputError, generate, problem, vague_cards
-from bot.quiz_cards import make_card, number_cards
-from bot.quiz_choices import corpus_services, definition_cards, disguised, pick_distractors, service_cards
-from bot.quiz_kinds import CATALOGUE, same_kind
-from bot.quiz_text import answer_visible, leaks, name_key
+from bot.quiz.cards import make_card, number_cards
+from bot.quiz.choices import corpus_services, definition_cards, disguised, pick_distractors, service_cards
+from bot.quiz.deck import Deck, QuizInputError, generate, problem, vague_cards
+from bot.quiz.kinds import CATALOGUE, same_kind
+from bot.quiz.text import answer_visible, leaks, name_key
 from bot.settings import Settings
 
 DOCS = {
@@ -76,7 +76,7 @@ def loaded_corpus() -> dict:
 
 def small_deck() -> Deck:
     """A deck generated from DOCS (also used by the progress, CLI and UI tests)."""
-    from bot.quiz import section_texts
+    from bot.quiz.deck import section_texts
 
     loaded = loaded_corpus()
     cards, rejected = generate(loaded, Settings.from_env({}, chunk_size=300))

@@ -9,9 +9,9 @@ from fsrs import Scheduler
 from test_quiz import DOCS, markdown, small_deck
 
 from bot.cli import main
-from bot.progress import Progress
-from bot.quiz_cli import run_quiz, section_excerpt
-from bot.quiz_session import QuizService
+from bot.quiz.cli import run_quiz, section_excerpt
+from bot.quiz.progress import Progress
+from bot.quiz.session import QuizService
 
 
 @pytest.fixture
@@ -128,7 +128,7 @@ def test_nothing_due_says_when_the_next_card_comes_back(service):
         service.answer("alice", card.id, right_answer(card))
     plan = service.plan("alice", section="Durability", n=5, now=datetime.now(UTC))
     assert plan.cards == ()
-    from bot.quiz_session import wait_text
+    from bot.quiz.session import wait_text
 
     assert len(deck_cards) == 1
     assert "the next card comes back in 10 minutes" in wait_text(service.next_due("alice", deck_cards))

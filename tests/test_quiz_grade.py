@@ -2,9 +2,9 @@
 
 import pytest
 
-from bot.quiz import QuizInputError
-from bot.quiz_cards import Card
-from bot.quiz_grade import AGAIN, GOOD, HARD, MAX_ANSWER_CHARS, choice_index, describe, grade
+from bot.quiz.cards import Card
+from bot.quiz.deck import QuizInputError
+from bot.quiz.grading import AGAIN, GOOD, HARD, MAX_ANSWER_CHARS, choice_index, describe, grade
 
 
 def card(kind="cloze", family="number", answer="256 KB", accepted=(), choices=()):

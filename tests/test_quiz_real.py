@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from bot.quiz import build_deck, problem
-from bot.quiz_text import answer_visible
+from bot.quiz.deck import build_deck, problem
+from bot.quiz.text import answer_visible
 from bot.settings import Settings
 
 

@@ -7,8 +7,8 @@ import pytest
 from fsrs import Scheduler
 from test_quiz import small_deck
 
-from bot.progress import Progress
-from bot.quiz_session import QuizService
+from bot.quiz.progress import Progress
+from bot.quiz.session import QuizService
 from bot.settings import Settings
 from bot.ui import quiz as tab
 

@@ -14,10 +14,10 @@ from datetime import datetime
 import gradio as gr
 import pandas as pd
 
-from bot.progress import ProgressError
-from bot.quiz import QuizInputError
-from bot.quiz_grade import describe, option_lines
-from bot.quiz_session import QuizService, stats_lines, wait_text
+from bot.quiz.deck import QuizInputError
+from bot.quiz.grading import describe, option_lines
+from bot.quiz.progress import ProgressError
+from bot.quiz.session import QuizService, stats_lines, wait_text
 from bot.settings import Settings
 from bot.ui.context import AppContext
 from bot.ui.render import escape, highlighted, notice_html, section_label

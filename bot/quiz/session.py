@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from bot.progress import CardState, Progress, Stats, check_profile
-from bot.quiz import Deck, QuizInputError, build_deck
-from bot.quiz_cards import Card
-from bot.quiz_grade import Grade, grade
+from bot.quiz.cards import Card
+from bot.quiz.deck import Deck, QuizInputError, build_deck
+from bot.quiz.grading import Grade, grade
+from bot.quiz.progress import CardState, Progress, Stats, check_profile
 from bot.settings import Settings
 
 MAX_ROUND = 100

@@ -15,9 +15,9 @@ from pathlib import Path
 
 from bot.chunk import chunk_sections
 from bot.models import Chunk, Section
-from bot.quiz_cards import BLANK, Card, number_cards
-from bot.quiz_choices import corpus_services, definition_cards, disguised, service_cards
-from bot.quiz_text import answer_visible, content_words, leaks, name_key
+from bot.quiz.cards import BLANK, Card, number_cards
+from bot.quiz.choices import corpus_services, definition_cards, disguised, service_cards
+from bot.quiz.text import answer_visible, content_words, leaks, name_key
 from bot.retrieve import BM25
 from bot.settings import Settings
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.quiz import QuizInputError
-from bot.quiz_cards import Card
-from bot.quiz_text import name_key, quantities, similar_names
+from bot.quiz.cards import Card
+from bot.quiz.deck import QuizInputError
+from bot.quiz.text import name_key, quantities, similar_names
 
 MAX_ANSWER_CHARS = 300
 AGAIN, HARD, GOOD = 1, 2, 3

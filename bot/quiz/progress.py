@@ -22,9 +22,9 @@ from pathlib import Path
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler
 
-from bot.quiz import QuizInputError
-from bot.quiz_cards import Card
-from bot.quiz_grade import Grade
+from bot.quiz.cards import Card
+from bot.quiz.deck import QuizInputError
+from bot.quiz.grading import Grade
 
 DB_NAME = "progress.sqlite3"
 UNSEEN_WEAKNESS = 0.5  # what section_weakness gives a section with no answers yet

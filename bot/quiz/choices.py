@@ -1,7 +1,7 @@
 """Multiple-choice cards: items of "Term: description" lists, and sentences that define an AWS service.
 
 Distractors are the same kind of thing as the answer: the item's siblings in its list, or services of
-the answer's area (bot.quiz_kinds) that the study material mentions; never the answer under another name.
+the answer's area (bot.quiz.kinds) that the study material mentions; never the answer under another name.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.models import Section
-from bot.quiz_cards import (
+from bot.quiz.cards import (
     BLANK,
     BULLET,
     NOISE_SECTIONS,
@@ -24,8 +24,8 @@ from bot.quiz_cards import (
     topic,
     usable_lines,
 )
-from bot.quiz_kinds import Service, mentions, same_kind
-from bot.quiz_text import content_words, name_key
+from bot.quiz.kinds import Service, mentions, same_kind
+from bot.quiz.text import content_words, name_key
 
 # --- "Term: description" lists -------------------------------------------------------------------
 

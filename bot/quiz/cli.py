@@ -7,10 +7,10 @@ import os
 import sys
 from collections.abc import Callable
 
-from bot.progress import ProgressError
-from bot.quiz import QuizInputError
-from bot.quiz_grade import describe, is_command, option_lines
-from bot.quiz_session import Feedback, QuizService, check_round, stats_lines, wait_text
+from bot.quiz.deck import QuizInputError
+from bot.quiz.grading import describe, is_command, option_lines
+from bot.quiz.progress import ProgressError
+from bot.quiz.session import Feedback, QuizService, check_round, stats_lines, wait_text
 from bot.settings import Settings
 
 HELP = "Type your answer (a letter for choices). s = skip, q = quit; after the feedback, o opens the section."

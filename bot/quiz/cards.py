@@ -2,9 +2,9 @@
 
 Three sources, each card citing the line it came from:
 - number  (cloze, here): a quantity with its unit blanked in a fact line ("Max message size is ____.");
-- definition (multiple choice, bot.quiz_choices): an item of a "Term: description" list, its siblings as
+- definition (multiple choice, bot.quiz.choices): an item of a "Term: description" list, its siblings as
   distractors;
-- service (multiple choice, or cloze when the area has too few other services, bot.quiz_choices): a
+- service (multiple choice, or cloze when the area has too few other services, bot.quiz.choices): a
   sentence defining an AWS service with every name of the service blanked, distractors from its area.
 `bot.quiz.problem` then names the bad ones.
 """
@@ -18,8 +18,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from bot.models import Section
-from bot.quiz_kinds import mentions
-from bot.quiz_text import answer_visible, content_words, leaks
+from bot.quiz.kinds import mentions
+from bot.quiz.text import answer_visible, content_words, leaks
 
 BLANK = "____"
 

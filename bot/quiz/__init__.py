@@ -1,0 +1,1 @@
+"""Quiz mode: cards from the notes (deck, cards, choices, kinds, text), grading, FSRS progress, session, CLI."""
