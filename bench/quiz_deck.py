@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.quiz.deck import build_deck, search_text  # noqa: E402
+from bot.quiz.show import gives_away, header  # noqa: E402
 from bot.quiz.text import answer_visible, leaks  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
@@ -47,6 +48,14 @@ def leak_shares(cards) -> tuple[float, float]:
     visible = sum(any(answer_visible(f, c.prompt) for f in (c.answer, *c.accepted)) for c in cards)
     worded = sum(c.family != "number" and leaks(c.answer, c.prompt, list(c.distractors)) for c in cards)
     return visible / max(len(cards), 1), worded / max(len(cards), 1)
+
+
+def screen_leaks(deck) -> tuple[int, int]:
+    """Cards whose screen (header + prompt, as shown) gives the answer away: now, and with the old header
+    (document › full section path) that the terminal and the app showed before."""
+    now = sum(gives_away(c, f"{header(c, deck.exam(c))}\n{c.prompt}") for c in deck.cards)
+    old = sum(gives_away(c, f"{c.doc_title} › {c.section}\n{c.prompt}") for c in deck.cards)
+    return now, old
 
 
 def specificity(cards, settings: Settings, k: int) -> tuple[list, float]:
@@ -92,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     before, _ = leak_shares(candidates)
     print(f"leak: answer visible in prompt {visible:.3f} (candidates before filtering: {before:.3f}); "
           f"a distinctive word of the answer in the prompt {worded:.3f}")
+    now, old = screen_leaks(deck)
+    print(f"leak on the card's screen (header + prompt as shown): {now} of {len(deck.cards)} cards "
+          f"(with the old 'document › section path' header: {old})")
 
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = args.index_dir or Path(tmp)

@@ -52,6 +52,7 @@ def _source_doc(entry: dict, corpus_dir: Path, manifest: Path) -> SourceDoc:
             kind=kind,
             origin=str(entry.get("origin", "")),
             path=corpus_dir / entry["file"],
+            exam=str(entry.get("exam", "")),
         )
     except (KeyError, TypeError, AttributeError) as err:
         raise CorpusError(f"{manifest}: every entry needs id, title and file ({entry!r})") from err

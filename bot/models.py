@@ -13,6 +13,7 @@ class SourceDoc:
     kind: str  # "markdown", "slides" or "numbered"
     origin: str
     path: Path
+    exam: str = ""  # the certification exam the document prepares for (DEA-C01, SAA-C03, DAS-C01)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from bot.quiz.cards import make_card, number_cards
 from bot.quiz.choices import corpus_services, definition_cards, disguised, pick_distractors, service_cards
 from bot.quiz.deck import Deck, QuizInputError, generate, problem, vague_cards
 from bot.quiz.kinds import CATALOGUE, same_kind
+from bot.quiz.show import gives_away, header
 from bot.quiz.text import answer_visible, leaks, name_key
 from bot.settings import Settings
 
@@ -80,7 +81,7 @@ def small_deck() -> Deck:
 
     loaded = loaded_corpus()
     cards, rejected = generate(loaded, Settings.from_env({}, chunk_size=300))
-    return Deck(tuple(cards), section_texts(loaded), {d.doc_id: d.title for d in loaded}, tuple(rejected))
+    return Deck(tuple(cards), section_texts(loaded), {d.doc_id: d.title for d in loaded}, rejected=tuple(rejected))
 
 
 def section(doc_id: str, heading: str) -> Section:
@@ -279,3 +280,13 @@ def test_slide_emphasis_stars_do_not_reach_the_prompt():
     task = next(c for c in definition_cards(states) if c.answer == "Task State")
     assert task.prompt.endswith("which one is “Executes specific work like a Lambda function or API call”?")
     assert set(task.choices) == {"Task State", "Wait State", "Fail State", "Map State"}
+
+
+def test_a_service_card_header_shows_its_area_and_a_number_card_its_section():
+    known = corpus_services([s for d in DOCS for s in sections_of(d)])
+    [service] = service_cards(section("902", "Kinesis Data Streams"), known)
+    assert header(service) == "Streaming notes"  # the section names the answer; its area "Streaming" hints it
+    assert header(service, "DEA-C01").startswith("DEA-C01 · Streaming notes")
+    number = next(c for c in small_deck().cards if "kept for ____ by default" in c.prompt)
+    assert header(number) == "Queue notes › Messaging › Amazon SQS"
+    assert gives_away(service, "Ingestion › Kinesis Data Streams") and not gives_away(service, "Ingestion")

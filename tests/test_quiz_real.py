@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 
 from bot.quiz.deck import build_deck, problem
+from bot.quiz.show import gives_away, header
 from bot.quiz.text import answer_visible
 from bot.settings import Settings
 
@@ -36,3 +37,13 @@ def test_regenerating_gives_the_same_cards(deck):
     again = build_deck(Settings.from_env({}))
     assert [c.id for c in again.cards] == [c.id for c in deck.cards]
     assert again.cards == deck.cards
+
+
+def test_no_card_screen_gives_its_answer_away(deck):
+    """Header, prompt and choices together, on every card, as the terminal, the app and the export show them."""
+    assert all(deck.exam(c) in ("DEA-C01", "DAS-C01", "SAA-C03") for c in deck.cards)
+    for card in deck.cards:
+        shown = f"{header(card, deck.exam(card))}\n{card.prompt}"
+        assert not gives_away(card, shown), (shown, card.answer)
+    services = [c for c in deck.cards if c.family == "service"]
+    assert services and not any(c.section_path[-1] in header(c) for c in services if len(c.section_path) > 1)

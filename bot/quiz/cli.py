@@ -11,6 +11,7 @@ from bot.quiz.deck import QuizInputError
 from bot.quiz.grading import describe, is_command, option_lines
 from bot.quiz.progress import ProgressError
 from bot.quiz.session import Feedback, QuizService, check_round, stats_lines, wait_text
+from bot.quiz.show import header
 from bot.settings import Settings
 
 HELP = "Type your answer (a letter for choices). s = skip, q = quit; after the feedback, o opens the section."
@@ -66,7 +67,7 @@ def run_quiz(service: QuizService, profile: str, cards: list, ask=input, out=pri
     answered = right = 0
     for number, card in enumerate(cards, start=1):
         out("")
-        out(f"[{number}/{len(cards)}] {card.doc_title} — {card.section}")
+        out(f"[{number}/{len(cards)}] {header(card, service.deck.exam(card))}")
         out(card.prompt)
         for line in option_lines(card):
             out(f"   {line}")

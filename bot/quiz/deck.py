@@ -17,7 +17,8 @@ from bot.chunk import chunk_sections
 from bot.models import Chunk, Section
 from bot.quiz.cards import BLANK, Card, number_cards
 from bot.quiz.choices import corpus_services, definition_cards, disguised, service_cards
-from bot.quiz.text import answer_visible, content_words, leaks, name_key
+from bot.quiz.show import gives_away, where
+from bot.quiz.text import answer_visible, content_words, name_key
 from bot.retrieve import BM25
 from bot.settings import Settings
 
@@ -39,8 +40,12 @@ class Deck:
     cards: tuple[Card, ...]
     texts: dict[tuple[str, tuple[str, ...]], str] = field(default_factory=dict, hash=False)  # section texts
     docs: dict[str, str] = field(default_factory=dict, hash=False)  # doc id -> title
+    exams: dict[str, str] = field(default_factory=dict, hash=False)  # doc id -> exam code ("" if none)
     rejected: tuple[Rejected, ...] = ()
     seconds: float = 0.0
+
+    def exam(self, card: Card) -> str:
+        return self.exams.get(card.doc_id, "")
 
     @property
     def by_id(self) -> dict[str, Card]:
@@ -83,7 +88,7 @@ def problem(card: Card) -> str | None:
         return "source passage lacks the answer"
     if any(answer_visible(f, card.prompt) for f in forms):
         return "answer visible in the prompt"
-    if card.family != "number" and leaks(card.answer, card.prompt, list(card.distractors)):
+    if gives_away(card, "\n".join([*where(card), card.prompt])):
         return "answer given away by a word of the prompt"
     if card.kind == "mcq" and not _fair_choices(card):
         return "distractors not four distinct things"
@@ -166,7 +171,8 @@ def build_deck(settings: Settings) -> Deck:
     loaded, _ = load_corpus(Path(settings.corpus_dir))
     cards, rejected = generate(loaded, settings)
     docs = {doc.doc_id: doc.title for doc in loaded}
-    return Deck(tuple(cards), section_texts(loaded), docs, tuple(rejected), time.perf_counter() - started)
+    exams = {doc.doc_id: doc.exam for doc in loaded}
+    return Deck(tuple(cards), section_texts(loaded), docs, exams, tuple(rejected), time.perf_counter() - started)
 
 
 def section_texts(loaded: dict) -> dict[tuple[str, tuple[str, ...]], str]:

@@ -18,6 +18,7 @@ from bot.quiz.deck import QuizInputError
 from bot.quiz.grading import describe, option_lines
 from bot.quiz.progress import ProgressError
 from bot.quiz.session import QuizService, stats_lines, wait_text
+from bot.quiz.show import header
 from bot.settings import Settings
 from bot.ui.context import AppContext
 from bot.ui.render import escape, highlighted, notice_html, section_label
@@ -78,12 +79,13 @@ def start_round(service: QuizService, profile: str, doc_choice: str | None, sect
 def card_screen(service: QuizService, state: dict, lead: str = "") -> Screen:
     card = service.deck.card(state["cards"][state["i"]])
     status = f"{lead}Card {state['i'] + 1} of {len(state['cards'])} · {state['right']} right so far"
-    return Screen(state, status, prompt_html(card), option_lines(card), card.kind != "mcq", can_check=True)
+    return Screen(state, status, prompt_html(card, service.deck.exam(card)), option_lines(card), card.kind != "mcq",
+                  can_check=True)
 
 
-def prompt_html(card) -> str:
-    where = f"{card.doc_title} › {section_label(card.section_path)}"
-    return (f'<div class="quiz-card"><div class="src-path">{escape(where)}</div>'
+def prompt_html(card, exam: str = "") -> str:
+    """The card before it is answered: a header that never names the answer (bot.quiz.show), the prompt."""
+    return (f'<div class="quiz-card"><div class="src-path">{escape(header(card, exam))}</div>'
             f'<div class="quiz-prompt"><strong>{escape(card.prompt)}</strong></div></div>')
 
 

@@ -1,0 +1,70 @@
+"""What a card shows before it is answered — the same in the terminal, the app and the export.
+
+The header above a question says where the card comes from, but only as far as that does not name the
+answer: a "which AWS service fits?" card from the section "… › AWS Shield" shows the document and the
+area ("Security"), never the section that is the answer. The section is shown after the answer.
+"""
+
+from __future__ import annotations
+
+from bot.quiz.cards import Card, heading_text
+from bot.quiz.kinds import mentions
+from bot.quiz.text import answer_visible, leaks
+
+AREA_NAMES = {
+    "storage": "Storage", "archive": "Storage", "hybrid": "Storage", "migration": "Migration and transfer",
+    "database": "Databases", "nosql": "Databases", "warehouse": "Analytics", "query": "Analytics",
+    "analytics": "Analytics", "etl": "Analytics", "bi": "Analytics", "streaming": "Streaming",
+    "messaging": "Application integration", "orchestration": "Application integration", "compute": "Compute",
+    "containers": "Compute", "network": "Networking", "edge": "Networking", "security": "Security",
+    "identity": "Security", "threat": "Security", "encryption": "Security", "secrets": "Security",
+    "edge-security": "Security", "governance": "Management and governance", "monitoring": "Management and governance",
+    "iac": "Management and governance", "devtools": "Developer tools", "ml": "Machine learning",
+}
+
+
+def gives_away(card: Card, text: str) -> bool:
+    """Would `text`, shown with the card, name its answer? A typed card's other accepted spellings count too;
+    a choice card shows its answer as written, so only that form can be pointed at."""
+    forms = [card.answer] if card.kind == "mcq" else [f for f in (card.answer, *card.accepted) if f]
+    if any(answer_visible(f, text) for f in forms):
+        return True
+    return card.family != "number" and any(leaks(f, text, list(card.distractors)) for f in forms)
+
+
+def shown_path(card: Card) -> list[str]:
+    """The section path as far as it does not give the answer away (the doc title is not repeated)."""
+    shown: list[str] = []
+    for part in card.section_path:
+        label = heading_text(part)
+        if not label or label == card.doc_title:
+            continue
+        if gives_away(card, label) or gives_away(card, " ".join([*shown, label, card.prompt])):
+            break
+        shown.append(label)
+    return shown
+
+
+def area(card: Card) -> str:
+    """The area of a service card's answer ("Security"), from the service catalogue."""
+    found = mentions(card.answer)
+    areas = found[0][0].areas if found else ()
+    return next((AREA_NAMES[a] for a in areas if a in AREA_NAMES), "")
+
+
+def where(card: Card) -> list[str]:
+    """Where in its document a card is from, as shown: the safe part of the path, or a service card's area."""
+    if card.family == "service":
+        return [label for label in [area(card)] if label and not gives_away(card, f"{label}\n{card.prompt}")]
+    return shown_path(card)
+
+
+def header(card: Card, exam: str = "") -> str:
+    """The line above the question: exam, document, then where in it."""
+    head = f"{exam} · {card.doc_title}" if exam else card.doc_title
+    return " › ".join([head, *where(card)])
+
+
+def screen_text(card: Card, exam: str = "") -> str:
+    """Everything on the card's screen before it is answered, as one text (for leak checks)."""
+    return "\n".join([header(card, exam), card.prompt, *card.choices])
