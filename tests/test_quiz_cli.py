@@ -1,6 +1,7 @@
 """`studybot quiz` in the terminal: a round driven by fed input, stats, and bad input without tracebacks."""
 
 import io
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -12,6 +13,7 @@ from bot.cli import main
 from bot.quiz.cli import run_quiz, section_excerpt
 from bot.quiz.progress import Progress
 from bot.quiz.session import QuizService
+from bot.quiz.text import answer_visible
 
 
 @pytest.fixture
@@ -132,3 +134,48 @@ def test_nothing_due_says_when_the_next_card_comes_back(service):
 
     assert len(deck_cards) == 1
     assert "the next card comes back in 10 minutes" in wait_text(service.next_due("alice", deck_cards))
+
+
+def test_a_missing_unit_is_nudged_once_then_rated_hard(service):
+    size = next(c for c in service.deck.cards if c.answer == "256 KB")
+    first = service.answer("alice", size.id, "256")
+    assert first.grade.correct and first.grade.rating == 3 and first.grade.note == "give the unit too: 256 KB"
+    second = service.answer("alice", size.id, "256", first.state.due)
+    assert second.grade.correct and second.grade.rating == 2
+    assert service.answer("bob", size.id, "256").grade.rating == 3  # the nudge is per person
+
+
+def test_export_writes_every_card_as_shown(corpus_env, capsys):
+    target = corpus_env / "deck.jsonl"
+    assert main(["quiz", "--export", str(target)]) == 0
+    assert f"wrote {len(small_deck().cards)} cards to {target}" in capsys.readouterr().out
+    records = [json.loads(line) for line in target.read_text().splitlines()]
+    assert len(records) == len(small_deck().cards)
+    assert set(records[0]) == {"id", "kind", "header", "prompt", "choices", "answer", "doc", "section", "exam",
+                               "domain"}
+    for record in records:
+        assert record["header"].startswith("Doc 9")
+        assert not answer_visible(record["answer"], record["header"] + "\n" + record["prompt"])
+        assert (record["kind"] == "mcq") == bool(record["choices"])
+        assert all(line[:3] in ("A) ", "B) ", "C) ", "D) ") for line in record["choices"])
+
+
+def test_grade_file_prints_disagreements_and_the_agreement(tmp_path, capsys):
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"expected": "256 KB", "typed": "256 kilobytes", "accept": true}\n'
+                     '{"expected": "AWS Shield", "typed": "AWS WAF", "accept": false}\n'
+                     '{"expected": "14 days", "typed": "2 weeks", "accept": false}\n')
+    assert main(["quiz", "--grade-file", str(pairs)]) == 0
+    out = capsys.readouterr().out
+    assert "grader accepts: expected '14 days', typed '2 weeks'" in out and out.rstrip().endswith("agreement: 2/3")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "holds no pairs"), ("not json\n", ":1: not JSON"), ('{"expected": "1"}\n', 'needs "expected", "typed"'),
+    ('{"expected": "1", "typed": "1", "accept": "yes"}\n', '"accept" must be true or false'),
+])
+def test_a_bad_grade_file_gets_a_message_and_exit_2(tmp_path, capsys, text, message):
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(text)
+    assert main(["quiz", "--grade-file", str(pairs)]) == 2
+    assert message in capsys.readouterr().err

@@ -30,9 +30,11 @@ def test_wrong_quantities_are_wrong(typed):
     assert (grade(SIZE, typed).correct, grade(SIZE, typed).rating) == (False, AGAIN)
 
 
-def test_the_right_number_without_its_unit_is_right_but_hard():
+def test_the_right_number_without_its_unit_is_nudged_once_then_hard():
     result = grade(SIZE, "256")
-    assert (result.correct, result.rating, result.note) == (True, HARD, "give the unit too: 256 KB")
+    assert (result.correct, result.rating, result.note) == (True, GOOD, "give the unit too: 256 KB")
+    again = grade(SIZE, "256", nudged_before=True)
+    assert (again.correct, again.rating, again.note) == (True, HARD, "give the unit too: 256 KB")
 
 
 def test_counted_things_need_no_unit_and_spelled_numbers_count():
@@ -90,3 +92,63 @@ def test_an_unknown_choice_says_what_to_type():
         grade(CHOICE, "e")
     with pytest.raises(QuizInputError, match=r"Pick one of A/B/C/D"):
         grade(CHOICE, "S3 Standard-IA Express")
+
+
+RETENTION = card(answer="1-365 days")
+
+
+@pytest.mark.parametrize(("typed", "right"), [
+    ("1-365 days", True), ("1 to 365 days", True), ("between 1 and 365 days", True), ("1 day - 1 year", True),
+    ("1-7 days", False), ("365 days", False), ("1-365 hours", False),
+])
+def test_ranges_are_compared_on_both_ends(typed, right):
+    assert grade(RETENTION, typed).correct is right
+
+
+def test_half_a_range_says_both_ends_are_wanted():
+    assert grade(RETENTION, "365 days").note == "give both ends: 1-365 days"
+
+
+@pytest.mark.parametrize("typed", ["1 MB or 2 MB", "either 3 or 256 KB", "256 KB / 512 KB", "1-2 MB"])
+def test_hedging_between_values_is_wrong_even_if_one_is_right(typed):
+    result = grade(SIZE, typed)
+    assert not result.correct and result.rating == AGAIN
+
+
+@pytest.mark.parametrize(("answer", "typed"), [
+    ("5 minutes", "5 minuts"), ("15 minutes", "15 mintues"), ("12 months", "1 year"), ("1 year", "365 days"),
+    ("14 days", "2 weeks"), ("2MB/s", "2 megabytes per second"), ("1Gbps", "1 gigabit per second"),
+    ("64 characters", "64 chars"), ("99.9%", "99.9 percent"),
+])
+def test_unit_typos_calendar_units_rates_and_short_counted_words(answer, typed):
+    assert grade(card(answer=answer), typed).correct, (answer, typed)
+
+
+@pytest.mark.parametrize(("answer", "typed"), [
+    ("2MB", "2 MB/s"), ("2MB/s", "2MB"), ("10 Gbps", "10 GB/s"), ("99.999999999%", "99.9999999%"),
+    ("1000 records per second", "1000 records per minute"), ("5 minutes", "5 minors"),
+])
+def test_a_rate_is_not_a_size_and_near_values_are_not_equal(answer, typed):
+    assert not grade(card(answer=answer), typed).correct, (answer, typed)
+
+
+SHIELD = card(family="service", answer="AWS Shield")
+GLACIER = card(family="name", answer="S3 Glacier")
+KMS = card(family="name", answer="AWS Key Management Service (KMS)")
+
+
+@pytest.mark.parametrize(("which", "typed", "right"), [
+    (SHIELD, "AWS Sheild", True), (SHIELD, "Shield", True), (SHIELD, "it's the Shield service", True),
+    (SHIELD, "AWS WAF", False), (SHIELD, "Shield or WAF", False),
+    (NAME, "Firehose", True), (NAME, "kinesis firehouse", True), (NAME, "Kinesis", False),
+    (GLACIER, "Glacier", True), (GLACIER, "S4 Glacier", False),
+    (KMS, "KMS", True), (KMS, "Key Management Service", True), (KMS, "KSM service", False),
+    (card(family="name", answer="Amazon S3"), "S3", True), (card(family="name", answer="Amazon S3"), "S4", False),
+])
+def test_names_short_forms_acronyms_and_typos_scaled_to_length(which, typed, right):
+    assert grade(which, typed).correct is right, typed
+
+
+def test_aliases_from_the_data_file_are_accepted():
+    streams = card(family="service", answer="Amazon Kinesis Data Streams")
+    assert grade(streams, "KDS").correct and not grade(streams, "KDF").correct

@@ -130,14 +130,14 @@ def definition_cards(section: Section) -> list[Card]:
             distractors = pick_distractors(item.term, others, seed=item.line)
             if len(distractors) < 3:
                 continue
-            label = topic(section, (item.term, *_term_variants(item.term)), list(distractors))
+            label = topic(section, (item.term, *term_variants(item.term)), list(distractors))
             prompt = ask(label, f"which one is “{item.description.rstrip('.')}”?")
             cards.append(make_card(section, "mcq", "definition", prompt, item.term, item.line,
-                                   _term_variants(item.term), distractors))
+                                   term_variants(item.term), distractors))
     return cards
 
 
-def _term_variants(term: str) -> tuple[str, ...]:
+def term_variants(term: str) -> tuple[str, ...]:
     """'Cross-Region Replication (CRR)' is also right as 'Cross-Region Replication' or as 'CRR'."""
     match = re.match(r"^(.*?)\s*\(([^)]+)\)\s*$", term)
     if not match or not match.group(1):

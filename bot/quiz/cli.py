@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
-from bot.quiz.deck import QuizInputError
-from bot.quiz.grading import describe, is_command, option_lines
+from bot.quiz.deck import Deck, QuizInputError, build_deck
+from bot.quiz.exam import DomainTagger
+from bot.quiz.grading import describe, grade_pairs, is_command
 from bot.quiz.progress import ProgressError
 from bot.quiz.session import Feedback, QuizService, check_round, stats_lines, wait_text
-from bot.quiz.show import header
+from bot.quiz.show import card_record, header, option_lines
 from bot.settings import Settings
 
 HELP = "Type your answer (a letter for choices). s = skip, q = quit; after the feedback, o opens the section."
@@ -28,6 +31,9 @@ def add_command(sub) -> None:
                    help="whose progress (default: $STUDYBOT_PROFILE or 'default')")
     p.add_argument("--stats", action="store_true", help="print mastery, due count and streak, then exit")
     p.add_argument("--card", help="ask this one card (by id)")
+    p.add_argument("--export", type=Path, metavar="FILE.jsonl", help="write every card as shown, then exit")
+    p.add_argument("--grade-file", type=Path, metavar="FILE",
+                   help="grade expected/typed pairs with the quiz's grader and print the agreement with 'accept'")
     p.set_defaults(run=run_command)
 
 
@@ -39,7 +45,14 @@ def _round_size(text: str) -> int:
 
 
 def run_command(args, settings: Settings, ask: Callable[[str], str] = input, out: Callable[[str], None] = print) -> int:
+    if args.grade_file:
+        return grade_file(args.grade_file, out)
     try:
+        if args.export:
+            deck = build_deck(settings)
+            written = export_deck(deck, args.export)
+            out(f"wrote {written} cards to {args.export}")
+            return 0
         service = QuizService.from_settings(settings)
         if args.stats:
             stats = service.stats(args.profile, args.doc)
@@ -59,6 +72,53 @@ def run_command(args, settings: Settings, ask: Callable[[str], str] = input, out
     except (QuizInputError, ProgressError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+
+
+def grade_file(path: Path, out: Callable[[str], None] = print) -> int:
+    """Grade every {"expected", "typed", "accept"} line of `path`; print each disagreement and the agreement."""
+    try:
+        pairs = read_pairs(path)
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    agreed, disagreements = grade_pairs(pairs)
+    for pair, result in disagreements:
+        verdict = "accepts" if result.correct else "rejects"
+        note = f" ({result.note})" if result.note else ""
+        out(f"grader {verdict}{note}: expected {pair['expected']!r}, typed {pair['typed']!r}")
+    out(f"agreement: {agreed}/{len(pairs)}")
+    return 0
+
+
+def read_pairs(path: Path) -> list[dict]:
+    pairs = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            pair = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"{path}:{number}: not JSON ({err.msg})") from None
+        if not isinstance(pair, dict) or not {"expected", "typed", "accept"} <= pair.keys():
+            raise ValueError(f"{path}:{number}: a pair needs \"expected\", \"typed\" and \"accept\"")
+        if not isinstance(pair["accept"], bool):
+            raise ValueError(f"{path}:{number}: \"accept\" must be true or false")
+        pairs.append(pair)
+    if not pairs:
+        raise ValueError(f"{path} holds no pairs")
+    return pairs
+
+
+def export_deck(deck: Deck, path: Path) -> int:
+    """Every card as a person sees it (bot.quiz.show), one JSON object per line, written atomically."""
+    tagger = DomainTagger()
+    lines = [json.dumps(card_record(c, deck.exam(c), tagger.domain(c, deck.exam(c))), ensure_ascii=False)
+             for c in deck.cards]
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    partial.replace(path)
+    return len(lines)
 
 
 def run_quiz(service: QuizService, profile: str, cards: list, ask=input, out=print) -> int:

@@ -9,13 +9,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.query import load_aliases
 from bot.quiz.cards import Card
+from bot.quiz.choices import term_variants
 from bot.quiz.deck import QuizInputError
-from bot.quiz.text import name_key, quantities, similar_names
+from bot.quiz.kinds import CATALOGUE, mentions
+from bot.quiz.show import LETTERS
+from bot.quiz.text import GENERIC_WORDS, Amount, amounts, name_key, similar_names
 
 MAX_ANSWER_CHARS = 300
 AGAIN, HARD, GOOD = 1, 2, 3
-LETTERS = "ABCD"
 
 
 @dataclass(frozen=True)
@@ -38,12 +41,13 @@ def clean_response(response: str | None, max_chars: int = MAX_ANSWER_CHARS) -> s
     return text
 
 
-def grade(card: Card, response: str | None) -> Grade:
+def grade(card: Card, response: str | None, nudged_before: bool = False) -> Grade:
+    """`nudged_before`: this card was already answered without its unit once (then that is Hard)."""
     text = clean_response(response)
     if card.kind == "mcq":
         return _grade_choice(card, text)
     if card.family == "number":
-        return _grade_quantity(card, text)
+        return _grade_quantity(card, text, nudged_before)
     return _grade_name(card, text)
 
 
@@ -71,25 +75,112 @@ def _grade_choice(card: Card, text: str) -> Grade:
     return Grade(card.id, text, right, GOOD if right else AGAIN, card.answer, chosen=chosen)
 
 
-def _grade_quantity(card: Card, text: str) -> Grade:
-    expected = quantities(card.answer)[0]
-    given = quantities(text)[:2]  # a list of numbers is not an answer
-    if any(g.same_as(expected) for g in given):
+def _grade_quantity(card: Card, text: str, nudged_before: bool = False) -> Grade:
+    expected = amounts(card.answer)[0]
+    given = _distinct(amounts(text, typed=True))
+    if len(given) > 1:
+        return Grade(card.id, text, False, AGAIN, card.answer, note="one answer, please: several values were given")
+    if not given:
+        return Grade(card.id, text, False, AGAIN, card.answer)
+    typed = given[0]
+    if typed.same_as(expected):
         return Grade(card.id, text, True, GOOD, card.answer)
-    if any(not g.unit and abs(g.value - expected.value) < 1e-9 for g in given):
-        if expected.measured:
-            return Grade(card.id, text, True, HARD, card.answer, note=f"give the unit too: {card.answer}")
-        return Grade(card.id, text, True, GOOD, card.answer)
+    if expected.high is not None and typed.high is None and any(typed.same_as(Amount(q)) for q in
+                                                                 (expected.low, expected.high)):
+        return Grade(card.id, text, False, AGAIN, card.answer, note=f"give both ends: {card.answer}")
+    if _same_without_unit(typed, expected):
+        if not any(q.measured for q in (expected.low, expected.high) if q):
+            return Grade(card.id, text, True, GOOD, card.answer)  # a count ("3 nodes"): the number is the answer
+        rating = HARD if nudged_before else GOOD  # the first time a nudge, not a card stuck on Hard for ever
+        return Grade(card.id, text, True, rating, card.answer, note=f"{UNIT_NUDGE}: {card.answer}")
     return Grade(card.id, text, False, AGAIN, card.answer)
+
+
+UNIT_NUDGE = "give the unit too"
+
+
+def _distinct(found: tuple[Amount, ...]) -> list[Amount]:
+    kept: list[Amount] = []
+    for amount in found:
+        if not any(amount.same_as(k) for k in kept):
+            kept.append(amount)
+    return kept
+
+
+def _same_without_unit(typed: Amount, expected: Amount) -> bool:
+    ends = [(typed.low, expected.low), (typed.high, expected.high)]
+    return all((t is None and e is None) or (t is not None and e is not None and not t.unit
+                                              and abs(t.value - e.value) < 1e-9) for t, e in ends)
+
+
+_ALTERNATIVES = re.compile(r"\s+(?:or|and/or)\s+|\s*/\s*|\s*,\s*|\s*;\s*", re.I)
+_FILLER = frozenset("it its s is was the a an i think answer maybe probably that thats this called".split())
 
 
 def _grade_name(card: Card, text: str) -> Grade:
-    forms = (card.answer, *card.accepted)
-    if any(name_key(text) == name_key(f) for f in forms):
-        return Grade(card.id, text, True, GOOD, card.answer)
-    if any(similar_names(text, f) for f in forms):
-        return Grade(card.id, text, True, GOOD, card.answer, note=f"spelled {card.answer}")
-    return Grade(card.id, text, False, AGAIN, card.answer)
+    forms = answer_forms(card.answer, card.accepted)
+    parts = [p for p in _ALTERNATIVES.split(text) if p and p.strip()]
+    if len(parts) > 1 and not all(_name_match(p, forms, card.answer) for p in parts):
+        return Grade(card.id, text, False, AGAIN, card.answer, note="one answer, please: several names were given")
+    match = _name_match(text, forms, card.answer)
+    if match is None:
+        return Grade(card.id, text, False, AGAIN, card.answer)
+    return Grade(card.id, text, True, GOOD, card.answer, note=match)
+
+
+def _name_match(text: str, forms: tuple[str, ...], answer: str) -> str | None:
+    """'' for the name as the card has it, a note for a close spelling or a short form, None if not it."""
+    wanted = {w for f in forms for w in name_key(f).split()}
+    said = [w for w in name_key(text).split() if w not in _FILLER]
+    plain = [w for w in said if w in wanted or w not in GENERIC_WORDS]  # "the WAF service"
+    for key in dict.fromkeys(" ".join(words) for words in (said, plain) if words):
+        if any(key == name_key(f) for f in forms):
+            return ""
+        if any(similar_names(key, f) for f in forms):
+            return f"spelled {answer}"
+        if any(_short_form(key, f) for f in forms):
+            return f"in full: {answer}"
+    return None
+
+
+def _short_form(key: str, form: str) -> bool:
+    """'firehose' for 'Kinesis Data Firehose', 'glacier' for 'S3 Glacier': a part of the name that still
+    names only it — no other service in the catalogue has all those words ('kinesis' alone does not)."""
+    typed, full = key.split(), name_key(form).split()
+    if not typed or len(typed) >= len(full) or not set(typed) <= set(full):
+        return False
+    if all(w in GENERIC_WORDS or w.isdigit() for w in typed):
+        return False
+    form_key = name_key(form)
+    return not any(set(typed) <= set(name_key(n).split()) for s in CATALOGUE for n in s.names
+                   if form_key not in {name_key(m) for m in s.names})
+
+
+def answer_forms(answer: str, accepted: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """The answer, its accepted spellings, and every name the catalogue and the alias file give the same thing."""
+    forms = [answer, *accepted, *term_variants(answer)]
+    for service, start, end in mentions(answer):
+        if end - start >= len(answer.strip()) - 1 or name_key(answer[start:end]) == name_key(answer):
+            forms.extend(service.names)
+    keys = {name_key(f) for f in forms}
+    forms.extend(alias for alias, full in load_aliases().items() if name_key(full) in keys)
+    return tuple(dict.fromkeys(f for f in forms if f))
+
+
+def typed_card(expected: str) -> Card:
+    """A typed card for a bare expected answer (grading pairs): a quantity, a service or another name."""
+    family = "number" if amounts(expected) and re.match(r"\s*\d", expected) else "name"
+    return Card("pair", "cloze", family, "", expected, (), (), "", "", (), expected)
+
+
+def grade_pairs(pairs: list[dict]) -> tuple[int, list[tuple[dict, Grade]]]:
+    """How many pairs the grader judges as the person did, and the pairs it does not."""
+    disagreements = []
+    for pair in pairs:
+        result = grade(typed_card(str(pair["expected"])), str(pair["typed"]))
+        if result.correct != bool(pair["accept"]):
+            disagreements.append((pair, result))
+    return len(pairs) - len(disagreements), disagreements
 
 
 def describe(grade: Grade) -> str:
@@ -99,10 +190,6 @@ def describe(grade: Grade) -> str:
         return f"{head}: {grade.expected}"
     picked = f" — you chose {grade.chosen}" if grade.chosen else ""
     return f"Not quite{picked}. The answer is {grade.expected}"
-
-
-def option_lines(card: Card) -> list[str]:
-    return [f"{LETTERS[i]}) {choice}" for i, choice in enumerate(card.choices)]
 
 
 def is_command(text: str, *names: str) -> bool:

@@ -169,6 +169,13 @@ class Progress:
             states[card_id] = CardState(card_id, fsrs_card, fsrs_card.due, reviews, lapses, doc_id, section)
         return states
 
+    def responses(self, profile: str, card_id: str) -> list[str]:
+        """What was typed for one card, oldest first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT response FROM review_log WHERE profile=? AND card_id=? ORDER BY id",
+                              (check_profile(profile), card_id)).fetchall()
+        return [r[0] for r in rows]
+
     def profiles(self) -> list[str]:
         with self._connect() as db:
             return [r[0] for r in db.execute("SELECT DISTINCT profile FROM review_log ORDER BY profile")]

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.quiz.cards import Card
 from bot.quiz.deck import Deck, QuizInputError, build_deck
-from bot.quiz.grading import Grade, grade
+from bot.quiz.grading import UNIT_NUDGE, Grade, grade
 from bot.quiz.progress import CardState, Progress, Stats, check_profile
 from bot.settings import Settings
 
@@ -80,10 +80,17 @@ class QuizService:
         """Grade and store one answer; raises QuizInputError (nothing stored) for unusable input."""
         profile = check_profile(profile)
         card = self.deck.card(card_id)
-        result = grade(card, response)
+        result = grade(card, response, self._nudged_before(profile, card))
         now = now or datetime.now(UTC)
         state = self.progress.record(profile, card, result, now)
         return Feedback(card, result, state, now)
+
+    def _nudged_before(self, profile: str, card: Card) -> bool:
+        """Was this card already answered right but without its unit? (Then the nudge has been given.)"""
+        if card.family != "number":
+            return False
+        earlier = [r for r in self.progress.responses(profile, card.id) if r.strip()]
+        return any(grade(card, response).note.startswith(UNIT_NUDGE) for response in earlier)
 
     def stats(self, profile: str, doc_id: str | None = None, now: datetime | None = None, tz=None) -> Stats:
         return self.progress.stats(profile, self.deck.scope(doc_id or None), now, tz)

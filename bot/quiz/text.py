@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 from functools import lru_cache
 
+from bot.query import edit_distance
 from bot.text import STOPWORDS, normalize, words
 
 VENDOR_WORDS = frozenset({"amazon", "aws"})
 # Words too common in this material to give a name away ("Kinesis Data Streams" vs "data" in a prompt).
-_NEUTRAL_WORDS = frozenset("data service services managed management cloud per number system based type types".split())
+GENERIC_WORDS = frozenset("data service services managed management cloud per number system based type types".split())
 _NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
@@ -48,8 +48,16 @@ def canonical_unit(unit: str) -> str:
     if unit in _UNIT_CANON:
         return _UNIT_CANON[unit]
     head, _, rate = unit.partition("/")
+    if rate == "s" and head in _BIT_SPELLINGS:
+        return _BIT_SPELLINGS[head]  # "gigabit per second" -> gbps
+    if rate == "s" and _UNIT_CANON.get(head) in _SIZE_UNITS:
+        return f"{_UNIT_CANON[head]}/s"  # "gigabytes per second" -> gb/s
     head = head[:-1] if len(head) > 3 and head.endswith("s") and not head.endswith("ss") else head
     return f"{head}/{rate}" if rate else head
+
+
+_BIT_SPELLINGS = {"megabit": "mbps", "megabits": "mbps", "gigabit": "gbps", "gigabits": "gbps"}
+_SIZE_UNITS = {"kb", "mb", "gb", "kib", "mib", "gib"}
 
 
 def _digits_for_words(text: str) -> str:
@@ -61,8 +69,11 @@ _SCALE = {
     "b": ("size", 1), "kb": ("size", 1e3), "mb": ("size", 1e6), "gb": ("size", 1e9), "tb": ("size", 1e12),
     "pb": ("size", 1e15), "kib": ("size", 2**10), "mib": ("size", 2**20), "gib": ("size", 2**30),
     "tib": ("size", 2**40), "ms": ("time", 1e-3), "s": ("time", 1), "min": ("time", 60), "h": ("time", 3600),
-    "day": ("time", 86400), "week": ("time", 604800), "%": ("percent", 1),
+    "day": ("time", 86400), "week": ("time", 604800), "month": ("time", 2_629_800), "year": ("time", 31_557_600),
+    "%": ("percent", 1), "kb/s": ("rate", 1e3), "mb/s": ("rate", 1e6), "gb/s": ("rate", 1e9),
+    "mib/s": ("rate", 2**20), "gib/s": ("rate", 2**30), "mbps": ("bitrate", 1e6), "gbps": ("bitrate", 1e9),
 }
+_CALENDAR = {"month", "year"}  # 30 days ~ 1 month, 365 days ~ 1 year: calendar units convert loosely
 
 
 @dataclass(frozen=True)
@@ -76,18 +87,27 @@ class Quantity:
 
     def same_as(self, other: Quantity) -> bool:
         """Equal amounts: 14 days = 2 weeks = 336 hours; 1 GB = 1000 MB (or 1024 MB: both are in use)."""
-        if self.unit == other.unit:
+        if self.unit == other.unit or _same_counted(self.unit, other.unit):
             return _close(self.value, other.value)
         a, b = _SCALE.get(self.unit), _SCALE.get(other.unit)
         if not a or not b or a[0] != b[0]:
             return False
-        if _close(self.value * a[1], other.value * b[1]):
+        tolerance = 0.015 if {self.unit, other.unit} & _CALENDAR else 1e-9
+        if _close(self.value * a[1], other.value * b[1], tolerance):
             return True
         return a[0] == "size" and _close(_binary(self.value, self.unit), _binary(other.value, other.unit))
 
 
-def _close(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(abs(a), abs(b), 1)
+def _same_counted(a: str, b: str) -> bool:
+    """Counted things written short: '64 chars' = '64 characters' (a prefix of four letters or more)."""
+    if not a or not b or a in _SCALE or b in _SCALE or "/" in a + b:
+        return False
+    short, long = sorted((a, b), key=len)
+    return len(short) >= 4 and long.startswith(short)
+
+
+def _close(a: float, b: float, tolerance: float = 1e-12) -> bool:
+    return abs(a - b) <= tolerance * max(abs(a), abs(b), 1)
 
 
 def _binary(value: float, unit: str) -> float:
@@ -97,14 +117,71 @@ def _binary(value: float, unit: str) -> float:
 
 
 @lru_cache(maxsize=32768)
-def quantities(text: str) -> tuple[Quantity, ...]:
-    """Every number in `text` with its canonical unit ('' when none follows)."""
+def quantities(text: str, typed: bool = False) -> tuple[Quantity, ...]:
+    """Every number in `text` with its canonical unit ('' when none follows). `typed`: a student's answer,
+    where a misspelled unit ("5 minuts") is read as the unit it is one or two letters away from."""
+    return tuple(q for q, _, _ in _located(text, typed))
+
+
+def _located(text: str, typed: bool = False) -> list[tuple[Quantity, int, int]]:
     text = _digits_for_words(normalize(text))
     found = []
     for match in _QUANTITY.finditer(text):
         value = float(match.group(1).replace(",", "")) * _MULTIPLIER.get(match.group(2) or "", 1)
-        found.append(Quantity(value, canonical_unit(match.group(3)) if match.group(3) else ""))
-    return tuple(found)
+        unit = canonical_unit(match.group(3)) if match.group(3) else ""
+        end = match.end()
+        if unit in STOPWORDS:  # "1 to 365 days", "between 1 and 35": a joining word, not a unit
+            unit, end = "", match.start(3)
+        if typed and unit and not Quantity(value, unit).measured:
+            unit = misspelled_unit(unit) or unit
+        found.append((Quantity(value, unit), match.start(), end))
+    return found
+
+
+def misspelled_unit(word: str) -> str | None:
+    """The unit a misspelled word stands for ("minuts" -> min), if one is close enough for its length."""
+    if len(word) < 4 or "/" in word:
+        return None
+    limit = 1 if len(word) <= 6 else 2
+    close = {canon for spelling, canon in _UNIT_CANON.items()
+             if len(spelling) >= 4 and edit_distance(word, spelling, limit) <= limit}
+    return close.pop() if len(close) == 1 else None
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A value or a range ("1-365 days": low 1 day, high 365 days)."""
+    low: Quantity
+    high: Quantity | None = None
+
+    def same_as(self, other: Amount) -> bool:
+        if (self.high is None) != (other.high is None):
+            return False
+        return self.low.same_as(other.low) and (self.high is None or self.high.same_as(other.high))
+
+
+_RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|to|through|until|and)\s*$")
+
+
+def amounts(text: str, typed: bool = False) -> tuple[Amount, ...]:
+    """Values and ranges in `text`: "1-365 days" and "1 day to 1 year" are ranges; a bare low bound takes the
+    high bound's unit."""
+    found = _located(text, typed)
+    normal = _digits_for_words(normalize(text))
+    result: list[Amount] = []
+    i = 0
+    while i < len(found):
+        low, _, end = found[i]
+        if i + 1 < len(found) and _RANGE_JOIN.match(normal[end:found[i + 1][1]]):
+            high = found[i + 1][0]
+            if not low.unit:
+                low = Quantity(low.value, high.unit)
+            result.append(Amount(low, high))
+            i += 2
+            continue
+        result.append(Amount(low))
+        i += 1
+    return tuple(result)
 
 
 @lru_cache(maxsize=32768)  # generation asks about the same passages and prompts many times
@@ -114,15 +191,21 @@ def name_key(text: str) -> str:
 
 
 def similar_names(typed: str, expected: str) -> bool:
-    """Close spelling of the same name: its digits must match exactly (SSE-S3 is not SSE-S2)."""
-    a, b = name_key(typed), name_key(expected)
+    """Close spelling of the same name: its digits must match exactly (SSE-S3 is not SSE-S2), and the
+    letters allowed to differ grow with its length (none up to 3, one up to 7, two up to 14, then three)."""
+    a, b = name_key(typed).replace(" ", ""), name_key(expected).replace(" ", "")
     if not a or not b:
         return False
-    if a.replace(" ", "") == b.replace(" ", ""):
+    if a == b:
         return True
-    if re.findall(r"\d+", a) != re.findall(r"\d+", b) or min(len(a), len(b)) < 4:
+    if re.findall(r"\d+", a) != re.findall(r"\d+", b):
         return False
-    return SequenceMatcher(None, a, b).ratio() >= 0.85
+    allowed = typo_allowance(min(len(a), len(b)))
+    return edit_distance(a, b, allowed) <= allowed
+
+
+def typo_allowance(length: int) -> int:
+    return 0 if length <= 3 else 1 if length <= 7 else 2 if length <= 14 else 3
 
 
 def _prefix(token: str) -> str:
@@ -140,7 +223,7 @@ def content_words(text: str) -> frozenset[str]:
 def distinctive_words(answer: str, others: list[str]) -> set[str]:
     """Words of the answer that no other choice has: the ones that would give it away."""
     shared = set().union(*(content_words(o) for o in others)) if others else set()
-    return {w for w in content_words(answer) if w not in shared and w not in _NEUTRAL_WORDS}
+    return {w for w in content_words(answer) if w not in shared and w not in GENERIC_WORDS}
 
 
 def answer_visible(answer: str, prompt: str) -> bool:
