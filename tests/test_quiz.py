@@ -220,6 +220,11 @@ def _card(**changes):
           "prompt": "which one is “concurrent users change rows safely”?",
           "choices": ("Concurrent Modifications", "Time Travel", "Compaction", "Snapshots")},
          "answer given away by a word of the prompt"),
+        ({"kind": "mcq", "family": "definition", "answer": "Secure Data Movement",
+          "passage": "Secure Data Movement: Enables safe data transfer between SaaS apps and AWS services",
+          "prompt": "AppFlow: which one is “Enables safe data transfer between SaaS apps and AWS services”?",
+          "choices": ("No-Code Interface", "Secure Data Movement", "SaaS Integration", "Pre-built Connectors")},
+         "another option fits the description too"),
     ],
 )
 def test_bad_cards_are_named_by_the_filter(changes, reason):
@@ -290,3 +295,15 @@ def test_a_service_card_header_shows_its_area_and_a_number_card_its_section():
     number = next(c for c in small_deck().cards if "kept for ____ by default" in c.prompt)
     assert header(number) == "Queue notes › Messaging › Amazon SQS"
     assert gives_away(service, "Ingestion › Kinesis Data Streams") and not gives_away(service, "Ingestion")
+
+
+@pytest.mark.parametrize("line", [
+    "Buffer Time: Example - 2 minutes before delivery.", "Fetch a byte-range from an object, like 250 bytes of it.",
+    "i.e. 1000 shards takes 30,000s (8.3h) to double to 2000 shards", "Cost: 6 DPU × 1/4 h at $0.44 per hour.",
+    "Keep the session running for 24 minutes (2/5th of an hour) to test.",
+])
+def test_worked_examples_make_no_number_card(line):
+    example = Section("900", "Doc 900", ("Costs",), (f"- {line}",), 1)
+    assert number_cards(example) == []
+    fact = Section("900", "Doc 900", ("Limits",), ("- Max message size is 256 KB per message.",), 1)
+    assert [c.answer for c in number_cards(fact)] == ["256 KB"]

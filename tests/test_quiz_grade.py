@@ -3,8 +3,10 @@
 import pytest
 
 from bot.quiz.cards import Card
+from bot.quiz.cli import read_pairs
 from bot.quiz.deck import QuizInputError
-from bot.quiz.grading import AGAIN, GOOD, HARD, MAX_ANSWER_CHARS, choice_index, describe, grade
+from bot.quiz.grading import AGAIN, GOOD, HARD, MAX_ANSWER_CHARS, choice_index, describe, grade, grade_pairs
+from bot.settings import ROOT
 
 
 def card(kind="cloze", family="number", answer="256 KB", accepted=(), choices=()):
@@ -152,3 +154,11 @@ def test_names_short_forms_acronyms_and_typos_scaled_to_length(which, typed, rig
 def test_aliases_from_the_data_file_are_accepted():
     streams = card(family="service", answer="Amazon Kinesis Data Streams")
     assert grade(streams, "KDS").correct and not grade(streams, "KDF").correct
+
+
+@pytest.mark.parametrize(("name", "floor"), [("grading_pairs.jsonl", 0.9), ("grading_pairs_test.jsonl", 0.85)])
+def test_the_grader_agrees_with_hand_judged_pairs(name, floor):
+    """evals/quiz: 192 pairs the rules were checked against, and 100 held-out pairs written apart from them."""
+    pairs = read_pairs(ROOT / "evals" / "quiz" / name)
+    agreed, _ = grade_pairs(pairs)
+    assert agreed / len(pairs) >= floor, (agreed, len(pairs))

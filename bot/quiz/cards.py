@@ -180,7 +180,10 @@ def _quantity_spans(sentence: str) -> list[re.Match]:
     return spans
 
 
-_EXAMPLE = re.compile(r"\b(?:for example|for instance|e\.g\.|say \d)", re.I)
+# A worked example's numbers are not facts to learn: "Example - 32MB", "like 250 bytes", "i.e. 1000 shards
+# take 30,000s to double", "⇒ 6 DPU × 1/4 h", "2/5th of an hour".
+_EXAMPLE = re.compile(r"\b(?:for example|for instance|example|double|doubles|triple|twice)\b|\b(?:say|like) \d|"
+                      r"\b(?:e\.g|i\.e)\.|⇒|\d\s*(?:=|×|\*)\s*\d|\S\s+[×*]\s+\d|\d+/\d+(?:th|rd|nd)\b", re.I)
 
 
 def number_cards(section: Section) -> list[Card]:

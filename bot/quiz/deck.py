@@ -18,7 +18,7 @@ from bot.models import Chunk, Section
 from bot.quiz.cards import BLANK, Card, number_cards
 from bot.quiz.choices import corpus_services, definition_cards, disguised, service_cards
 from bot.quiz.show import gives_away, where
-from bot.quiz.text import answer_visible, content_words, name_key
+from bot.quiz.text import answer_visible, content_words, leaks, name_key
 from bot.retrieve import BM25
 from bot.settings import Settings
 
@@ -92,7 +92,17 @@ def problem(card: Card) -> str | None:
         return "answer given away by a word of the prompt"
     if card.kind == "mcq" and not _fair_choices(card):
         return "distractors not four distinct things"
+    if card.family == "definition" and _another_fits(card):
+        return "another option fits the description too"
     return None
+
+
+def _another_fits(card: Card) -> bool:
+    """A list item is a card only when its description points at it alone: no wrong option's own words in it
+    ("Enables safe data transfer between SaaS apps …" fits "SaaS Integration" as well as the answer)."""
+    quoted = re.search(r"“(.*)”", card.prompt)
+    description = quoted.group(1) if quoted else card.prompt
+    return any(leaks(d, description, [c for c in card.choices if c != d]) for d in card.distractors)
 
 
 def _fair_choices(card: Card) -> bool:
