@@ -48,3 +48,33 @@ def test_the_tagger_agrees_with_the_hand_tags():
     assert len(scored) >= 60
     accuracy = sum(ours == theirs for ours, theirs in scored) / len(scored)
     assert accuracy >= 0.8, accuracy
+
+
+@pytest.mark.slow
+def test_rounds_can_follow_the_exam_weights_and_mastery_is_kept_per_domain(tmp_path):
+    from collections import Counter
+
+    from bot.quiz.progress import Progress
+    from bot.quiz.session import QuizService
+
+    service = QuizService(build_deck(Settings.from_env({})), Progress(tmp_path / "data"))
+    scope = service.deck.scope("002")
+    weights = service.domain_weights(scope)
+    per_domain = Counter()
+    for card in scope:
+        per_domain[service.domain_key(card)[1]] += weights[card.id]
+    guide = load_guides()["DEA-C01"]
+    assert {d: round(w) for d, w in per_domain.items()} == {d.name: d.weight for d in guide.domains
+                                                           if d.name in per_domain}
+    drawn = Counter(service.domain_key(service.plan("p", "002", n=1, seed=seed, by_domain=True).cards[0])[1]
+                    for seed in range(300))
+    plain = Counter(service.domain_key(service.plan("p", "002", n=1, seed=seed).cards[0])[1] for seed in range(300))
+    ingestion = "Data Ingestion and Transformation"
+    share = {d: w / sum(per_domain.values()) for d, w in per_domain.items()}
+    assert abs(drawn[ingestion] / 300 - share[ingestion]) < 0.08
+    assert abs(drawn[ingestion] / 300 - share[ingestion]) < abs(plain[ingestion] / 300 - share[ingestion])
+    card = scope[0]
+    service.answer("p", card.id, "definitely not it")
+    stats = service.stats("p")
+    row = next(r for r in stats.by_domain if (r.doc_id, r.section) == service.domain_key(card))
+    assert row.seen == 1 and row.mastery == 0.0 and row.wrong == 1

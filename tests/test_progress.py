@@ -149,9 +149,25 @@ def test_mastery_and_streak(tmp_path, deck):
     assert stats.streak_days == 3
     row = next(r for r in stats.by_section if r.section == card.section)
     members = sum(c.section == card.section and c.doc_id == card.doc_id for c in deck.cards)
-    assert 0.9 / members < row.mastery <= 1 / members and row.seen == 1 and row.total == members
+    # over the studied card only (unseen cards are counted apart), its chance of recall a week from now
+    assert 0.5 < row.mastery < 1 and row.seen == 1 and row.total == members and row.unseen == members - 1
     doc_row = next(r for r in stats.by_doc if r.doc_id == card.doc_id)
-    assert doc_row.mastery == pytest.approx(row.mastery * members / doc_row.total)
+    assert doc_row.mastery == pytest.approx(row.mastery) and doc_row.seen == 1
+
+
+def test_a_miss_lowers_mastery_at_once_and_a_hit_does_not(tmp_path, deck):
+    p = progress(tmp_path)
+    missed, known = deck.cards[0], next(c for c in deck.cards if c.section != deck.cards[0].section)
+    answer(p, "alice", missed, False, T0)
+    answer(p, "alice", known, True, T0)
+    stats = p.stats("alice", list(deck.cards), T0 + timedelta(minutes=1), tz=UTC)
+    rows = {r.section: r for r in stats.by_section}
+    assert rows[missed.section].mastery == 0.0 and rows[known.section].mastery > 0.3
+    assert [r.section for r in stats.weakest(5)][0] == missed.section
+    assert all(r.seen for r in stats.weakest(5))  # sections never studied are not "weakest"
+    answer(p, "alice", missed, True, T0 + timedelta(minutes=10))  # answered right again: back up
+    later = p.stats("alice", list(deck.cards), T0 + timedelta(minutes=11), tz=UTC)
+    assert next(r for r in later.by_section if r.section == missed.section).mastery > 0
 
 
 def test_streak_counts_back_from_today_or_yesterday():

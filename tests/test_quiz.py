@@ -293,7 +293,7 @@ def test_a_service_card_header_shows_its_area_and_a_number_card_its_section():
     assert header(service) == "Streaming notes"  # the section names the answer; its area "Streaming" hints it
     assert header(service, "DEA-C01").startswith("DEA-C01 · Streaming notes")
     number = next(c for c in small_deck().cards if "kept for ____ by default" in c.prompt)
-    assert header(number) == "Queue notes › Messaging › Amazon SQS"
+    assert header(number) == "Queue notes" and number.prompt.startswith("Messaging › Amazon SQS: ")
     assert gives_away(service, "Ingestion › Kinesis Data Streams") and not gives_away(service, "Ingestion")
 
 

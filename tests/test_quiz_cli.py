@@ -41,7 +41,7 @@ def test_a_round_grades_saves_and_opens_the_section(service):
     out: list[str] = []
     run_quiz(service, "alice", cards, feeder(right_answer(cards[0]), "o", "wrong guess", ""), out.append)
     text = "\n".join(out)
-    assert f"[1/2] Queue notes › Messaging › Amazon SQS\n{cards[0].prompt}" in text
+    assert f"[1/2] Queue notes\n{cards[0].prompt}" in text and cards[0].prompt.startswith("Messaging › Amazon SQS")
     assert f"✓ Right: {cards[0].answer}" in text and f"✗ Not quite. The answer is {cards[1].answer}" in text
     assert "  Source: Queue notes — Messaging > Amazon SQS" in text and f"“{cards[0].passage}”" in text
     assert f"> {cards[0].passage}" in text or f"> - {cards[0].passage}" in text  # the opened section, marked

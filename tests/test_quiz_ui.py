@@ -26,7 +26,8 @@ def test_a_round_shows_a_card_then_feedback_with_its_citation(service):
     card = service.deck.card(screen.state["cards"][0])
     assert card.kind == "mcq" and screen.choices == [f"{'ABCD'[i]}) {c}" for i, c in enumerate(card.choices)]
     assert not screen.typed and screen.can_check and not screen.can_next
-    assert "Storage notes › Amazon S3 › Storage Classes" in screen.prompt
+    assert '<div class="src-path">Storage notes</div>' in screen.prompt  # the prompt names the section itself
+    assert "Amazon S3 › Storage Classes: which one is" in screen.prompt
     picked = screen.choices[card.choices.index(card.answer)]
     after = tab.check_answer(service, screen.state, None, picked, NOW)
     assert "✓ Right: " in after.feedback and "<mark>" in after.feedback
@@ -80,7 +81,7 @@ def test_mastery_chart_per_document_then_per_section(service):
     response = "ABCD"[card.choices.index(card.answer)] if card.kind == "mcq" else card.answer
     tab.check_answer(service, screen.state, response, response, NOW)
     docs = tab.mastery_frame(service, "alice", "all", NOW)
-    assert list(docs.columns) == ["where", "mastery", "cards seen"] and len(docs) == 3
+    assert list(docs.columns) == ["where", "mastery", "cards seen"] and len(docs) == 1  # studied documents only
     assert docs.set_index("where").loc["900 Queue notes", "mastery"] > 0
     sections = tab.mastery_frame(service, "alice", "900", NOW)
     assert list(sections["where"]) == ["Messaging › Amazon SQS"] and sections["cards seen"][0] == 1

@@ -29,6 +29,8 @@ def add_command(sub) -> None:
     p.add_argument("--n", type=_round_size, default=10, help="cards in this round (default 10)")
     p.add_argument("--profile", default=os.environ.get("STUDYBOT_PROFILE", "default"),
                    help="whose progress (default: $STUDYBOT_PROFILE or 'default')")
+    p.add_argument("--by-domain", action="store_true",
+                   help="draw new cards by the exam guide's domain weights (e.g. 34%% ingestion for DEA-C01)")
     p.add_argument("--stats", action="store_true", help="print mastery, due count and streak, then exit")
     p.add_argument("--card", help="ask this one card (by id)")
     p.add_argument("--export", type=Path, metavar="FILE.jsonl", help="write every card as shown, then exit")
@@ -62,7 +64,7 @@ def run_command(args, settings: Settings, ask: Callable[[str], str] = input, out
             cards = [service.deck.card(args.card)]
         else:
             scope = service.deck.scope(args.doc, args.section)
-            plan = service.plan(args.profile, args.doc, args.section, args.n)
+            plan = service.plan(args.profile, args.doc, args.section, args.n, by_domain=args.by_domain)
             cards = list(plan.cards)
             if not cards:
                 out(wait_text(service.next_due(args.profile, scope)))

@@ -56,17 +56,25 @@ class CardState:
     lapses: int
     doc_id: str = ""
     section: str = ""
+    last_correct: bool = True
+
+
+MASTERY_HORIZON = timedelta(days=7)
 
 
 @dataclass(frozen=True)
 class Mastery:
-    doc_id: str
-    section: str  # "" for a whole document
-    mastery: float  # mean recall probability now over the cards (0 for cards never answered)
+    doc_id: str  # for a domain row: the exam code
+    section: str  # "" for a whole document; the domain name for a domain row
+    mastery: float  # over the studied cards only: mean chance of recalling each a week from now, 0 if last missed
     seen: int
     total: int
     reviews: int
     wrong: int
+
+    @property
+    def unseen(self) -> int:
+        return self.total - self.seen
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,12 @@ class Stats:
     streak_days: int
     by_doc: tuple[Mastery, ...]
     by_section: tuple[Mastery, ...]
+    by_domain: tuple[Mastery, ...] = ()
+
+    def weakest(self, n: int) -> list[Mastery]:
+        """Studied sections, most missed and least recalled first."""
+        studied = [r for r in self.by_section if r.seen]
+        return sorted(studied, key=lambda r: (r.mastery - r.wrong / max(r.reviews, 1), -r.wrong, r.section))[:n]
 
     @property
     def accuracy(self) -> float:
@@ -161,12 +175,15 @@ class Progress:
     def states(self, profile: str) -> dict[str, CardState]:
         profile = check_profile(profile)
         with self._connect() as db:
-            rows = db.execute("SELECT card_id, fsrs, reviews, lapses, doc_id, section FROM card_state "
-                              "WHERE profile=?", (profile,)).fetchall()
+            rows = db.execute(
+                "SELECT card_id, fsrs, reviews, lapses, doc_id, section, (SELECT correct FROM review_log r "
+                "WHERE r.profile=c.profile AND r.card_id=c.card_id ORDER BY r.id DESC LIMIT 1) "
+                "FROM card_state c WHERE profile=?", (profile,)).fetchall()
         states = {}
-        for card_id, blob, reviews, lapses, doc_id, section in rows:
+        for card_id, blob, reviews, lapses, doc_id, section, last_correct in rows:
             fsrs_card = FsrsCard.from_json(blob)
-            states[card_id] = CardState(card_id, fsrs_card, fsrs_card.due, reviews, lapses, doc_id, section)
+            states[card_id] = CardState(card_id, fsrs_card, fsrs_card.due, reviews, lapses, doc_id, section,
+                                        last_correct != 0)
         return states
 
     def responses(self, profile: str, card_id: str) -> list[str]:
@@ -195,18 +212,21 @@ class Progress:
     # --- what to ask next, and how well it is known ---------------------------------------------
 
     def next_cards(self, profile: str, cards: list[Card], n: int, now: datetime | None = None,
-                   seed: int | None = None) -> list[Card]:
-        """Due cards first (most overdue first), then new cards drawn toward the weakest sections."""
+                   seed: int | None = None, prior: dict[str, float] | None = None) -> list[Card]:
+        """Due cards first (most overdue first), then new cards drawn toward the weakest sections (and, with
+        `prior`, in proportion to each card's prior weight: its exam domain's share)."""
         now, states = _utc(now), self.states(profile)
         due = sorted((c for c in cards if c.id in states and states[c.id].due <= now),
                      key=lambda c: (states[c.id].due, c.id))
         fresh = [c for c in cards if c.id not in states]
         weakness = section_weakness(states)
-        weights = [weakness.get((c.doc_id, c.section), UNSEEN_WEAKNESS) for c in fresh]
+        weights = [weakness.get((c.doc_id, c.section), UNSEEN_WEAKNESS) * (prior or {}).get(c.id, 1.0) for c in fresh]
         picked = weighted_sample(fresh, weights, n - len(due[:n]), seed)
         return due[:n] + picked
 
-    def stats(self, profile: str, cards: list[Card], now: datetime | None = None, tz: tzinfo | None = None) -> Stats:
+    def stats(self, profile: str, cards: list[Card], now: datetime | None = None, tz: tzinfo | None = None,
+              domain_of=None) -> Stats:
+        """Counts, streak and mastery by document, section and (with `domain_of(card) -> (exam, domain)`) domain."""
         now, states = _utc(now), self.states(profile)
         deck_states = {c.id: states[c.id] for c in cards if c.id in states}
         reviews, correct = self.review_counts(profile)
@@ -220,6 +240,7 @@ class Progress:
             streak_days=streak(self.review_days(profile, tz), now.astimezone(tz).date()),
             by_doc=tuple(self.mastery(cards, states, now, lambda c: (c.doc_id, ""))),
             by_section=tuple(self.mastery(cards, states, now, lambda c: (c.doc_id, c.section))),
+            by_domain=tuple(self.mastery(cards, states, now, domain_of)) if domain_of else (),
         )
 
     def mastery(self, cards: list[Card], states: dict[str, CardState], now: datetime, key) -> list[Mastery]:
@@ -229,10 +250,17 @@ class Progress:
         rows = []
         for (doc_id, section), members in groups.items():
             seen = [states[c.id] for c in members if c.id in states]
-            recall = sum(self.scheduler.get_card_retrievability(s.fsrs, now) for s in seen)
-            rows.append(Mastery(doc_id, section, recall / len(members), len(seen), len(members),
+            recall = sum(self.card_mastery(s, now) for s in seen)
+            rows.append(Mastery(doc_id, section, recall / len(seen) if seen else 0.0, len(seen), len(members),
                                 sum(s.reviews for s in seen), sum(s.lapses for s in seen)))
         return rows
+
+    def card_mastery(self, state: CardState, now: datetime) -> float:
+        """0 right after a miss; else the chance of recalling the card a week from now. (Recall probability
+        *now* is 1.0 for a day after any answer, right or wrong, so it cannot tell a miss from a hit.)"""
+        if not state.last_correct:
+            return 0.0
+        return self.scheduler.get_card_retrievability(state.fsrs, now + MASTERY_HORIZON)
 
 
 def section_weakness(states: dict[str, CardState]) -> dict[tuple[str, str], float]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.quiz.cards import Card
 from bot.quiz.deck import Deck, QuizInputError, build_deck
+from bot.quiz.exam import DomainTagger
 from bot.quiz.grading import UNIT_NUDGE, Grade, grade
 from bot.quiz.progress import CardState, Progress, Stats, check_profile
 from bot.settings import Settings
@@ -61,17 +63,26 @@ class QuizService:
     def __init__(self, deck: Deck, progress: Progress):
         self.deck = deck
         self.progress = progress
+        self.tagger = DomainTagger()
+        self.domains = {c.id: self.tagger.domain(c, deck.exam(c)) for c in deck.cards}
+
+    def domain_key(self, card: Card) -> tuple[str, str]:
+        """(exam, domain) of a card: what mastery per domain and exam-weighted rounds group by."""
+        return self.deck.exam(card), self.domains.get(card.id, "")
 
     @classmethod
     def from_settings(cls, settings: Settings, **progress_options) -> QuizService:
         return cls(build_deck(settings), Progress(settings.data_dir, **progress_options))
 
     def plan(self, profile: str, doc_id: str | None = None, section: str | None = None, n: int = 10,
-             now: datetime | None = None, seed: int | None = None) -> Plan:
+             now: datetime | None = None, seed: int | None = None, by_domain: bool = False) -> Plan:
+        """Due cards first, then new ones toward weak sections; `by_domain`: new cards drawn so each exam domain
+        gets its exam-guide weight of the round."""
         profile, n = check_profile(profile), check_round(n)
         now = now or datetime.now(UTC)
         scope = self.deck.scope(doc_id or None, section or None)
-        cards = self.progress.next_cards(profile, scope, n, now, seed)
+        prior = self.domain_weights(scope) if by_domain else None
+        cards = self.progress.next_cards(profile, scope, n, now, seed, prior)
         states = self.progress.states(profile)
         due = sum(c.id in states for c in cards)
         return Plan(tuple(cards), due, len(cards) - due)
@@ -85,6 +96,17 @@ class QuizService:
         state = self.progress.record(profile, card, result, now)
         return Feedback(card, result, state, now)
 
+    def domain_weights(self, cards: list[Card]) -> dict[str, float]:
+        """Per card: its domain's exam weight shared among the domain's cards in scope."""
+        guides = self.tagger.guides
+        counts = Counter(self.domain_key(c) for c in cards)
+        weights = {}
+        for card in cards:
+            exam, domain = self.domain_key(card)
+            weight = guides[exam].domain(domain).weight if exam in guides and domain else 1.0
+            weights[card.id] = weight / counts[exam, domain]
+        return weights
+
     def _nudged_before(self, profile: str, card: Card) -> bool:
         """Was this card already answered right but without its unit? (Then the nudge has been given.)"""
         if card.family != "number":
@@ -93,7 +115,7 @@ class QuizService:
         return any(grade(card, response).note.startswith(UNIT_NUDGE) for response in earlier)
 
     def stats(self, profile: str, doc_id: str | None = None, now: datetime | None = None, tz=None) -> Stats:
-        return self.progress.stats(profile, self.deck.scope(doc_id or None), now, tz)
+        return self.progress.stats(profile, self.deck.scope(doc_id or None), now, tz, self.domain_key)
 
     def next_due(self, profile: str, cards: list[Card]) -> datetime | None:
         states = self.progress.states(profile)
@@ -111,17 +133,24 @@ def stats_lines(stats: Stats, docs: dict[str, str], sections: int = 8) -> list[s
         f"Profile {stats.profile}: {stats.seen} of {stats.total} cards seen, {stats.due} due now, "
         f"{stats.reviews} answers ({stats.accuracy:.0%} right), streak {stats.streak_days} "
         f"day{'s' if stats.streak_days != 1 else ''}",
-        "Mastery by document (share you would recall now):",
+        "Mastery by document (of the cards you studied: the chance you would recall them in a week):",
     ]
     for row in stats.by_doc:
-        lines.append(f"  {row.doc_id} {mastery_bar(row.mastery)} {row.mastery:4.0%}  {docs.get(row.doc_id, '')} "
-                     f"({row.seen}/{row.total} seen)")
-    studied = sorted((r for r in stats.by_section if r.seen), key=lambda r: (r.mastery, r.section))
-    if studied:
+        lines.append(f"  {row.doc_id} {_mastery_text(row)}  {docs.get(row.doc_id, '')} "
+                     f"({row.seen} studied, {row.unseen} not yet)")
+    if any(r.seen for r in stats.by_domain):
+        lines.append("Mastery by exam domain:")
+        lines.extend(f"  {_mastery_text(r)}  {r.doc_id} {r.section} ({r.seen} studied, {r.unseen} not yet)"
+                     for r in sorted(stats.by_domain, key=lambda r: (r.doc_id, r.section)))
+    weakest = stats.weakest(sections)
+    if weakest:
         lines.append("Weakest sections you studied:")
-        lines.extend(f"  {mastery_bar(r.mastery)} {r.mastery:4.0%}  {r.doc_id} {r.section} "
-                     f"({r.wrong} wrong of {r.reviews})" for r in studied[:sections])
+        lines.extend(f"  {_mastery_text(r)}  {r.doc_id} {r.section} ({r.wrong} wrong of {r.reviews})" for r in weakest)
     return lines
+
+
+def _mastery_text(row) -> str:
+    return f"{mastery_bar(row.mastery)} {row.mastery:4.0%}" if row.seen else f"{'·' * 10}    –"
 
 
 def wait_text(moment: datetime | None, now: datetime | None = None) -> str:

@@ -63,7 +63,10 @@ def where(card: Card) -> list[str]:
 def header(card: Card, exam: str = "") -> str:
     """The line above the question: exam, document, then where in it."""
     head = f"{exam} · {card.doc_title}" if exam else card.doc_title
-    return " › ".join([head, *where(card)])
+    shown = where(card)
+    if shown and card.prompt.startswith(" › ".join(shown[-2:])):
+        shown = shown[:-2]  # the prompt opens with these headings already
+    return " › ".join([head, *shown])
 
 
 def option_lines(card: Card) -> list[str]:

@@ -15,10 +15,10 @@ import gradio as gr
 import pandas as pd
 
 from bot.quiz.deck import QuizInputError
-from bot.quiz.grading import describe, option_lines
+from bot.quiz.grading import describe
 from bot.quiz.progress import ProgressError
 from bot.quiz.session import QuizService, stats_lines, wait_text
-from bot.quiz.show import header
+from bot.quiz.show import header, option_lines
 from bot.settings import Settings
 from bot.ui.context import AppContext
 from bot.ui.render import escape, highlighted, notice_html, section_label
@@ -147,10 +147,11 @@ def mastery_frame(service: QuizService, profile: str, doc_choice: str | None,
     """Mastery (%) per document, or per studied section (weakest first) when one document is chosen."""
     stats = service.stats(profile, _doc_id(doc_choice), now)
     if _doc_id(doc_choice) is None:
-        rows = [(f"{r.doc_id} {service.deck.docs.get(r.doc_id, '')[:28]}", r.mastery, r.seen) for r in stats.by_doc]
+        rows = [(f"{r.doc_id} {service.deck.docs.get(r.doc_id, '')[:28]}", r.mastery, r.seen) for r in stats.by_doc
+                if r.seen]  # studied documents only: a document never studied has no mastery to draw
     else:
-        studied = sorted((r for r in stats.by_section if r.seen), key=lambda r: r.mastery)[:CHART_ROWS]
-        rows = [(section_label(r.section.split(" > ")[-2:])[:40], r.mastery, r.seen) for r in studied]
+        rows = [(section_label(r.section.split(" > ")[-2:])[:40], r.mastery, r.seen)
+                for r in stats.weakest(CHART_ROWS)]
     return pd.DataFrame({"where": [r[0] for r in rows], "mastery": [round(100 * r[1], 1) for r in rows],
                          "cards seen": [r[2] for r in rows]})
 
