@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules that add a subcommand through an `add_command(subparsers)` function.
-COMMAND_MODULES = ("evals.harness", "bot.quiz.cli")
+COMMAND_MODULES = ("evals.harness", "bot.quiz.cli", "bot.quiz.exam_cli")
 
 
 def _add_optional_commands(sub) -> None:

@@ -1,80 +1,112 @@
-"""Exam guides (domains, weights) and the domain tagger, on inline cards and on the hand-tagged sample."""
+"""The practice exam: drawn by domain weight, scored at the end on 100-1000, attempts kept, in the terminal."""
 
-import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
+from test_quiz import small_deck
 
 from bot.quiz.cards import Card
-from bot.quiz.deck import build_deck
-from bot.quiz.exam import DomainTagger, load_guides
-from bot.settings import ROOT, Settings
+from bot.quiz.deck import QuizInputError
+from bot.quiz.domains import Domain, ExamGuide
+from bot.quiz.exam import allocate, draw_paper, scaled_score, score_paper
+from bot.quiz.exam_cli import history_lines, run_command
+from bot.quiz.progress import Progress
+from bot.quiz.session import QuizService
+
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+GUIDE = ExamGuide("TST-C01", "Test exam", "1.0", 65, 130, 720, (
+    Domain("Ingest", 50, ("Ingest data",), ("kinesis",)), Domain("Store", 30, ("Store data",), ("s3",)),
+    Domain("Secure", 20, ("Secure data",), ("iam",))))
 
 
-def card(section_path, prompt, answer="x", passage=""):
-    return Card("900-x", "cloze", "number", prompt, answer, (), (), "900", "Doc", tuple(section_path), passage)
+def card(i: int, kind: str = "mcq") -> Card:
+    choices = ("right", "w1", "w2", "w3") if kind == "mcq" else ()
+    return Card(f"900-{i:012x}", kind, "definition" if kind == "mcq" else "number", f"question {i}",
+                "right" if kind == "mcq" else "5 GB", (), choices, "900", "Doc", ("Part", f"S{i}"), "line")
 
 
-def test_each_guide_has_its_domains_and_weights_summing_to_100():
-    guides = load_guides()
-    assert set(guides) == {"DEA-C01", "SAA-C03", "DAS-C01"}
-    for guide in guides.values():
-        assert sum(d.weight for d in guide.domains) == 100, guide.code
-        assert guide.questions == 65 and guide.pass_score >= 700 and guide.version
-        assert all(d.tasks and d.keywords for d in guide.domains)
-    dea = guides["DEA-C01"]
-    assert [(d.name, d.weight) for d in dea.domains][0] == ("Data Ingestion and Transformation", 34)
+def test_allocate_follows_the_weights_and_moves_what_a_small_domain_cannot_fill():
+    assert allocate(GUIDE, {"Ingest": 99, "Store": 99, "Secure": 99}, 10) == {"Ingest": 5, "Store": 3, "Secure": 2}
+    assert allocate(GUIDE, {"Ingest": 99, "Store": 99, "Secure": 1}, 10) == {"Ingest": 6, "Store": 3, "Secure": 1}
+    assert allocate(GUIDE, {"Ingest": 2, "Store": 1, "Secure": 0}, 10) == {"Ingest": 2, "Store": 1, "Secure": 0}
+    assert sum(allocate(GUIDE, {"Ingest": 9, "Store": 9, "Secure": 9}, 2).values()) == 2
 
 
-def test_the_tagger_follows_the_guide_keywords_and_the_section_path_first():
-    tagger = DomainTagger()
-    assert tagger.domain(card(["Security", "AWS KMS"], "Keys rotate every ____."), "DEA-C01") == \
-        "Data Security and Governance"
-    assert tagger.domain(card(["Kinesis Data Streams"], "A shard takes ____ of writes."), "DEA-C01") == \
-        "Data Ingestion and Transformation"
-    assert tagger.domain(card(["Reserved Instances"], "Save up to ____ over on-demand pricing."), "SAA-C03") == \
-        "Design Cost-Optimized Architectures"
-    assert tagger.domain(card(["Misc"], "Nothing in the guide's words: ____."), "SAA-C03") == \
-        "Design Secure Architectures"  # no keyword: the domain with the larger weight
-    assert tagger.domain(card(["Misc"], "x"), "NO-EXAM") == ""
+def test_a_paper_is_drawn_by_domain_choice_questions_first_and_is_reproducible():
+    cards = [card(i) for i in range(30)] + [card(100 + i, "cloze") for i in range(30)]
+    domain_of = {c.id: ("Ingest", "Store", "Secure")[int(c.id[-2:], 16) % 3] for c in cards}.get
+    paper = draw_paper(GUIDE, cards, lambda c: domain_of(c.id), 12, 20, seed=4, now=T0)
+    assert len(paper.cards) == 12 and paper.minutes == 20 and paper.deadline == T0 + timedelta(minutes=20)
+    assert sorted(paper.domains.values()) == ["Ingest"] * 6 + ["Secure"] * 2 + ["Store"] * 4  # 6, 3.6, 2.4
+    assert all(c.kind == "mcq" for c in paper.cards)  # enough choice questions in every domain
+    again = draw_paper(GUIDE, cards, lambda c: domain_of(c.id), 12, 20, seed=4, now=T0)
+    assert [c.id for c in again.cards] == [c.id for c in paper.cards]
+    with pytest.raises(QuizInputError, match="1 to 200 questions"):
+        draw_paper(GUIDE, cards, lambda c: "Ingest", 0, 20)
+    with pytest.raises(QuizInputError, match="1 to 600 minutes"):
+        draw_paper(GUIDE, cards, lambda c: "Ingest", 5, 0)
 
 
-@pytest.mark.slow
-def test_the_tagger_agrees_with_the_hand_tags():
-    """evals/quiz/domain_tags.jsonl: 80 cards tagged by hand (seed 11), never used to set the tagger."""
-    deck = build_deck(Settings.from_env({}))
-    tags = [json.loads(line) for line in (ROOT / "evals" / "quiz" / "domain_tags.jsonl").read_text().splitlines()]
-    tagger, by_id = DomainTagger(), deck.by_id
-    scored = [(tagger.domain(by_id[t["id"]], deck.exam(by_id[t["id"]])), t["domain"]) for t in tags if t["id"] in by_id]
-    assert len(scored) >= 60
-    accuracy = sum(ours == theirs for ours, theirs in scored) / len(scored)
-    assert accuracy >= 0.8, accuracy
+def test_scoring_counts_blanks_and_bad_input_as_wrong_and_scales_to_1000():
+    cards = [card(1), card(2), card(3, "cloze"), card(4, "cloze")]
+    paper = draw_paper(GUIDE, cards, lambda c: "Ingest", 4, 10, seed=1, now=T0)
+    answers = {cards[0].id: "A" if paper.cards else "", cards[2].id: "5 gigabytes", cards[3].id: "5 TB",
+               cards[1].id: "E"}
+    answers[cards[0].id] = "ABCD"[cards[0].choices.index("right")]
+    result = score_paper(paper, answers, T0 + timedelta(minutes=5))
+    assert (result.correct, result.total, result.score) == (2, 4, 550) and not result.passed
+    assert {m.card_id for m in result.missed} == {cards[1].id, cards[3].id}
+    assert result.by_domain == (("Ingest", 2, 4),) and not result.timed_out
+    assert scaled_score(0, 65) == 100 and scaled_score(65, 65) == 1000 and scaled_score(52, 65) == 820
 
 
-@pytest.mark.slow
-def test_rounds_can_follow_the_exam_weights_and_mastery_is_kept_per_domain(tmp_path):
-    from collections import Counter
+def test_attempts_are_kept_and_an_older_database_is_migrated(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    old = sqlite3.connect(data / "progress.sqlite3")  # the schema before practice exams existed
+    old.executescript("CREATE TABLE review_log (id INTEGER PRIMARY KEY AUTOINCREMENT, profile TEXT NOT NULL, "
+                      "card_id TEXT NOT NULL, rating INTEGER NOT NULL, correct INTEGER NOT NULL, response TEXT NOT "
+                      "NULL, reviewed_at TEXT NOT NULL); INSERT INTO review_log (profile, card_id, rating, correct, "
+                      "response, reviewed_at) VALUES ('alice', '900-x', 3, 1, '5 GB', '2026-11-01T09:00:00+00:00');")
+    old.commit()
+    old.close()
+    progress = Progress(data)
+    assert progress.review_counts("alice") == (1, 1)  # kept
+    paper = draw_paper(GUIDE, [card(1)], lambda c: "Ingest", 1, 10, seed=1, now=T0)
+    result = score_paper(paper, {card(1).id: "ABCD"[card(1).choices.index("right")]}, T0 + timedelta(minutes=1))
+    progress.save_attempt("alice", result)
+    [attempt] = progress.attempts("alice")
+    assert (attempt.exam, attempt.score, attempt.passed) == ("TST-C01", 1000, True)
+    assert progress.attempts("alice", "OTHER") == [] and progress.attempts("bob") == []
+    assert "TST-C01  1000" in history_lines([attempt])[1] and "No practice exams yet" in history_lines([])[0]
 
-    from bot.quiz.progress import Progress
-    from bot.quiz.session import QuizService
 
-    service = QuizService(build_deck(Settings.from_env({})), Progress(tmp_path / "data"))
-    scope = service.deck.scope("002")
-    weights = service.domain_weights(scope)
-    per_domain = Counter()
-    for card in scope:
-        per_domain[service.domain_key(card)[1]] += weights[card.id]
-    guide = load_guides()["DEA-C01"]
-    assert {d: round(w) for d, w in per_domain.items()} == {d.name: d.weight for d in guide.domains
-                                                           if d.name in per_domain}
-    drawn = Counter(service.domain_key(service.plan("p", "002", n=1, seed=seed, by_domain=True).cards[0])[1]
-                    for seed in range(300))
-    plain = Counter(service.domain_key(service.plan("p", "002", n=1, seed=seed).cards[0])[1] for seed in range(300))
-    ingestion = "Data Ingestion and Transformation"
-    share = {d: w / sum(per_domain.values()) for d, w in per_domain.items()}
-    assert abs(drawn[ingestion] / 300 - share[ingestion]) < 0.08
-    assert abs(drawn[ingestion] / 300 - share[ingestion]) < abs(plain[ingestion] / 300 - share[ingestion])
-    card = scope[0]
-    service.answer("p", card.id, "definitely not it")
-    stats = service.stats("p")
-    row = next(r for r in stats.by_domain if (r.doc_id, r.section) == service.domain_key(card))
-    assert row.seen == 1 and row.mastery == 0.0 and row.wrong == 1
+def test_the_terminal_exam_stops_at_the_deadline_and_keeps_the_attempt(tmp_path, monkeypatch):
+    deck = small_deck()
+    deck.exams.update({d: "DEA-C01" for d in deck.docs})
+    service = QuizService(deck, Progress(tmp_path / "data"))
+    monkeypatch.setattr(QuizService, "from_settings", classmethod(lambda cls, settings: service))
+    times = iter([T0, T0, T0 + timedelta(minutes=1), T0 + timedelta(minutes=1), T0 + timedelta(minutes=6)] +
+                 [T0 + timedelta(minutes=7)] * 20)
+    answers = iter(["nonsense E", "A", "", "B"])
+    out: list[str] = []
+    args = SimpleNamespace(exam="dea-c01", n=4, minutes=5, profile="alice", history=False, seed=3)
+    assert run_command(args, None, lambda prompt: next(answers), out.append, lambda: next(times)) == 0
+    text = "\n".join(out)
+    assert "DEA-C01 practice exam: 4 questions, 5 minutes." in text and "[1/4] 5:00 left" in text
+    assert "Time is up" in text and "Score " in text and "pass line 720" in text and "Missed" in text
+    [attempt] = service.progress.attempts("alice")
+    assert attempt.total == 4 and attempt.exam == "DEA-C01"
+    args = SimpleNamespace(exam="dea-c01", n=4, minutes=5, profile="alice", history=True, seed=3)
+    out.clear()
+    assert run_command(args, None, lambda prompt: "", out.append) == 0 and "DEA-C01" in out[0].splitlines()[1]
+
+
+def test_an_unknown_exam_gets_a_message(tmp_path, monkeypatch, capsys):
+    service = QuizService(small_deck(), Progress(tmp_path / "data"))
+    monkeypatch.setattr(QuizService, "from_settings", classmethod(lambda cls, settings: service))
+    args = SimpleNamespace(exam="XYZ", n=None, minutes=None, profile="alice", history=False, seed=None)
+    assert run_command(args, None, lambda prompt: "", print) == 2
+    assert "unknown exam 'XYZ'" in capsys.readouterr().err

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.quiz.deck import Deck, QuizInputError, build_deck
-from bot.quiz.exam import DomainTagger
+from bot.quiz.domains import DomainTagger
 from bot.quiz.grading import describe, grade_pairs, is_command
 from bot.quiz.progress import ProgressError
 from bot.quiz.session import Feedback, QuizService, check_round, stats_lines, wait_text

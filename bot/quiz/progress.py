@@ -8,6 +8,7 @@ answer in flight.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import re
@@ -40,7 +41,12 @@ CREATE TABLE IF NOT EXISTS review_log (
     rating INTEGER NOT NULL, correct INTEGER NOT NULL, response TEXT NOT NULL, reviewed_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS review_log_profile ON review_log (profile, reviewed_at);
-"""
+CREATE TABLE IF NOT EXISTS exam_attempt (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, profile TEXT NOT NULL, exam TEXT NOT NULL, started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL, total INTEGER NOT NULL, correct INTEGER NOT NULL, score INTEGER NOT NULL,
+    pass_score INTEGER NOT NULL, detail TEXT NOT NULL
+);
+"""  # CREATE … IF NOT EXISTS: a database from an earlier version gains the new table and keeps its data
 
 
 class ProgressError(Exception):
@@ -98,6 +104,20 @@ class Stats:
     @property
     def accuracy(self) -> float:
         return self.correct / self.reviews if self.reviews else 0.0
+
+
+@dataclass(frozen=True)
+class Attempt:
+    exam: str
+    finished: datetime
+    total: int
+    correct: int
+    score: int
+    pass_score: int
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.pass_score
 
 
 def check_profile(name: str | None) -> str:
@@ -192,6 +212,27 @@ class Progress:
             rows = db.execute("SELECT response FROM review_log WHERE profile=? AND card_id=? ORDER BY id",
                               (check_profile(profile), card_id)).fetchall()
         return [r[0] for r in rows]
+
+    def save_attempt(self, profile: str, result) -> None:
+        """Keep one practice-exam result (bot.quiz.exam.Result)."""
+        detail = json.dumps({"by_domain": result.by_domain, "missed": [m.card_id for m in result.missed],
+                             "timed_out": result.timed_out})
+        with self._transaction() as db:
+            db.execute("INSERT INTO exam_attempt (profile, exam, started_at, finished_at, total, correct, score, "
+                       "pass_score, detail) VALUES (?,?,?,?,?,?,?,?,?)",
+                       (check_profile(profile), result.exam, _utc(result.started).isoformat(),
+                        _utc(result.finished).isoformat(), result.total, result.correct, result.score,
+                        result.pass_score, detail))
+
+    def attempts(self, profile: str, exam: str | None = None) -> list[Attempt]:
+        """Practice-exam attempts, oldest first."""
+        query = "SELECT exam, finished_at, total, correct, score, pass_score FROM exam_attempt WHERE profile=?"
+        params: tuple = (check_profile(profile),)
+        if exam:
+            query, params = query + " AND exam=?", (*params, exam)
+        with self._connect() as db:
+            rows = db.execute(query + " ORDER BY id", params).fetchall()
+        return [Attempt(e, datetime.fromisoformat(f), t, c, s, p) for e, f, t, c, s, p in rows]
 
     def profiles(self) -> list[str]:
         with self._connect() as db:

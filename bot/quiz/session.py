@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 
 from bot.quiz.cards import Card
 from bot.quiz.deck import Deck, QuizInputError, build_deck
-from bot.quiz.exam import DomainTagger
+from bot.quiz.domains import DomainTagger
+from bot.quiz.exam import Paper, Result, draw_paper, score_paper
 from bot.quiz.grading import UNIT_NUDGE, Grade, grade
 from bot.quiz.progress import CardState, Progress, Stats, check_profile
 from bot.settings import Settings
@@ -95,6 +96,28 @@ class QuizService:
         now = now or datetime.now(UTC)
         state = self.progress.record(profile, card, result, now)
         return Feedback(card, result, state, now)
+
+    def exams(self) -> list[str]:
+        """Exam codes the corpus has documents (and the data file has a guide) for."""
+        return sorted({self.deck.exam(c) for c in self.deck.cards} & set(self.tagger.guides))
+
+    def start_exam(self, exam: str, n: int | None = None, minutes: int | None = None, seed: int | None = None,
+                   now: datetime | None = None) -> Paper:
+        """A practice exam of `exam` (defaults: the guide's question count and minutes)."""
+        exam = (exam or "").strip().upper()
+        if exam not in self.exams():
+            raise QuizInputError(f"unknown exam {exam!r}; known: {', '.join(self.exams()) or 'none'}")
+        guide = self.tagger.guides[exam]
+        cards = [c for c in self.deck.cards if self.deck.exam(c) == exam]
+        return draw_paper(guide, cards, lambda c: self.domains[c.id], guide.questions if n is None else n,
+                          guide.minutes if minutes is None else minutes, seed, now)
+
+    def finish_exam(self, profile: str, paper: Paper, answers: dict[str, str], now: datetime | None = None) -> Result:
+        """Score the paper and keep the attempt in the profile's history."""
+        profile = check_profile(profile)
+        result = score_paper(paper, answers, now)
+        self.progress.save_attempt(profile, result)
+        return result
 
     def domain_weights(self, cards: list[Card]) -> dict[str, float]:
         """Per card: its domain's exam weight shared among the domain's cards in scope."""
