@@ -13,13 +13,14 @@ from bot.settings import ROOT, Settings  # noqa: E402
 DATA = Path(__file__).parent / "data"
 
 
-def write_corpus(folder: Path, docs: dict[str, tuple[str, str, str]]) -> Path:
-    """docs: id -> (file name, kind, text). Writes the files and a manifest."""
+def write_corpus(folder: Path, docs: dict[str, tuple[str, str, str]], exam: str = "") -> Path:
+    """docs: id -> (file name, kind, text). Writes the files and a manifest (every document for `exam`)."""
     folder.mkdir(parents=True, exist_ok=True)
     manifest = []
     for doc_id, (name, kind, text) in docs.items():
         (folder / name).write_text(text, encoding="utf-8")
-        manifest.append({"id": doc_id, "file": name, "title": f"Doc {doc_id}", "kind": kind, "origin": "test"})
+        manifest.append({"id": doc_id, "file": name, "title": f"Doc {doc_id}", "kind": kind, "origin": "test"}
+                        | ({"exam": exam} if exam else {}))
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return folder
 

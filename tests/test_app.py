@@ -47,7 +47,7 @@ SCRIPT = "<script>alert('xss')</script>"
 def write_ui_corpus(folder: Path, **overrides) -> Settings:
     """The tiny corpus of conftest plus a document holding markup."""
     docs = tiny_docs() | {"103": ("web.txt", "slides", UNSAFE_DOC)}
-    corpus = write_corpus(folder / "corpus", docs)
+    corpus = write_corpus(folder / "corpus", docs, exam="DEA-C01")
     return Settings.from_env(
         {}, corpus_dir=corpus, index_dir=folder / "index", data_dir=folder / "data", chunk_size=300, **overrides
     )

@@ -158,6 +158,32 @@ def test_browse_shows_the_section_tree_and_the_text_of_a_section(page):
     shoot(page, "browse")
 
 
+def test_a_practice_exam_runs_to_its_score(page):
+    page.get_by_role("tab", name="Practice exam").click()
+    page.fill("#exam-profile input", "browser")
+    page.locator("#exam-n input[type=number]").fill("3")
+    page.locator("#exam-n input[type=number]").press("Enter")
+    page.click("#exam-start")
+    page.wait_for_function("() => document.querySelector('#exam-status')?.textContent.includes('Question 1 of 3')")
+    for _ in range(2):
+        before = page.locator("#exam-status").inner_text()
+        choice = page.locator("#exam-choice label").first
+        if choice.is_visible():
+            choice.click()
+        else:
+            page.fill("#exam-typed textarea, #exam-typed input", "1 MB")
+        page.click("#exam-next")
+        page.wait_for_function("b => document.querySelector('#exam-status')?.textContent !== b", arg=before)
+    assert page.locator("#exam-result .exam-score").count() == 0  # no feedback before the end
+    page.click("#exam-end")
+    page.wait_for_selector("#exam-result .exam-score")
+    result = page.locator("#exam-result").inner_text()
+    assert "/ 1000" in result and "Pass line 720" in result and "of 3 right" in result
+    assert "Score" in page.locator("#exam-status").inner_text()
+    shoot(page, "exam-result")
+    assert page.dialogs == [] and page.remote == []
+
+
 def test_every_tab_opens_and_is_captured(page):
     for module in tab_modules():
         tab = page.get_by_role("tab", name=module.TITLE)

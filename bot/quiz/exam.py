@@ -142,7 +142,8 @@ def score_paper(paper: Paper, answers: dict[str, str], finished: datetime | None
         correct = False
         if given:
             try:
-                correct = grade(card, given).correct
+                result = grade(card, given)
+                correct, given = result.correct, result.chosen or given  # a letter shown as its option
             except QuizInputError:
                 correct = False  # an unusable answer ("E" for a four-option question) scores as wrong
         if correct:

@@ -27,6 +27,7 @@ TAB_MODULES = (
     "bot.ui.chat",
     "bot.ui.browse",
     "bot.ui.quiz",
+    "bot.ui.exam",
     "bot.ui.evals",
 )
 

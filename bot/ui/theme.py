@@ -56,6 +56,24 @@ CSS = """
 .section-view .line { white-space: pre-wrap; line-height: 1.5; }
 .section-view .line.hit { border-radius: 2px; }
 .section-view .more { margin-top: 1em; color: var(--body-text-color-subdued); font-style: italic; }
+
+/* practice exam result */
+.exam-result .exam-score { font-size: 2.4em; font-weight: 700; }
+.exam-result .exam-score span { font-size: .45em; color: var(--body-text-color-subdued); font-weight: 400; }
+.exam-result.pass .exam-score { color: #15803d; }
+.exam-result.fail .exam-score { color: #b45309; }
+.exam-result table.exam-domains { margin: .8em 0; border-collapse: collapse; }
+.exam-result table.exam-domains td, .exam-result table.exam-domains th { padding: .2em .8em .2em 0; text-align: left; }
+.exam-result .exam-missed li { margin-bottom: .6em; }
+.exam-result .src-path { color: var(--body-text-color-subdued); font-size: .9em; }
+.exam-history .head { font-weight: 600; margin-bottom: .4em; }
+.exam-history .attempt { display: flex; align-items: center; gap: .6em; margin: .25em 0; font-size: .9em; }
+.exam-history .when { width: 8.5em; color: var(--body-text-color-subdued); }
+.exam-history .track { position: relative; flex: 1; height: .9em; background: var(--background-fill-secondary); }
+.exam-history .bar { position: absolute; left: 0; top: 0; bottom: 0; background: #f59e0b; }
+.exam-history .pass .bar { background: #16a34a; }
+.exam-history .line { position: absolute; top: -2px; bottom: -2px; width: 2px; background: #1f2937; }
+.exam-history .score { width: 2.5em; text-align: right; font-weight: 600; }
 """
 
 

@@ -1,0 +1,67 @@
+"""The practice-exam tab's screens, driven without a browser (the browser test drives the real page)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from test_quiz import small_deck
+
+from bot.quiz.progress import Progress
+from bot.quiz.session import QuizService
+from bot.ui import exam as tab
+
+T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def service(tmp_path):
+    deck = small_deck()
+    deck.exams.update({d: "DEA-C01" for d in deck.docs})
+    return QuizService(deck, Progress(tmp_path / "data"))
+
+
+def right(card) -> str:
+    return f"{'ABCD'[card.choices.index(card.answer)]}) {card.answer}" if card.kind == "mcq" else card.answer
+
+
+def test_an_exam_runs_without_feedback_then_scores_and_keeps_the_attempt(service):
+    screen = tab.start_exam(service, "alice", "DEA-C01", 3, 10, T0, seed=2)
+    assert screen.running and "Question 1 of 3" in screen.status and "10:00 left" in screen.status
+    paper = screen.state["paper"]
+    for i, card in enumerate(paper.cards):
+        given = right(card) if i < 2 else None
+        screen = tab.answer(service, screen.state, given, given, T0 + timedelta(minutes=i + 1))
+        if i < 2:
+            assert screen.running and not screen.result  # no feedback before the end
+    assert not screen.running and "Score 700 / 1000" in screen.status and "not yet a pass" in screen.status
+    assert "2 of 3 right" in screen.result and "not answered" in screen.result
+    assert paper.cards[2].doc_title in screen.result  # the miss links its section
+    history = tab.attempts_html(service, "alice", "DEA-C01")
+    assert history.count('class="attempt fail"') == 1 and ">700<" in history and 'title="pass line 720"' in history
+    assert "No attempts yet" in tab.attempts_html(service, "nobody", "DEA-C01")
+
+
+def test_end_now_and_the_deadline_finish_the_exam(service):
+    screen = tab.start_exam(service, "bob", "DEA-C01", 3, 1, T0, seed=2)
+    ended = tab.finish(service, screen.state, T0 + timedelta(seconds=20))
+    assert "Score 100 / 1000" in ended.status and "0 of 3 right" in ended.result
+    screen = tab.start_exam(service, "bob", "DEA-C01", 3, 1, T0, seed=2)
+    card = screen.state["paper"].cards[0]
+    late = tab.answer(service, screen.state, right(card), right(card), T0 + timedelta(minutes=2))
+    assert not late.running and "Time ran out" in late.result and "0 of 3 right" in late.result
+
+
+@pytest.mark.parametrize(("profile", "exam", "n", "message"), [
+    ("../x", "DEA-C01", 3, "A profile name"), ("alice", "NOPE", 3, "unknown exam"), ("alice", "DEA-C01", 0, "1 to 200"),
+])
+def test_bad_settings_get_a_message_and_no_exam(service, profile, exam, n, message):
+    screen = tab.start_exam(service, profile, exam, n, 10, T0)
+    assert not screen.running and message in screen.result and screen.state == {}
+
+
+def test_a_bad_letter_is_explained_and_the_question_stays(service):
+    screen = tab.start_exam(service, "carol", "DEA-C01", 3, 10, T0, seed=5)
+    mcq = next((i for i, c in enumerate(screen.state["paper"].cards) if c.kind == "mcq"), None)
+    assert mcq is not None
+    state = {**screen.state, "i": mcq}
+    again = tab.answer(service, state, None, "E) nothing", T0)
+    assert again.running and "Pick one of" in again.result and again.state["i"] == mcq
