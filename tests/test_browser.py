@@ -184,6 +184,32 @@ def test_a_practice_exam_runs_to_its_score(page):
     assert page.dialogs == [] and page.remote == []
 
 
+def test_a_quiz_card_is_answered_with_the_keyboard_and_sits_near_the_top_on_a_phone(browser, app_url):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.goto(app_url)
+    page.get_by_role("tab", name="Quiz").click()
+    page.fill("#quiz-profile input", "phone")
+    page.click("#quiz-start")
+    page.wait_for_function("() => document.querySelector('#quiz-status')?.textContent.includes('Card 1 of')")
+    top = page.locator("#quiz-prompt").bounding_box()["y"] + page.evaluate("window.scrollY")
+    assert top < 600, top  # the card first, the scope column below it
+    choice = page.locator("#quiz-choice label").first
+    if choice.is_visible():
+        choice.click()
+        page.keyboard.press("Enter")  # Enter checks …
+    else:
+        page.fill("#quiz-typed input", "1 MB")
+        page.locator("#quiz-typed input").press("Enter")
+    page.wait_for_selector("#quiz-feedback .quiz-feedback")
+    page.locator("#quiz-status").click()
+    page.keyboard.press("Enter")  # … and Enter goes on
+    page.wait_for_function("() => document.querySelector('#quiz-status')?.textContent.includes('Card 2 of')")
+    shoot(page, "quiz-phone")
+    context.close()
+
+
 def test_every_tab_opens_and_is_captured(page):
     for module in tab_modules():
         tab = page.get_by_role("tab", name=module.TITLE)

@@ -108,11 +108,38 @@ def test_the_tab_builds_next_to_browse_without_touching_data(tmp_path):
 
 def test_a_screen_maps_onto_the_components(service):
     screen = tab.start_round(service, "alice", "901", "Storage Classes", 1, NOW, seed=1)
-    state, status, prompt, choice, typed, feedback, section, check, following, opener = tab.show_screen(screen)
+    state, status, prompt, choice, typed, feedback, section, check, following, opener, skip = tab.show_screen(screen)
+    assert skip.interactive
     assert state == screen.state and status == screen.status and prompt == screen.prompt
     assert choice.visible and choice.choices == [(c, c) for c in screen.choices] and not typed.visible
     assert check.interactive and not following.interactive and feedback == "" and section == ""
     assert not opener.interactive  # nothing to open before the answer
     card = service.deck.card(screen.state["cards"][0])
     answered = tab.check_answer(service, screen.state, None, screen.choices[card.choices.index(card.answer)], NOW)
-    assert tab.show_screen(answered)[-1].interactive
+    assert tab.show_screen(answered)[-2].interactive and not tab.show_screen(answered)[-1].interactive
+
+
+def test_skip_leaves_a_card_unanswered_and_the_last_one_ends_with_a_summary(service):
+    screen = tab.start_round(service, "dave", "900", "Amazon SQS", 2, NOW, seed=1)
+    assert screen.can_skip
+    skipped = tab.skip_card(service, screen.state)
+    assert skipped.state["i"] == 1 and skipped.can_check and service.progress.review_counts("dave") == (0, 0)
+    card = service.deck.card(skipped.state["cards"][1])
+    typed = "surely not this" if card.kind != "mcq" else None
+    picked = None if card.kind != "mcq" else next(o for o in skipped.choices if card.answer not in o)
+    done = tab.check_answer(service, skipped.state, typed, picked, NOW)
+    assert "Round done: 0 of 1 right." == done.status and not done.can_next and not done.can_skip
+    assert "Round summary" in done.feedback and "0 right, 1 wrong, 1 skipped" in done.feedback
+    assert "Review:" in done.feedback and "Messaging › Amazon SQS" in done.feedback
+    if card.kind != "mcq":
+        assert done.typed_value == "surely not this"  # the typed answer stays beside the verdict
+
+
+def test_the_typed_answer_stays_and_enter_again_goes_on(service):
+    screen = tab.start_round(service, "erin", "900", "Amazon SQS", 3, NOW, seed=2)
+    while service.deck.card(screen.state["cards"][screen.state["i"]]).kind == "mcq":
+        screen = tab.skip_card(service, screen.state)
+    card = service.deck.card(screen.state["cards"][screen.state["i"]])
+    after = tab.check_answer(service, screen.state, card.answer, None, NOW)
+    assert after.typed_value == card.answer and after.typed and "✓" in after.feedback
+    assert tab.check_answer(service, after.state, card.answer, None, NOW).status == "Go on to the next card."

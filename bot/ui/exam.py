@@ -167,8 +167,8 @@ def build(ctx: AppContext) -> ExamView:
     exams = sorted({d.exam for d in ctx.library.docs if d.exam in guides}) or sorted(guides)
     default = "DEA-C01" if "DEA-C01" in exams else exams[0]
     first = guides[default]
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=2, min_width=280):
+    with gr.Row(equal_height=False, elem_id="exam-layout"):
+        with gr.Column(scale=2, min_width=280, elem_id="exam-scope-column"):
             profile = gr.Textbox("default", label="Profile (whose history)", max_lines=1, elem_id="exam-profile")
             exam = gr.Dropdown(exams, value=default, label="Exam", elem_id="exam-exam")
             n = gr.Slider(1, 100, value=first.questions, step=1, label="Questions", elem_id="exam-n")
@@ -176,7 +176,7 @@ def build(ctx: AppContext) -> ExamView:
                                 elem_id="exam-minutes")
             start = gr.Button("Start the exam", variant="primary", elem_id="exam-start")
             history = gr.HTML(elem_id="exam-history")
-        with gr.Column(scale=3, min_width=360):
+        with gr.Column(scale=3, min_width=360, elem_id="exam-card-column"):
             status = gr.Markdown(START_HINT, elem_id="exam-status")
             prompt = gr.HTML(elem_id="exam-prompt")
             choice = gr.Radio([], label="Your answer", visible=False, elem_id="exam-choice")

@@ -56,6 +56,8 @@ class Screen:
     section: str = ""  # HTML of the card's section, after answering
     can_check: bool = False
     can_next: bool = False
+    typed_value: str = ""  # what was typed, kept on screen beside the verdict
+    can_skip: bool = False
 
 
 def _doc_id(choice: str | None) -> str | None:
@@ -72,7 +74,7 @@ def start_round(service: QuizService, profile: str, doc_choice: str | None, sect
     except (QuizInputError, ProgressError) as err:
         return Screen({}, "", feedback=notice_html(str(err), "error"))
     state = {"profile": profile.strip(), "cards": [c.id for c in plan.cards], "i": 0, "right": 0, "answered": 0,
-             "graded": False}
+             "graded": False, "results": []}
     return card_screen(service, state, f"{plan.due} due for review, {plan.new} new. ")
 
 
@@ -80,7 +82,7 @@ def card_screen(service: QuizService, state: dict, lead: str = "") -> Screen:
     card = service.deck.card(state["cards"][state["i"]])
     status = f"{lead}Card {state['i'] + 1} of {len(state['cards'])} · {state['right']} right so far"
     return Screen(state, status, prompt_html(card, service.deck.exam(card)), option_lines(card), card.kind != "mcq",
-                  can_check=True)
+                  can_check=True, can_skip=True)
 
 
 def prompt_html(card, exam: str = "") -> str:
@@ -100,14 +102,49 @@ def check_answer(service: QuizService, state: dict, typed: str | None, choice: s
     except (QuizInputError, ProgressError) as err:
         return replace(card_screen(service, state), feedback=notice_html(str(err), "error"))
     state = {**state, "graded": True, "answered": state["answered"] + 1,
-             "right": state["right"] + feedback.grade.correct}
+             "right": state["right"] + feedback.grade.correct,
+             "results": [*state.get("results", []), (card.id, feedback.grade.correct)]}
     last = state["i"] + 1 == len(state["cards"])
     status = (f"Round done: {state['right']} of {state['answered']} right." if last
-              else f"Card {state['i'] + 1} of {len(state['cards'])} · {state['right']} right so far")
+              else f"Card {state['i'] + 1} of {len(state['cards'])} · {state['right']} right so far · "
+                   "Enter for the next card")
     section = section_html(service, card)
     screen = card_screen(service, state)
-    return Screen(state, status, screen.prompt, screen.choices, screen.typed, feedback_html(feedback), section,
-                  can_check=False, can_next=not last)
+    shown = feedback_html(feedback) + (summary_html(service, state) if last else "")
+    return Screen(state, status, screen.prompt, screen.choices, screen.typed, shown, section,
+                  can_check=False, can_next=not last, typed_value=typed or "" if card.kind != "mcq" else "")
+
+
+def skip_card(service: QuizService, state: dict) -> Screen:
+    """Leave the card unanswered (nothing is stored) and show the next one, or the summary after the last."""
+    if not state or state.get("graded") or state["i"] >= len(state["cards"]):
+        return Screen(state or {}, "Start a round first." if not state else "Go on to the next card.")
+    state = {**state, "skipped": state.get("skipped", 0) + 1}
+    if state["i"] + 1 >= len(state["cards"]):
+        done = {**state, "graded": True}
+        return Screen(done, f"Round done: {state['right']} of {state['answered']} right.",
+                      feedback=summary_html(service, done))
+    return card_screen(service, {**state, "i": state["i"] + 1, "graded": False})
+
+
+def summary_html(service: QuizService, state: dict) -> str:
+    """The round at a glance: right, wrong, skipped, per exam domain, and the sections to review."""
+    results = state.get("results", [])
+    wrong = [service.deck.card(cid) for cid, ok in results if not ok]
+    per_domain: dict[str, list[int]] = {}
+    for cid, ok in results:
+        exam, domain = service.domain_key(service.deck.card(cid))
+        tally = per_domain.setdefault(" · ".join(p for p in (exam, domain) if p) or "other", [0, 0])
+        tally[0] += ok
+        tally[1] += 1
+    rows = "".join(f"<li>{escape(name)}: {right} of {asked} right</li>" for name, (right, asked) in per_domain.items())
+    review = "".join(f"<li>{escape(c.doc_title)} — {escape(section_label(c.section_path))}</li>"
+                     for c in dict.fromkeys(wrong))
+    skipped = state.get("skipped", 0)
+    return (f'<div class="quiz-summary"><h4>Round summary</h4><div>{state["right"]} right, '
+            f'{state["answered"] - state["right"]} wrong' + (f", {skipped} skipped" if skipped else "") + "</div>"
+            + (f"<ul>{rows}</ul>" if rows else "")
+            + (f"<div><strong>Review:</strong></div><ul>{review}</ul>" if review else "") + "</div>")
 
 
 def next_card(service: QuizService, state: dict) -> Screen:
@@ -183,6 +220,7 @@ class QuizView:
     typed: gr.Textbox
     check: gr.Button
     following: gr.Button
+    skip: gr.Button
     open_button: gr.Button
     feedback: gr.HTML
     section_view: gr.HTML
@@ -193,15 +231,16 @@ class QuizView:
     def screen(self) -> list:
         """The components a Screen is shown on, in `show_screen` order."""
         return [self.state, self.status, self.prompt, self.choice, self.typed, self.feedback, self.section_view,
-                self.check, self.following, self.open_button]
+                self.check, self.following, self.open_button, self.skip]
 
 
 def show_screen(screen: Screen) -> tuple:
     return (screen.state, screen.status, screen.prompt,
             gr.Radio(choices=screen.choices, value=None, visible=bool(screen.choices)),
-            gr.Textbox(value="", visible=screen.typed), screen.feedback, screen.section,
+            gr.Textbox(value=screen.typed_value, visible=screen.typed), screen.feedback, screen.section,
             gr.Button(interactive=screen.can_check), gr.Button(interactive=screen.can_next),
-            gr.Button(interactive=bool(screen.section)))  # a section to open once the card is answered
+            gr.Button(interactive=bool(screen.section)),  # a section to open once the card is answered
+            gr.Button(interactive=screen.can_skip))
 
 
 def _scope_column(ctx: AppContext) -> dict:
@@ -228,6 +267,7 @@ def _card_column() -> dict:
     with gr.Row():
         parts["check"] = gr.Button("Check", variant="primary", interactive=False, elem_id="quiz-check")
         parts["following"] = gr.Button("Next card", interactive=False, elem_id="quiz-next")
+        parts["skip"] = gr.Button("Skip", interactive=False, elem_id="quiz-skip")
         parts["open_button"] = gr.Button("Open section in Browse", visible=False, interactive=False,
                                          elem_id="quiz-open")
     parts["feedback"] = gr.HTML(elem_id="quiz-feedback")
@@ -237,10 +277,10 @@ def _card_column() -> dict:
 
 
 def build(ctx: AppContext) -> QuizView:
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=2, min_width=280):
+    with gr.Row(equal_height=False, elem_id="quiz-layout"):
+        with gr.Column(scale=2, min_width=280, elem_id="quiz-scope-column"):
             scope = _scope_column(ctx)
-        with gr.Column(scale=3, min_width=360):
+        with gr.Column(scale=3, min_width=360, elem_id="quiz-card-column"):
             card = _card_column()
     view = QuizView(**scope, **card, state=gr.State({}), service=LazyService(ctx.settings))
     _connect(view)
@@ -258,6 +298,8 @@ def _connect(view: QuizView) -> None:
         return show_screen(start_round(service.get(), profile_name, doc_choice, section_text, size))
 
     def on_check(current, typed_text, picked):
+        if current and current.get("graded"):  # Enter again in the answer box: the next card
+            return show_screen(next_card(service.get(), current))
         return show_screen(check_answer(service.get(), current, typed_text, picked))
 
     scope, charts = [view.profile, view.doc], [view.chart, view.stats]
@@ -265,6 +307,7 @@ def _connect(view: QuizView) -> None:
     gr.on([view.check.click, view.typed.submit], on_check, [view.state, view.typed, view.choice],
           view.screen).then(refresh, scope, charts)
     view.following.click(lambda current: show_screen(next_card(service.get(), current)), view.state, view.screen)
+    view.skip.click(lambda current: show_screen(skip_card(service.get(), current)), view.state, view.screen)
 
 
 def wire(ctx: AppContext) -> None:

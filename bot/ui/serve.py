@@ -36,7 +36,7 @@ def parse_auth(auth: str) -> tuple[str, str] | None:
 
 def launch_options(settings: Settings) -> dict:
     """Arguments for Blocks.launch(): loopback by default, a password required anywhere else, never a share link."""
-    from bot.ui.theme import CSS, theme
+    from bot.ui.theme import CSS, KEYS_JS, theme
 
     credentials = parse_auth(settings.auth)
     if credentials is None and not is_loopback(settings.host):
@@ -51,6 +51,7 @@ def launch_options(settings: Settings) -> dict:
         "share": False,
         "theme": theme(),
         "css": CSS,
+        "js": KEYS_JS,
     }
 
 

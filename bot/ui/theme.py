@@ -74,6 +74,34 @@ CSS = """
 .exam-history .pass .bar { background: #16a34a; }
 .exam-history .line { position: absolute; top: -2px; bottom: -2px; width: 2px; background: #1f2937; }
 .exam-history .score { width: 2.5em; text-align: right; font-weight: 600; }
+.quiz-summary { margin-top: .8em; padding: .5em .8em; border-left: 3px solid var(--color-accent);
+  background: var(--background-fill-secondary); }
+
+/* on a phone the card comes first, the scope and the mastery chart below it */
+@media (max-width: 720px) {
+  #quiz-layout, #exam-layout { flex-direction: column; }
+  #quiz-card-column, #exam-card-column { order: -1; }
+}
+"""
+
+
+# Enter checks the card (or goes on to the next one) when focus is not in a text field: a choice is picked with
+# the arrow keys or a click, then Enter, Enter. Text fields submit on their own (see bot/ui/quiz.py).
+KEYS_JS = """
+() => {
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+    const target = event.target;
+    if (target && (target.tagName === "TEXTAREA" || (target.tagName === "INPUT" && target.type !== "radio"))) return;
+    for (const [column, buttons] of [["#quiz-card-column", ["#quiz-check", "#quiz-next"]],
+                                     ["#exam-card-column", ["#exam-next"]]]) {
+      const shown = document.querySelector(column);
+      if (!shown || shown.offsetParent === null) continue;
+      const button = buttons.map((id) => document.querySelector(id)).find((b) => b && !b.disabled);
+      if (button) { event.preventDefault(); button.click(); return; }
+    }
+  });
+}
 """
 
 
