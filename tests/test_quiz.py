@@ -225,6 +225,8 @@ def _card(**changes):
           "prompt": "AppFlow: which one is “Enables safe data transfer between SaaS apps and AWS services”?",
           "choices": ("No-Code Interface", "Secure Data Movement", "SaaS Integration", "Pre-built Connectors")},
          "another option fits the description too"),
+        ({"family": "service", "answer": "AWS Snowcone", "passage": "AWS Snowcone: 8 TB box",
+          "prompt": "Which AWS service? “____: 8 TB box”"}, "about a service AWS has discontinued (aws snowcone)"),
     ],
 )
 def test_bad_cards_are_named_by_the_filter(changes, reason):
@@ -301,6 +303,8 @@ def test_a_service_card_header_shows_its_area_and_a_number_card_its_section():
     "Buffer Time: Example - 2 minutes before delivery.", "Fetch a byte-range from an object, like 250 bytes of it.",
     "i.e. 1000 shards takes 30,000s (8.3h) to double to 2000 shards", "Cost: 6 DPU × 1/4 h at $0.44 per hour.",
     "Keep the session running for 24 minutes (2/5th of an hour) to test.",
+    "Custom configurations, such as increasing the default message size from 1MB to 10MB.",
+    "Throughput| FIFO SQS is limited to 300 transactions per second",
 ])
 def test_worked_examples_make_no_number_card(line):
     example = Section("900", "Doc 900", ("Costs",), (f"- {line}",), 1)

@@ -121,7 +121,7 @@ def lines_in_context(section: Section) -> list[tuple[str, str]]:
         context = next((term for _, term in reversed(parents) if term), label) if bullet else label
         if bullet:
             parents.append((indent, _lead_term(line)))
-        if not line or " | " in line or "$" in line or "`" in line or _SKIPPED_LINE.match(line):
+        if not line or "|" in line or "$" in line or "`" in line or _SKIPPED_LINE.match(line):
             continue
         if not _FIRST_PERSON.search(line):
             found.append((context, line))
@@ -182,7 +182,7 @@ def _quantity_spans(sentence: str) -> list[re.Match]:
 
 # A worked example's numbers are not facts to learn: "Example - 32MB", "like 250 bytes", "i.e. 1000 shards
 # take 30,000s to double", "⇒ 6 DPU × 1/4 h", "2/5th of an hour".
-_EXAMPLE = re.compile(r"\b(?:for example|for instance|example|double|doubles|triple|twice)\b|\b(?:say|like) \d|"
+_EXAMPLE = re.compile(r"\b(?:for example|for instance|example|such as|double|doubles|triple|twice)\b|\b(?:say|like) \d|"
                       r"\b(?:e\.g|i\.e)\.|⇒|\d\s*(?:=|×|\*)\s*\d|\S\s+[×*]\s+\d|\d+/\d+(?:th|rd|nd)\b", re.I)
 
 

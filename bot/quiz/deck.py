@@ -11,10 +11,12 @@ import heapq
 import re
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from bot.chunk import chunk_sections
 from bot.models import Chunk, Section
+from bot.query import DATA, read_table
 from bot.quiz.cards import BLANK, Card, number_cards
 from bot.quiz.choices import corpus_services, definition_cards, disguised, service_cards
 from bot.quiz.show import gives_away, where
@@ -22,6 +24,7 @@ from bot.quiz.text import answer_visible, content_words, leaks, name_key
 from bot.retrieve import BM25
 from bot.settings import Settings
 
+RETIRED_FILE = DATA / "retired.tsv"
 SPECIFIC_TOP = 5  # a prompt must find its own section among this many passages (lexical search)
 
 
@@ -94,7 +97,22 @@ def problem(card: Card) -> str | None:
         return "distractors not four distinct things"
     if card.family == "definition" and _another_fits(card):
         return "another option fits the description too"
+    retired = retired_service(card)
+    if retired:
+        return f"about a service AWS has discontinued ({retired})"
     return None
+
+
+@lru_cache(maxsize=1)
+def _retired() -> dict[str, re.Pattern]:
+    table = read_table(RETIRED_FILE)
+    return {name: re.compile(rf"\b{re.escape(name.split()[-1])}\b", re.I) for name in table}
+
+
+def retired_service(card: Card) -> str | None:
+    """A discontinued service (bot/data/retired.tsv) the card asks about: its answer or its section names it."""
+    about = f"{card.answer} {' '.join(card.section_path)} {card.prompt}"
+    return next((name for name, pattern in _retired().items() if pattern.search(about)), None)
 
 
 def _another_fits(card: Card) -> bool:
