@@ -151,13 +151,19 @@ def run_quiz(service: QuizService, profile: str, cards: list, ask=input, out=pri
     return 0
 
 
+def read_line(ask, prompt: str, quit_words: tuple[str, ...] = ("q", "quit", "exit")) -> str | None:
+    """What the person typed, or None when they quit (a quit word, or the end of the input)."""
+    try:
+        text = ask(prompt)
+    except EOFError:
+        return None
+    return None if is_command(text, *quit_words) else text
+
+
 def _answer(service: QuizService, profile: str, card, ask, out):
     while True:
-        try:
-            text = ask("> ")
-        except EOFError:
-            return QUIT
-        if is_command(text, "q", "quit", "exit"):
+        text = read_line(ask, "> ")
+        if text is None:
             return QUIT
         if is_command(text, "s", "skip"):
             return SKIP
@@ -168,11 +174,8 @@ def _answer(service: QuizService, profile: str, card, ask, out):
 
 
 def _after_feedback(service: QuizService, feedback: Feedback, ask, out):
-    try:
-        text = ask("  (Enter = next, o = open the section, q = quit) ")
-    except EOFError:
-        return QUIT
-    if is_command(text, "q", "quit", "exit"):
+    text = read_line(ask, "  (Enter = next, o = open the section, q = quit) ")
+    if text is None:
         return QUIT
     if is_command(text, "o", "open"):
         out(f"--- {feedback.source} ---")

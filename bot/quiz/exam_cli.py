@@ -8,9 +8,10 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from bot.quiz.cli import read_line
 from bot.quiz.deck import QuizInputError
 from bot.quiz.exam import Paper, Result
-from bot.quiz.grading import choice_index, clean_response, is_command
+from bot.quiz.grading import choice_index, clean_response
 from bot.quiz.progress import Attempt, ProgressError
 from bot.quiz.session import QuizService
 from bot.quiz.show import header, option_lines
@@ -76,11 +77,8 @@ def take(paper: Paper, ask, out, clock) -> dict[str, str]:
 def _ask_one(card, ask, out) -> str | None:
     """The answer ('' for blank), or None to end the exam."""
     while True:
-        try:
-            text = ask("> ")
-        except EOFError:
-            return None
-        if is_command(text, "end", "q", "quit"):
+        text = read_line(ask, "> ", ("end", "q", "quit"))
+        if text is None:
             return None
         if not text.strip():
             return ""
