@@ -58,6 +58,27 @@ def screen_leaks(deck) -> tuple[int, int]:
     return now, old
 
 
+def coverage(deck, settings: Settings, min_chars: int = 300) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """Per document: (sections of min_chars+ with a card, such sections); and the catalogue services named on
+    three or more lines of the notes that no card asks about."""
+    from bot.load import load_corpus
+    from bot.quiz.kinds import mentions
+
+    loaded, _ = load_corpus(Path(settings.corpus_dir))
+    carded = {(c.doc_id, c.section_path) for c in deck.cards}
+    per_doc: dict[str, tuple[int, int]] = {}
+    lines_naming: Counter = Counter()
+    for doc, sections in loaded.items():
+        big = [s for s in sections if len("\n".join(s.lines)) >= min_chars]
+        per_doc[doc.doc_id] = (sum((doc.doc_id, s.path) in carded for s in big), len(big))
+        for section in sections:
+            for line in section.lines:
+                lines_naming.update({service.name for service, _, _ in mentions(line)})
+    asked = {service.name for c in deck.cards
+             for service, _, _ in mentions(f"{c.answer} {c.prompt} {' '.join(c.section_path)}")}
+    return per_doc, sorted(name for name, count in lines_naming.items() if count >= 3 and name not in asked)
+
+
 def specificity(cards, settings: Settings, k: int) -> tuple[list, float]:
     from bot.answer import build_bot
 
@@ -101,6 +122,11 @@ def main(argv: list[str] | None = None) -> int:
     before, _ = leak_shares(candidates)
     print(f"leak: answer visible in prompt {visible:.3f} (candidates before filtering: {before:.3f}); "
           f"a distinctive word of the answer in the prompt {worded:.3f}")
+    per_doc, uncovered = coverage(deck, settings)
+    have, total = sum(h for h, _ in per_doc.values()), sum(t for _, t in per_doc.values())
+    print(f"coverage: sections of 300+ chars with a card {have}/{total} = {have / total:.2f}; per document "
+          + ", ".join(f"{d} {h}/{t}" for d, (h, t) in sorted(per_doc.items())))
+    print(f"services named on 3+ lines without a card ({len(uncovered)}): {', '.join(uncovered)}")
     now, old = screen_leaks(deck)
     print(f"leak on the card's screen (header + prompt as shown): {now} of {len(deck.cards)} cards "
           f"(with the old 'document › section path' header: {old})")

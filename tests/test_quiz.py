@@ -6,7 +6,14 @@ import pytest
 
 from bot.models import Section, SourceDoc
 from bot.quiz.cards import make_card, number_cards
-from bot.quiz.choices import corpus_services, definition_cards, disguised, pick_distractors, service_cards
+from bot.quiz.choices import (
+    corpus_services,
+    definition_cards,
+    disguised,
+    heading_cards,
+    pick_distractors,
+    service_cards,
+)
 from bot.quiz.deck import Deck, QuizInputError, generate, problem, vague_cards
 from bot.quiz.kinds import CATALOGUE, same_kind
 from bot.quiz.show import gives_away, header
@@ -311,3 +318,26 @@ def test_worked_examples_make_no_number_card(line):
     assert number_cards(example) == []
     fact = Section("900", "Doc 900", ("Limits",), ("- Max message size is 256 KB per message.",), 1)
     assert [c.answer for c in number_cards(fact)] == ["256 KB"]
+
+
+def test_a_section_among_its_siblings_makes_a_which_one_card():
+    def sec(title, line):
+        return Section("905", "Doc 905", ("Networking", title), (line,), 1)
+
+    sections = [
+        sec("Security Group", "A Security Group acts as a virtual stateful firewall for your instance to control "
+                              "inbound traffic."),
+        sec("NACL", "The default NACL that comes with a new VPC has a stateless rule to allow all inbound and outbound"
+                    " traffic."),
+        sec("Route Table", "A Route Table holds the rules that decide where network traffic from your subnet goes "
+                           "next."),
+        sec("Bastion Hosts", "Bastion Hosts let administrators reach private instances through one hardened jump box."),
+        sec("Use Cases", "Use Cases: many teams run web servers and databases in separate subnets for safety."),
+    ]
+    cards = {c.answer: c for c in heading_cards(sections)}
+    assert set(cards) == {"Security Group", "NACL", "Route Table", "Bastion Hosts"}  # not the generic "Use Cases"
+    card = cards["Security Group"]
+    assert card.prompt == ("Networking: which one is “A ____ acts as a virtual stateful firewall for your instance to "
+                           "control inbound traffic”?")
+    assert set(card.distractors) == {"NACL", "Route Table", "Bastion Hosts"} and problem(card) is None
+    assert card.passage.startswith("Security Group: A Security Group acts")

@@ -235,3 +235,65 @@ def _service_card(section: Section, service: Service, masked: str, sentence: str
         return make_card(section, "cloze", "service", prompt, answer, line, accepted)
     prompt = ask(label, f"which AWS service fits “{masked}”?")
     return make_card(section, "mcq", "service", prompt, answer, line, accepted, distractors)
+
+
+# --- sections among their siblings -----------------------------------------------------------------
+
+_HEADING_WORDS = 6
+_DESCRIBES = 8  # words a sentence needs to describe a section
+
+
+def heading_cards(sections: list[Section]) -> list[Card]:
+    """'Which one is "<the section's first describing sentence>"?' with the sibling sections' titles as options:
+    sections under one parent are the same kind of thing (Glue › Crawlers / Job bookmarks / DataBrew …)."""
+    generic = _generic_headings(sections)
+    groups: dict[tuple[str, tuple[str, ...]], list[Section]] = {}
+    for section in sections:
+        if len(section.path) >= 2 and not any(NOISE_SECTIONS.search(h) for h in section.path):
+            groups.setdefault((section.doc_id, section.path[:-1]), []).append(section)
+    cards = []
+    for siblings in groups.values():
+        titled = {_title(s): s for s in siblings if _title(s) and name_key(_title(s)) not in generic}
+        described = {t: _describing_sentence(s, t) for t, s in titled.items()}
+        usable = {t: s for t, s in titled.items() if described[t]}  # things the notes say something about
+        if len(usable) < 4:
+            continue
+        for title, section in usable.items():
+            sentence = described[title]
+            others = [t for t in usable if t != title]
+            distractors = pick_distractors(title, others, seed=sentence, avoid=sentence)
+            if len(distractors) < 3:
+                continue
+            label = topic(section, (title,), list(distractors))
+            prompt = ask(label, f"which one is “{sentence.rstrip('.')}”?")
+            source = f"{title}: {sentence.replace(BLANK, title)}"  # the section's title and its line
+            cards.append(make_card(section, "mcq", "definition", prompt, title, source, term_variants(title),
+                                   distractors))
+    return cards
+
+
+def _title(section: Section) -> str:
+    from bot.quiz.cards import heading_text
+
+    title = heading_text(section.heading)
+    return title if 1 <= len(title.split()) <= _HEADING_WORDS and not title.endswith("…") else ""
+
+
+def _generic_headings(sections: list[Section]) -> set[str]:
+    """Titles used under three or more different parents ("Use Cases", "Pricing"): not a thing of their own."""
+    parents: dict[str, set] = {}
+    for section in sections:
+        parents.setdefault(name_key(section.heading), set()).add((section.doc_id, section.path[:-1]))
+    return {key for key, where in parents.items() if len(where) >= 3} | set(_GENERIC_TERMS)
+
+
+def _describing_sentence(section: Section, title: str) -> str | None:
+    """The section's first sentence that says something (its title masked), if it does not give the title away."""
+    for line in usable_lines(section)[:6]:
+        for sentence in sentences(line):
+            masked = re.sub(rf"(?<!\w){re.escape(title)}(?!\w)", BLANK, sentence, flags=re.I)
+            words = [w for w in content_words(masked) if not w.isdigit()]
+            if BLANK not in masked or len(words) < _DESCRIBES or len(masked) > 220 or masked.rstrip().endswith(":"):
+                continue  # only a sentence that names the section's subject is sure to describe it
+            return masked
+    return None

@@ -18,7 +18,7 @@ from bot.chunk import chunk_sections
 from bot.models import Chunk, Section
 from bot.query import DATA, read_table
 from bot.quiz.cards import BLANK, Card, number_cards
-from bot.quiz.choices import corpus_services, definition_cards, disguised, service_cards
+from bot.quiz.choices import corpus_services, definition_cards, disguised, heading_cards, service_cards
 from bot.quiz.show import gives_away, where
 from bot.quiz.text import answer_visible, content_words, leaks, name_key
 from bot.retrieve import BM25
@@ -165,6 +165,7 @@ def candidate_cards(sections: list[Section], known_services: dict[str, str]) -> 
         cards.extend(number_cards(section))
         cards.extend(definition_cards(section))
         cards.extend(service_cards(section, known_services))
+    cards.extend(heading_cards(sections))
     return cards
 
 
