@@ -71,15 +71,3 @@ def header(card: Card, exam: str = "") -> str:
 
 def option_lines(card: Card) -> list[str]:
     return [f"{LETTERS[i]}) {choice}" for i, choice in enumerate(card.choices)]
-
-
-def screen_text(card: Card, exam: str = "") -> str:
-    """Everything on the card's screen before it is answered, as one text (for leak checks)."""
-    return "\n".join([header(card, exam), card.prompt, *card.choices])
-
-
-def card_record(card: Card, exam: str, domain: str) -> dict:
-    """One line of `studybot quiz --export`: the card as a person sees it, then what it is about."""
-    return {"id": card.id, "kind": card.kind, "header": header(card, exam), "prompt": card.prompt,
-            "choices": option_lines(card), "answer": card.answer, "doc": card.doc_id,
-            "section": card.section, "exam": exam, "domain": domain}
