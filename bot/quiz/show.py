@@ -71,3 +71,10 @@ def header(card: Card, exam: str = "") -> str:
 
 def option_lines(card: Card) -> list[str]:
     return [f"{LETTERS[i]}) {choice}" for i, choice in enumerate(card.choices)]
+
+
+def card_record(card: Card, exam: str, domain: str) -> dict:
+    """One line of `studybot quiz --export`: the card as a person sees it, then what it is about."""
+    return {"id": card.id, "kind": card.kind, "header": header(card, exam), "prompt": card.prompt,
+            "choices": option_lines(card), "answer": card.answer, "doc": card.doc_id,
+            "section": card.section, "exam": exam, "domain": domain}
