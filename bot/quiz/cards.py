@@ -165,9 +165,9 @@ _UNITS = sorted(
 )
 _PER_SECOND = r"(?:\s+per\s+second)?"
 _FACT = re.compile(
-    r"(?<![\w.\-/$])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:k|K)?(?:\s?(?:" + "|".join(_UNITS) + r")" + _PER_SECOND
+    r"(?<![\w.\-/$])(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?:k|K)?(?:\s?(?i:" + "|".join(_UNITS) + r")" + _PER_SECOND
     + r"|(?:h|s)(?=\s|$|[,.;)]))(?![\w/-])"
-)
+)  # units in any case ("up to 1mb", "24 Hours"); the one-letter h / s only in lower case
 
 
 def _quantity_spans(sentence: str) -> list[re.Match]:
