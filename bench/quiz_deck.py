@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.quiz.deck import build_deck, search_text  # noqa: E402
+from bot.quiz.domains import DomainTagger  # noqa: E402
 from bot.quiz.show import gives_away, header  # noqa: E402
 from bot.quiz.text import answer_visible, leaks  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -127,6 +128,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"coverage: sections of 300+ chars with a card {have}/{total} = {have / total:.2f}; per document "
           + ", ".join(f"{d} {h}/{t}" for d, (h, t) in sorted(per_doc.items())))
     print(f"services named on 3+ lines without a card ({len(uncovered)}): {', '.join(uncovered)}")
+    tagger = DomainTagger()
+    for exam, guide in tagger.guides.items():
+        cards = [c for c in deck.cards if deck.exam(c) == exam]
+        spread = Counter(tagger.domain(c, exam) for c in cards)
+        print(f"domains {exam} ({len(cards)} cards): " + ", ".join(
+            f"{d.name} {spread[d.name]} ({spread[d.name] / max(len(cards), 1):.0%} vs {d.weight}%)"
+            for d in guide.domains))
     now, old = screen_leaks(deck)
     print(f"leak on the card's screen (header + prompt as shown): {now} of {len(deck.cards)} cards "
           f"(with the old 'document › section path' header: {old})")
