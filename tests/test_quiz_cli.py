@@ -160,6 +160,11 @@ def test_export_writes_every_card_as_shown(corpus_env, capsys):
         assert all(line[:3] in ("A) ", "B) ", "C) ", "D) ") for line in record["choices"])
 
 
+def test_export_to_a_folder_that_does_not_exist_gets_a_message(corpus_env, capsys):
+    assert main(["quiz", "--export", str(corpus_env / "no" / "such" / "deck.jsonl")]) == 2
+    assert "error: cannot write" in capsys.readouterr().err and not (corpus_env / "no").exists()
+
+
 def test_grade_file_prints_disagreements_and_the_agreement(tmp_path, capsys):
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text('{"expected": "256 KB", "typed": "256 kilobytes", "accept": true}\n'

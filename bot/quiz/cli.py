@@ -52,7 +52,11 @@ def run_command(args, settings: Settings, ask: Callable[[str], str] = input, out
     try:
         if args.export:
             deck = build_deck(settings)
-            written = export_deck(deck, args.export)
+            try:
+                written = export_deck(deck, args.export)
+            except OSError as err:
+                print(f"error: cannot write {args.export}: {err.strerror or err}", file=sys.stderr)
+                return 2
             out(f"wrote {written} cards to {args.export}")
             return 0
         service = QuizService.from_settings(settings)
