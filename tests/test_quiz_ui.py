@@ -143,3 +143,16 @@ def test_the_typed_answer_stays_and_enter_again_goes_on(service):
     after = tab.check_answer(service, screen.state, card.answer, None, NOW)
     assert after.typed_value == card.answer and after.typed and "✓" in after.feedback
     assert tab.check_answer(service, after.state, card.answer, None, NOW).status == "Go on to the next card."
+
+
+def test_a_round_can_be_drawn_by_exam_domain_weight(service, monkeypatch):
+    asked = {}
+    real_plan = service.plan
+
+    def plan(*args, **kwargs):
+        asked.update(kwargs)
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(service, "plan", plan)
+    screen = tab.start_round(service, "fay", "all", "", 3, NOW, seed=1, by_domain=True)
+    assert asked["by_domain"] is True and screen.can_check and len(screen.state["cards"]) == 3

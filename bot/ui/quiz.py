@@ -65,9 +65,9 @@ def _doc_id(choice: str | None) -> str | None:
 
 
 def start_round(service: QuizService, profile: str, doc_choice: str | None, section: str | None, n,
-                now: datetime | None = None, seed: int | None = None) -> Screen:
+                now: datetime | None = None, seed: int | None = None, by_domain: bool = False) -> Screen:
     try:
-        plan = service.plan(profile, _doc_id(doc_choice), section, n, now, seed)
+        plan = service.plan(profile, _doc_id(doc_choice), section, n, now, seed, by_domain=bool(by_domain))
         if not plan.cards:
             scope = service.deck.scope(_doc_id(doc_choice), section)
             return Screen({}, wait_text(service.next_due(profile.strip(), scope), now))
@@ -211,6 +211,7 @@ class QuizView:
     doc: gr.Dropdown
     section: gr.Textbox
     n: gr.Slider
+    by_domain: gr.Checkbox
     start: gr.Button
     chart: gr.BarPlot
     stats: gr.Markdown
@@ -250,6 +251,8 @@ def _scope_column(ctx: AppContext) -> dict:
         "section": gr.Textbox(label="Sections containing", placeholder="e.g. Kinesis (empty: every section)",
                               max_lines=1, elem_id="quiz-section"),
         "n": gr.Slider(1, 50, value=10, step=1, label="Cards per round", elem_id="quiz-n"),
+        "by_domain": gr.Checkbox(False, label="Draw new cards by the exam guide's domain weights",
+                                 elem_id="quiz-by-domain"),
         "start": gr.Button("Start a round", variant="primary", elem_id="quiz-start"),
         "chart": gr.BarPlot(x="where", y="mastery", y_lim=[0, 100], y_title="mastery %", x_title="",
                             x_label_angle=-30, label="Mastery", elem_id="quiz-mastery", height=280),
@@ -294,8 +297,9 @@ def _connect(view: QuizView) -> None:
         quiz = service.get()
         return mastery_frame(quiz, profile_name, doc_choice), stats_markdown(quiz, profile_name, doc_choice)
 
-    def on_start(profile_name, doc_choice, section_text, size):
-        return show_screen(start_round(service.get(), profile_name, doc_choice, section_text, size))
+    def on_start(profile_name, doc_choice, section_text, size, by_domain):
+        return show_screen(start_round(service.get(), profile_name, doc_choice, section_text, size,
+                                       by_domain=by_domain))
 
     def on_check(current, typed_text, picked):
         if current and current.get("graded"):  # Enter again in the answer box: the next card
@@ -303,7 +307,7 @@ def _connect(view: QuizView) -> None:
         return show_screen(check_answer(service.get(), current, typed_text, picked))
 
     scope, charts = [view.profile, view.doc], [view.chart, view.stats]
-    view.start.click(on_start, [*scope, view.section, view.n], view.screen).then(refresh, scope, charts)
+    view.start.click(on_start, [*scope, view.section, view.n, view.by_domain], view.screen).then(refresh, scope, charts)
     gr.on([view.check.click, view.typed.submit], on_check, [view.state, view.typed, view.choice],
           view.screen).then(refresh, scope, charts)
     view.following.click(lambda current: show_screen(next_card(service.get(), current)), view.state, view.screen)
