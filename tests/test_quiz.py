@@ -341,3 +341,12 @@ def test_a_section_among_its_siblings_makes_a_which_one_card():
                            "control inbound traffic”?")
     assert set(card.distractors) == {"NACL", "Route Table", "Bastion Hosts"} and problem(card) is None
     assert card.passage.startswith("Security Group: A Security Group acts")
+
+
+def test_a_limit_on_a_count_is_a_number_card_and_a_value_shown_twice_is_not():
+    limits = Section("900", "Doc 900", ("DynamoDB", "Indexes"), ("- Up to 5 LSIs per table, created with the table.",
+                                                                 "- Up to 10 times faster than before."), 1)
+    assert [(c.prompt, c.answer) for c in number_cards(limits)] == [
+        ("DynamoDB › Indexes: Up to ____ LSIs per table, created with the table.", "5")]
+    twice = Section("900", "Doc 900", ("Aurora",), ("- Aurora starts with 10GB and grows per 10GB up to 64 TB.",), 1)
+    assert [c.answer for c in number_cards(twice)] == ["64 TB"]

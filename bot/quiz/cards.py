@@ -186,6 +186,15 @@ _EXAMPLE = re.compile(r"\b(?:for example|for instance|example|such as|double|dou
                       r"\b(?:e\.g|i\.e)\.|⇒|\d\s*(?:=|×|\*)\s*\d|\S\s+[×*]\s+\d|\d+/\d+(?:th|rd|nd)\b", re.I)
 
 
+# A limit on a count of things ("up to 5 LSIs per table", "maximum of 20 GSI"): the number is the answer.
+_COUNT_LIMIT = re.compile(r"\b(?:up to|max(?:imum)?(?: of)?|min(?:imum)?(?: of)?|at least|limited to|no more than)\s+"
+                          r"(\d{1,3}(?:,\d{3})*|\d+)\s+(?!times\b|percent\b|%)[A-Za-z][\w-]*", re.I)
+
+
+def _count_limits(sentence: str) -> list[str]:
+    return [m.group(1) for m in _COUNT_LIMIT.finditer(sentence)]
+
+
 def number_cards(section: Section) -> list[Card]:
     cards = []
     lines = lines_in_context(section)
@@ -196,11 +205,11 @@ def number_cards(section: Section) -> list[Card]:
         for sentence in sentences(line):
             if not 20 <= len(sentence) <= 240 or _EXAMPLE.search(sentence):
                 continue  # a worked example's numbers are not facts to learn
-            for match in _quantity_spans(sentence):
-                answer = match.group(0)
+            answers = [m.group(0) for m in _quantity_spans(sentence)] or _count_limits(sentence)
+            for answer in answers:
                 blanked = re.sub(rf"(?<![\w.,]){re.escape(answer)}(?![\w/])", BLANK, sentence)  # not 4 in 14
-                if len([w for w in content_words(blanked) if not w.isdigit()]) < 3:
-                    continue
+                if blanked.count(BLANK) != 1 or len([w for w in content_words(blanked) if not w.isdigit()]) < 3:
+                    continue  # the same value twice would leave two blanks for one answer
                 prompt = ask(_with_context(topic(section, (answer,)), context, answer), blanked)
                 variants = tuple({answer.replace(" ", ""), answer} - {answer})
                 cards.append(make_card(section, "cloze", "number", prompt, answer, line, variants))
