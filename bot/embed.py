@@ -122,12 +122,15 @@ def export_onnx(source: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f"{target.name}.{os.getpid()}.partial")
     dynamic = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
-    with torch.inference_mode(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer notes about shape-dependent Python branches: shapes are dynamic
-        torch.onnx.export(LastHiddenState(model), tuple(example[name] for name in INPUTS), str(partial),
-                          input_names=list(INPUTS), output_names=["last_hidden_state"], dynamic_axes=dynamic,
-                          opset_version=17, dynamo=False)
-    partial.replace(target)
+    try:
+        with torch.inference_mode(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes about shape-dependent branches: shapes are dynamic
+            torch.onnx.export(LastHiddenState(model), tuple(example[name] for name in INPUTS), str(partial),
+                              input_names=list(INPUTS), output_names=["last_hidden_state"], dynamic_axes=dynamic,
+                              opset_version=17, dynamo=False)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)  # a failed export leaves nothing behind
     return target
 
 

@@ -1,6 +1,7 @@
 """The ONNX runtime path computes what sentence-transformers computes, is exported once, and falls back."""
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,3 +64,19 @@ def test_the_torch_runtime_and_a_bad_runtime_name():
     assert embed.embeddings(Settings.from_env(embedding_runtime="torch")) is embed.torch_embeddings()
     with pytest.raises(ValueError, match="STUDYBOT_EMBEDDING_RUNTIME"):
         embed.embeddings(Settings.from_env(embedding_runtime="gpu"))
+
+
+def test_a_failed_export_leaves_no_partial_file(tmp_path, monkeypatch):
+    import torch
+
+    written = []
+
+    def crash_halfway(model, args, path, **options):
+        Path(path).write_bytes(b"half an onnx file")
+        written.append(path)
+        raise RuntimeError("exporter crashed")
+
+    monkeypatch.setattr(torch.onnx, "export", crash_halfway)
+    with pytest.raises(RuntimeError, match="exporter crashed"):
+        embed.export_onnx(embed.model_dir(), tmp_path / "models" / "m.onnx")
+    assert written and list((tmp_path / "models").iterdir()) == []
