@@ -165,6 +165,7 @@ def test_a_practice_exam_runs_to_its_score(page):
     page.locator("#exam-n input[type=number]").press("Enter")
     page.click("#exam-start")
     page.wait_for_function("() => document.querySelector('#exam-status')?.textContent.includes('Question 1 of 3')")
+    page.wait_for_function("() => /129:5\\d left/.test(document.querySelector('#exam-status')?.textContent)")  # ticks
     for _ in range(2):
         before = page.locator("#exam-status").inner_text()
         choice = page.locator("#exam-choice label").first

@@ -65,3 +65,13 @@ def test_a_bad_letter_is_explained_and_the_question_stays(service):
     state = {**screen.state, "i": mcq}
     again = tab.answer(service, state, None, "E) nothing", T0)
     assert again.running and "Pick one of" in again.result and again.state["i"] == mcq
+
+
+def test_the_clock_counts_down_and_the_deadline_ends_the_exam(service):
+    assert tab.tick(service, {}, T0) is None  # no exam: nothing to update
+    screen = tab.start_exam(service, "gus", "DEA-C01", 3, 1, T0, seed=2)
+    assert "0:30 left" in tab.tick(service, screen.state, T0 + timedelta(seconds=30)).status
+    over = tab.tick(service, screen.state, T0 + timedelta(seconds=61))
+    assert not over.running and "Score 100 / 1000" in over.status and "Time ran out" in over.result
+    assert [a.total for a in service.progress.attempts("gus")] == [3]
+    assert tab.show(screen)[-1].active and not tab.show(over)[-1].active  # the clock runs only during an exam

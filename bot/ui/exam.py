@@ -79,6 +79,17 @@ def answer(service: QuizService, state: dict, typed: str | None, picked: str | N
     return question_screen({**state, "i": state["i"] + 1}, now)
 
 
+def tick(service: QuizService, state: dict, now: datetime | None = None) -> ExamScreen | None:
+    """Once a second while an exam runs: the status with the time left; at the deadline, the result.
+    None when nothing changes (no exam running)."""
+    if not state or "paper" not in state:
+        return None
+    now = now or datetime.now(UTC)
+    if now > state["paper"].deadline:
+        return finish(service, state, now)
+    return question_screen(state, now)
+
+
 def finish(service: QuizService, state: dict, now: datetime | None = None) -> ExamScreen:
     if not state or "paper" not in state:
         return ExamScreen({}, "Start the exam first.")
@@ -144,11 +155,12 @@ class ExamView:
     end: gr.Button
     result: gr.HTML
     state: gr.State
+    clock: gr.Timer
 
     @property
     def screen(self) -> list:
         return [self.state, self.status, self.prompt, self.choice, self.typed, self.result, self.following,
-                self.end, self.start]
+                self.end, self.start, self.clock]
 
 
 def show(screen: ExamScreen) -> tuple:
@@ -156,7 +168,7 @@ def show(screen: ExamScreen) -> tuple:
             gr.Radio(choices=screen.choices, value=None, visible=bool(screen.choices)),
             gr.Textbox(value="", visible=screen.typed), screen.result,
             gr.Button(interactive=screen.running), gr.Button(interactive=screen.running),
-            gr.Button(interactive=not screen.running))
+            gr.Button(interactive=not screen.running), gr.Timer(active=screen.running))
 
 
 def build(ctx: AppContext) -> ExamView:
@@ -186,7 +198,7 @@ def build(ctx: AppContext) -> ExamView:
                 end = gr.Button("End now", interactive=False, elem_id="exam-end")
             result = gr.HTML(elem_id="exam-result")
     view = ExamView(profile, exam, n, minutes, start, history, status, prompt, choice, typed, following, end,
-                    result, gr.State({}))
+                    result, gr.State({}), gr.Timer(1.0, active=False))
     quiz_view = ctx.views.get("quiz")
     service = quiz_view.service if quiz_view is not None else LazyService(ctx.settings)
     _connect(view, service, guides)
@@ -210,3 +222,15 @@ def _connect(view: ExamView, service, guides) -> None:
           [view.state, view.typed, view.choice], view.screen).then(plot, [view.profile, view.exam], view.history)
     view.end.click(lambda current: show(finish(service.get(), current)), view.state, view.screen).then(
         plot, [view.profile, view.exam], view.history)
+
+    unchanged = [gr.skip()] * (len(view.screen) - 1)
+
+    def on_tick(current):
+        screen = tick(service.get(), current)
+        if screen is None:
+            return (*unchanged, gr.Timer(active=False))
+        if screen.running:  # only the clock moves: the answer being typed or picked stays as it is
+            return (gr.skip(), screen.status, *unchanged[1:], gr.skip())
+        return show(screen)
+
+    view.clock.tick(on_tick, view.state, view.screen, show_progress="hidden")
