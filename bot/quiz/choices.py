@@ -18,6 +18,7 @@ from bot.quiz.cards import (
     NOISE_SECTIONS,
     Card,
     ask,
+    heading_text,
     make_card,
     plain,
     sentences,
@@ -273,8 +274,6 @@ def heading_cards(sections: list[Section]) -> list[Card]:
 
 
 def _title(section: Section) -> str:
-    from bot.quiz.cards import heading_text
-
     title = heading_text(section.heading)
     return title if 1 <= len(title.split()) <= _HEADING_WORDS and not title.endswith("…") else ""
 

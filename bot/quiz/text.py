@@ -120,13 +120,17 @@ def _binary(value: float, unit: str) -> float:
 def quantities(text: str, typed: bool = False) -> tuple[Quantity, ...]:
     """Every number in `text` with its canonical unit ('' when none follows). `typed`: a student's answer,
     where a misspelled unit ("5 minuts") is read as the unit it is one or two letters away from."""
-    return tuple(q for q, _, _ in _located(text, typed))
+    return tuple(q for q, _, _ in _located(_comparable(text), typed))
 
 
-def _located(text: str, typed: bool = False) -> list[tuple[Quantity, int, int]]:
-    text = _digits_for_words(normalize(text))
+def _comparable(text: str) -> str:
+    return _digits_for_words(normalize(text))
+
+
+def _located(normal: str, typed: bool = False) -> list[tuple[Quantity, int, int]]:
+    """Quantities of an already `_comparable` text, with their spans in it."""
     found = []
-    for match in _QUANTITY.finditer(text):
+    for match in _QUANTITY.finditer(normal):
         value = float(match.group(1).replace(",", "")) * _MULTIPLIER.get(match.group(2) or "", 1)
         unit = canonical_unit(match.group(3)) if match.group(3) else ""
         end = match.end()
@@ -166,8 +170,8 @@ _RANGE_JOIN = re.compile(r"^\s*(?:-|–|—|to|through|until|and)\s*$")
 def amounts(text: str, typed: bool = False) -> tuple[Amount, ...]:
     """Values and ranges in `text`: "1-365 days" and "1 day to 1 year" are ranges; a bare low bound takes the
     high bound's unit."""
-    found = _located(text, typed)
-    normal = _digits_for_words(normalize(text))
+    normal = _comparable(text)
+    found = _located(normal, typed)
     result: list[Amount] = []
     i = 0
     while i < len(found):

@@ -14,8 +14,9 @@ from bot.quiz.exam import Paper, Result
 from bot.quiz.grading import choice_index
 from bot.quiz.progress import ProgressError, check_profile
 from bot.quiz.session import QuizService
-from bot.quiz.show import header, option_lines
+from bot.quiz.show import option_lines
 from bot.ui.context import AppContext
+from bot.ui.quiz import LazyService, prompt_html
 from bot.ui.render import escape, notice_html
 
 TITLE = "Practice exam"
@@ -51,9 +52,8 @@ def question_screen(state: dict, now: datetime | None = None) -> ExamScreen:
     left = paper.seconds_left(now or datetime.now(UTC))
     status = (f"**Question {state['i'] + 1} of {len(paper.cards)}** · {left // 60}:{left % 60:02d} left "
               f"(ends {paper.deadline:%H:%M} UTC) · {len(state['answers'])} answered")
-    prompt = (f'<div class="quiz-card"><div class="src-path">{escape(header(card, paper.exam))}</div>'
-              f'<div class="quiz-prompt"><strong>{escape(card.prompt)}</strong></div></div>')
-    return ExamScreen(state, status, prompt, option_lines(card), card.kind != "mcq", running=True)
+    return ExamScreen(state, status, prompt_html(card, paper.exam), option_lines(card), card.kind != "mcq",
+                      running=True)
 
 
 def answer(service: QuizService, state: dict, typed: str | None, picked: str | None,
@@ -173,8 +173,6 @@ def show(screen: ExamScreen) -> tuple:
 
 def build(ctx: AppContext) -> ExamView:
     from bot.quiz.domains import load_guides
-    from bot.ui.quiz import LazyService
-
     guides = load_guides()
     exams = sorted({d.exam for d in ctx.library.docs if d.exam in guides}) or sorted(guides)
     default = "DEA-C01" if "DEA-C01" in exams else exams[0]
