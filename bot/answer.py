@@ -32,9 +32,13 @@ def clean_question(question: str | None, max_chars: int) -> str:
     return text
 
 
+# Terminal colour and cursor codes ("\x1b[1;31m"): pasted from a coloured shell, they are not words.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
 def _printable(text: str) -> str:
-    """NFKC text with control and format characters turned into spaces (case kept for display)."""
-    text = unicodedata.normalize("NFKC", text)
+    """NFKC text without terminal escape codes, control and format characters turned into spaces (case kept)."""
+    text = unicodedata.normalize("NFKC", _ANSI.sub("", text))
     return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
 
 
@@ -213,6 +217,10 @@ class StudyBot:
             searcher.bm25.idf, self.settings, searcher.starts_section, searcher.mentions, searcher.is_name,
             searcher.all_name_terms)
 
+    @property
+    def doc_ids(self) -> frozenset[str]:
+        return frozenset(c.doc_id for c in self.searcher.chunks)
+
     def spelled(self, question: str) -> str:
         """The question with misspelled names fixed against the corpus ("DynamoBD" → "dynamodb")."""
         return self.searcher.speller.correct(question)[0] if self.settings.spelling else question
@@ -221,6 +229,8 @@ class StudyBot:
         """Top passages for `query`; `context` (earlier turns, what abbreviations and everyday words stand for)
         joins the search at a lower weight. The best candidates are re-ranked by their best answer line."""
         k = k or self.settings.k
+        if doc_id and doc_id not in self.doc_ids:
+            raise QuestionError(f"no document {doc_id!r} in the index; known: {', '.join(sorted(self.doc_ids))}")
         context = self.context_for(query, context)
         hits = self.searcher.search(query, max(k, self.settings.rerank_k), doc_id, context)
         chooser = getattr(self.answerer, "chooser", None) or getattr(getattr(self.answerer, "fallback", None),

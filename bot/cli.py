@@ -19,11 +19,17 @@ def _ingest(args, settings: Settings) -> int:
 
 
 def _ask(args, settings: Settings) -> int:
-    from bot.answer import build_bot
+    from bot.answer import build_bot, clean_question
+    from bot.index import require_index
     from bot.llm import check_spec, stream_to_console, with_llm
 
+    # Everything a person can get wrong is checked before the ~5 s of loading the index and the model.
+    clean_question(" ".join(args.question), settings.max_question_chars)
+    if args.doc is not None:
+        check_doc(args.doc, settings)
     spec = args.llm or settings.llm
-    uses_llm = check_spec(spec) is not None  # a bad model string fails before the index is opened
+    uses_llm = check_spec(spec) is not None
+    require_index(settings)
     bot = with_llm(build_bot(settings), spec) if uses_llm else build_bot(settings)
     if uses_llm and not args.json:
         print(format_answer(stream_to_console(bot, " ".join(args.question), args.doc, sys.stdout), text=False))
@@ -34,6 +40,15 @@ def _ask(args, settings: Settings) -> int:
         return 0
     print(format_answer(answer))
     return 0
+
+
+def check_doc(doc_id: str, settings: Settings) -> None:
+    from bot.load import read_manifest
+
+    docs = read_manifest(settings.corpus_dir)
+    if doc_id not in {d.doc_id for d in docs}:
+        known = ", ".join(f"{d.doc_id} ({d.title})" for d in docs)
+        raise ValueError(f"no document {doc_id!r}; known: {known}")
 
 
 def format_answer(answer, text: bool = True) -> str:

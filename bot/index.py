@@ -254,9 +254,18 @@ class Store:
     vectors: object = None  # normalised embeddings, one row per chunk in `chunks` order
 
 
+def require_index(settings: Settings) -> None:
+    """Raise IndexUnavailable when there is plainly no local index, without creating an empty one there."""
+    if not settings.chroma_host and not (Path(settings.index_dir) / "chroma" / "chroma.sqlite3").exists():
+        raise IndexUnavailable(
+            f"no index in {settings.index_dir} yet: build it with `studybot ingest` (about a minute)."
+        )
+
+
 def open_store(settings: Settings) -> Store:
     from langchain_chroma import Chroma
 
+    require_index(settings)
     client = make_client(settings)
     try:
         active = _pointer(client)

@@ -42,6 +42,32 @@ def test_bad_questions(env, capsys, question, message):
 def test_missing_index(env, capsys):
     assert main(["ask", "What is SQS?"]) == 2
     assert "studybot ingest" in capsys.readouterr().err
+    assert not env.index_dir.exists()  # asking does not leave an empty database where the index should be
+
+
+@pytest.mark.parametrize("argv, message", [(["ask", "  "], "type a question"),
+                                           (["ask", "--doc", "999", "What is SQS?"], "no document '999'")])
+def test_input_errors_come_before_the_index(env, capsys, argv, message):
+    """No index exists: the question and the document are still judged first, so the message is about them."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "ingest" not in err
+
+
+def test_unknown_document_is_an_error_not_a_refusal(env):
+    from bot.answer import QuestionError, build_bot
+
+    ingest(env, progress=False)
+    with pytest.raises(QuestionError, match="no document '999'"):
+        build_bot(env).ask("What is SQS?", doc_id="999")
+
+
+def test_terminal_colour_codes_are_not_part_of_the_question(env, capsys):
+    ingest(env, progress=False)
+    assert main(["ask", "What is the max message size in SQS?"]) == 0
+    plain = capsys.readouterr().out
+    assert main(["ask", "\x1b[1;31mWhat is the max message size in SQS?\x1b[0m"]) == 0
+    assert capsys.readouterr().out == plain and "256 KB" in plain
 
 
 def test_bad_setting_value(env, capsys, monkeypatch):
