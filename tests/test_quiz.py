@@ -240,6 +240,13 @@ def test_bad_cards_are_named_by_the_filter(changes, reason):
     assert problem(_card(**changes)) == reason
 
 
+def test_a_card_from_a_line_aws_has_changed_since_is_dropped_with_what_is_true_now():
+    card = _card(doc_id="003", prompt="SQS: Data retention is ____ default", answer="3 days",
+                 passage="Data retention is 3 days default, maximum of 14 days")
+    assert problem(card).startswith("the notes are wrong here: SQS retains messages for 4 days by default")
+    assert problem(replace(card, doc_id="900")) is None  # the erratum is about that document's line only
+
+
 def test_duplicates_are_dropped():
     loaded = loaded_corpus()
     doc = next(d for d in loaded if d.doc_id == "900")

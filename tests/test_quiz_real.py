@@ -47,3 +47,22 @@ def test_no_card_screen_gives_its_answer_away(deck):
         assert not gives_away(card, shown), (shown, card.answer)
     services = [c for c in deck.cards if c.family == "service"]
     assert services and not any(c.section_path[-1] in header(c) for c in services if len(c.section_path) > 1)
+
+
+def test_every_erratum_is_a_line_of_its_document_and_no_card_teaches_one(deck):
+    """bot/data/errata.tsv names lines of the notes AWS has changed since: each must still be found in its
+    document (else the file has rotted with the corpus), and no card of the deck is made from one."""
+    from bot.load import load_corpus
+    from bot.quiz.deck import _squeezed, erratum_for, load_errata
+
+    loaded, _ = load_corpus(Settings.from_env({}).corpus_dir)
+    text = {doc.doc_id: _squeezed(" ".join(line for s in sections for line in s.lines))
+            for doc, sections in loaded.items()}
+    errata = load_errata()
+    assert len(errata) >= 40 and {e.status for e in errata} == {"outdated", "wrong"}
+    for erratum in errata:
+        assert erratum.notes_text in text[erratum.doc_id], erratum
+        assert erratum.now and erratum.source.startswith("https://"), erratum
+    assert not [c for c in deck.cards if erratum_for(c)]
+    dropped = [r for r in deck.rejected if r.reason.startswith("the notes are ")]
+    assert len(dropped) >= len(errata)  # every erratum line held at least one card before

@@ -25,6 +25,7 @@ from bot.retrieve import BM25
 from bot.settings import Settings
 
 RETIRED_FILE = DATA / "retired.tsv"
+ERRATA_FILE = DATA / "errata.tsv"
 SPECIFIC_TOP = 5  # a prompt must find its own section among this many passages (lexical search)
 
 
@@ -100,7 +101,41 @@ def problem(card: Card) -> str | None:
     retired = retired_service(card)
     if retired:
         return f"about a service AWS has discontinued ({retired})"
+    erratum = erratum_for(card)
+    if erratum:
+        return f"the notes are {erratum.status} here: {erratum.now}"
     return None
+
+
+@dataclass(frozen=True)
+class Erratum:
+    """A line of the notes that AWS has changed since, or that was never right (bot/data/errata.tsv)."""
+
+    doc_id: str
+    notes_text: str
+    status: str  # "outdated" or "wrong"
+    now: str  # what is true today
+    source: str  # where that is written
+
+
+@lru_cache(maxsize=1)
+def load_errata(path: Path = ERRATA_FILE) -> tuple[Erratum, ...]:
+    errata = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            doc_id, notes_text, status, now, source = line.split("\t")
+            errata.append(Erratum(doc_id, _squeezed(notes_text), status, now, source))
+    return tuple(errata)
+
+
+def erratum_for(card: Card) -> Erratum | None:
+    """The erratum whose text the card's source line holds, if any."""
+    passage = _squeezed(card.passage)
+    return next((e for e in load_errata() if e.doc_id == card.doc_id and e.notes_text in passage), None)
+
+
+def _squeezed(text: str) -> str:
+    return " ".join(text.split()).lower()
 
 
 @lru_cache(maxsize=1)
