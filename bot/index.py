@@ -262,6 +262,13 @@ def require_index(settings: Settings) -> None:
         )
 
 
+def active_collection(settings: Settings) -> str | None:
+    """The collection the pointer names now (None before the first ingest): how a running app sees an ingest."""
+    require_index(settings)
+    record = make_client(settings).get_collection(POINTER_COLLECTION).get(ids=["active"], include=["metadatas"])
+    return record["metadatas"][0]["collection"] if record["ids"] else None
+
+
 def open_store(settings: Settings) -> Store:
     from langchain_chroma import Chroma
 

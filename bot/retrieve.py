@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter, defaultdict
@@ -20,6 +21,8 @@ from bot.text import question_terms, stem, term_coverage, terms, words
 
 NAME_MAX_SHARE = 0.05  # a "name" in more than this share of passages (Data, AWS) tells nothing
 
+
+log = logging.getLogger(__name__)
 
 class BM25:
     """Okapi BM25 over an inverted index; small enough to rebuild at start-up in milliseconds."""
@@ -99,10 +102,21 @@ class HybridSearcher:
 
     def dense(self, query: str, limit: int, doc_id: str | None = None, vector=None) -> list[Ranked]:
         vector = self.embed_query(query) if vector is None else vector
-        found = self.store.vectorstore.similarity_search_by_vector_with_relevance_scores(
-            vector, k=limit, filter={"doc_id": doc_id} if doc_id else None
-        )
+        try:
+            found = self.store.vectorstore.similarity_search_by_vector_with_relevance_scores(
+                vector, k=limit, filter={"doc_id": doc_id} if doc_id else None
+            )
+        except Exception as err:  # collection dropped by an ingest, server gone: the vectors are in memory too
+            log.warning("Chroma search failed (%s: %s); searching the vectors loaded at start", type(err).__name__, err)
+            return self.dense_in_memory(vector, limit, doc_id)
         return [Ranked(doc.id, rank, 1.0 - distance) for rank, (doc, distance) in enumerate(found, start=1)]
+
+    def dense_in_memory(self, vector, limit: int, doc_id: str | None = None) -> list[Ranked]:
+        """Exact cosine search over the loaded vectors (normalised, so a dot product)."""
+        similarities = self.vectors @ np.asarray(vector, dtype=np.float32)
+        order = np.argsort(-similarities, kind="stable")
+        picked = [i for i in order if doc_id is None or self.chunks[i].doc_id == doc_id][:limit]
+        return [Ranked(self.chunks[i].id, rank, float(similarities[i])) for rank, i in enumerate(picked, start=1)]
 
     def search(self, query: str, k: int | None = None, doc_id: str | None = None, context: str = "") -> list[Hit]:
         """Top-k passages for `query`; `context` (earlier turns of a conversation) joins the search at a lower

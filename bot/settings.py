@@ -42,6 +42,7 @@ class Settings:
     max_question_chars: int = _setting(2000, "Longer questions are rejected with a message.")
     llm: str = _setting("none", "Answerer: 'none' (extractive) or a LangChain 'provider:model'.")
     llm_timeout: float = _setting(60.0, "Seconds to wait for a chat model before falling back.")
+    index_check_seconds: float = _setting(2.0, "How often the app looks for a newer index (an ingest); -1: never.")
     data_dir: Path = _setting(Path.home() / ".studybot", "Per-person quiz progress (SQLite).")
     host: str = _setting("127.0.0.1", "Address the app binds to.")
     port: int = _setting(7860, "Port the app listens on.")

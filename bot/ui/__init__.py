@@ -19,6 +19,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 import gradio as gr  # noqa: E402
 
 from bot.answer import StudyBot  # noqa: E402
+from bot.live import live_bot  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.ui.context import AppContext, Library  # noqa: E402
 
@@ -47,7 +48,7 @@ def header(bot: StudyBot, library: Library) -> str:
 
 
 def build_app(bot: StudyBot, settings: Settings) -> gr.Blocks:
-    ctx = AppContext(bot, settings, Library.from_settings(settings))
+    ctx = AppContext(bot, settings, Library.from_settings(settings), live=live_bot(bot, settings, settings.llm))
     modules = tab_modules()
     with gr.Blocks(title="AWS study bot") as app:
         gr.Markdown(header(bot, ctx.library), elem_classes="app-header")

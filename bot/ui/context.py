@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answer import StudyBot
+from bot.live import LiveBot
 from bot.llm import parse_spec, with_llm
 from bot.load import read_manifest, read_text, sections_of
 from bot.models import Section, SourceDoc
@@ -36,13 +37,20 @@ class Library:
 
 @dataclass
 class AppContext:
-    bot: StudyBot
+    start_bot: StudyBot  # the bot loaded at start; `bot` follows the index from there when `live` is set
     settings: Settings
     library: Library
     tabs: Any = None  # the gr.Tabs, for handlers that switch tab
     views: dict[str, Any] = field(default_factory=dict)  # TAB_ID -> what that tab's build() returned
+    live: LiveBot | None = None
     bots: dict[str, StudyBot] = field(default_factory=dict, init=False, repr=False)  # spec -> bot (bot_for)
     _bots_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False, compare=False)
+    _bots_generation: int = field(default=0, init=False, repr=False)
+
+    @property
+    def bot(self) -> StudyBot:
+        """The bot to answer with now: after an ingest, the one on the new index."""
+        return self.live.current() if self.live else self.start_bot
 
     @property
     def default_answerer(self) -> str:
@@ -55,11 +63,16 @@ class AppContext:
         One bot per spec, built on first use; a bad spec raises LLMConfigError (nothing is cached).
         """
         key = answerer_key(spec)
+        generation = self.live.generation if self.live else 0  # read before the bot: a swap may land between
+        bot = self.bot
         with self._bots_lock:
+            if generation != self._bots_generation:  # the index moved on: bots on the old one are dropped
+                self.bots.clear()
+                self._bots_generation = generation
             if not self.bots:
-                self.bots[self.default_answerer] = self.bot
+                self.bots[self.default_answerer] = bot
             if key not in self.bots:
-                bot = with_llm(self.bot, key)
+                bot = with_llm(bot, key)
                 if len(self.bots) >= MAX_CACHED_BOTS:  # someone tried many names: forget the oldest choice
                     del self.bots[next(k for k in self.bots if k != self.default_answerer)]
                 self.bots[key] = bot

@@ -1,0 +1,99 @@
+"""A running app keeps answering through an ingest by another process and then answers from the new index."""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bot.answer import build_bot
+from bot.index import ingest
+from bot.live import LiveBot, live_bot
+from bot.ui.context import AppContext, Library
+
+QUESTION = "What is the max message size in SQS?"
+
+
+def _ingest_elsewhere(settings) -> None:
+    """`studybot ingest` as its own process, as a person would run it beside the app."""
+    env = os.environ | {"STUDYBOT_CORPUS_DIR": str(settings.corpus_dir), "STUDYBOT_INDEX_DIR": str(settings.index_dir),
+                        "STUDYBOT_CHUNK_SIZE": str(settings.chunk_size)}
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "ingest", "--quiet"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def _wait_for_swap(live: LiveBot, old: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while live.collection == old and time.monotonic() < deadline:
+        live.current()
+        live.wait()
+        time.sleep(0.05)
+
+
+def test_the_app_follows_an_ingest_without_a_restart(tiny_settings, caplog):
+    settings = tiny_settings.__class__(**{**tiny_settings.__dict__, "index_check_seconds": 0.0})
+    ingest(settings, progress=False)
+    ctx = AppContext(build_bot(settings), settings, Library.from_settings(settings))
+    ctx.live = live_bot(ctx.start_bot, settings)
+    assert "256 KB" in ctx.bot.ask(QUESTION).text
+    old = ctx.live.collection
+
+    queues = settings.corpus_dir / "queues.md"
+    queues.write_text(queues.read_text().replace("256 KB", "1 MiB"))
+    _ingest_elsewhere(settings)
+
+    # the old collection is gone now; the bot loaded before answers on (from memory) until the swap lands
+    stale = ctx.start_bot.ask(QUESTION)
+    assert not stale.refused and "256 KB" in stale.text
+    assert "searching the vectors loaded at start" in caplog.text  # Chroma no longer has that collection
+    _wait_for_swap(ctx.live, old)
+    assert ctx.live.collection != old and ctx.live.generation == 1
+    fresh = ctx.bot.ask(QUESTION)
+    assert "1 MiB" in fresh.text and "256 KB" not in fresh.text
+    assert ctx.bot_for("none") is ctx.bot  # answerer bots are rebuilt on the new index too
+
+
+def test_a_failed_check_keeps_the_bot_and_says_why():
+    class Bot:
+        class searcher:  # noqa: N801 - a stand-in with the one attribute LiveBot reads
+            class store:  # noqa: N801
+                collection_name = "studybot-chunks-1"
+
+    def unreachable():
+        raise ConnectionError("chroma at 10.0.0.9:8000 refused")
+
+    bot = Bot()
+    live = LiveBot(bot, build=lambda: pytest.fail("nothing to rebuild"), active=unreachable, every=0.0)
+    assert live.current() is bot and "10.0.0.9:8000" in live.problem
+    live = LiveBot(bot, build=lambda: pytest.fail("no check yet"), active=lambda: "studybot-chunks-2", every=3600)
+    assert live.current() is bot  # checks are rate-limited: not on every request
+
+
+def test_a_new_index_that_cannot_be_loaded_leaves_the_old_bot_answering():
+    class Bot:
+        class searcher:  # noqa: N801
+            class store:  # noqa: N801
+                collection_name = "studybot-chunks-1"
+
+    def broken():
+        raise RuntimeError("database disk image is malformed")
+
+    bot = Bot()
+    live = LiveBot(bot, build=broken, active=lambda: "studybot-chunks-2", every=0.0)
+    live.current()
+    live.wait()
+    assert live.current() is bot and "malformed" in live.problem and live.generation == 0
+
+
+def test_the_in_memory_search_finds_what_chroma_finds(tiny_settings):
+    ingest(tiny_settings, progress=False)
+    searcher = build_bot(tiny_settings).searcher
+    vector = searcher.embed_query(QUESTION)
+    for doc_id in (None, "101"):
+        chroma = searcher.dense(QUESTION, 5, doc_id, vector)
+        memory = searcher.dense_in_memory(vector, 5, doc_id)
+        assert [r.chunk_id for r in memory] == [r.chunk_id for r in chroma]
+        assert [r.similarity for r in memory] == pytest.approx([r.similarity for r in chroma], abs=1e-4)
+        assert doc_id is None or {searcher.by_id[r.chunk_id].doc_id for r in memory} == {doc_id}
