@@ -3,6 +3,11 @@
 An ingest writes every current chunk into a fresh collection (reusing the stored vectors of
 unchanged chunks, embedding only new ones), then flips one pointer record to it. A crash before
 the flip leaves the previous collection, still pointed at, answering as before.
+
+`--rebuild` does not touch the store in use at all (it may be damaged): it builds a new store folder
+beside it and then flips the `CURRENT` file (one atomic rename) to name it. A kill at any moment leaves
+either the old store or the new one answering. Before a local store is opened, its vector files are
+probed in a child process once per change: a damaged HNSW file crashes that child, not the app.
 """
 
 from __future__ import annotations
@@ -10,7 +15,10 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,12 +28,17 @@ from bot.chunk import chunk_sections
 from bot.embed import embeddings
 from bot.load import LoadProblem, load_corpus
 from bot.models import Chunk
-from bot.settings import Settings
+from bot.settings import ROOT, Settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 log = logging.getLogger(__name__)
 POINTER_COLLECTION = "studybot-pointer"
+CURRENT_FILE = "CURRENT"
+DEFAULT_STORE = "chroma"
+STORE_NAME = re.compile(r"chroma(?:-[0-9]{8}-[0-9]{6}-[0-9]+)?")
+PROBE_SAMPLES = 20  # stored vectors searched for by the probe, spread over the collection
+PROBE_FILE = ".probed.json"  # in a store folder: the vector files as they were when a child process last read them
 COLLECTION_PREFIX = "studybot-chunks-"
 EMBED_BATCH = 32
 WRITE_BATCH = 1000
@@ -35,7 +48,26 @@ class IndexUnavailable(Exception):
     """The index is missing, corrupt or unreachable; the message says what to do."""
 
 
-def make_client(settings: Settings):
+def where(settings: Settings) -> str:
+    """The index as messages name it: the Chroma server, or the local folder."""
+    return f"the Chroma server at {settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else \
+        f"{settings.index_dir}"
+
+
+def store_dir(settings: Settings) -> Path:
+    """The local store folder in use: the one `CURRENT` names (after a rebuild), else index/chroma."""
+    index = Path(settings.index_dir)
+    try:
+        name = (index / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return index / DEFAULT_STORE
+    if not STORE_NAME.fullmatch(name):
+        raise IndexUnavailable(f"{index / CURRENT_FILE} names no store folder ({name[:40]!r}): "
+                               "rebuild with `studybot ingest --rebuild`.")
+    return index / name
+
+
+def make_client(settings: Settings, path: Path | None = None):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -43,14 +75,18 @@ def make_client(settings: Settings):
     try:
         if settings.chroma_host:
             return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
-        path = settings.index_dir / "chroma"
+        path = path or store_dir(settings)
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except Exception as err:  # chroma raises many types for an unreachable server or broken files
-        where = f"{settings.chroma_host}:{settings.chroma_port}" if settings.chroma_host else settings.index_dir
+        if settings.chroma_host:
+            raise IndexUnavailable(
+                f"cannot reach {where(settings)} ({type(err).__name__}: {err}). Start it, or unset "
+                "STUDYBOT_CHROMA_HOST to use the local index."
+            ) from err
         raise IndexUnavailable(
-            f"cannot open the Chroma index at {where} ({type(err).__name__}: {err}). "
-            "Start the server, or rebuild with `studybot ingest --rebuild`."
+            f"cannot open the index in {settings.index_dir} ({type(err).__name__}: {err}). "
+            "Rebuild it with `studybot ingest --rebuild`."
         ) from err
 
 
@@ -109,11 +145,21 @@ def current_chunks(settings: Settings) -> tuple[list[Chunk], list[LoadProblem]]:
 
 
 def _pointer(client) -> dict | None:
+    """The pointer record; None when there is none yet. Anything else that fails is damage, not absence."""
     try:
-        record = client.get_collection(POINTER_COLLECTION).get(ids=["active"], include=["metadatas"])
-    except Exception:  # a missing pointer collection means: never built
-        return None
+        collection = client.get_collection(POINTER_COLLECTION)
+    except Exception as err:
+        if _is_missing(err):
+            return None
+        raise
+    record = collection.get(ids=["active"], include=["metadatas"])
     return record["metadatas"][0] if record["ids"] else None
+
+
+def _is_missing(err: Exception) -> bool:
+    from chromadb.errors import NotFoundError
+
+    return isinstance(err, NotFoundError) or "does not exist" in str(err)
 
 
 def _set_pointer(client, collection_name: str, settings: Settings, count: int) -> None:
@@ -155,31 +201,51 @@ def embed_texts(texts: list[str], embed: Callable[[list[str]], list[list[float]]
 
 
 def ingest(settings: Settings, *, rebuild: bool = False, progress: bool = True, embed=None) -> IngestReport:
-    """Bring the index in line with the corpus; only new or changed chunks are embedded."""
+    """Bring the index in line with the corpus; only new or changed chunks are embedded (all with `rebuild`)."""
     started = time.perf_counter()
-    if rebuild:
-        wipe(settings)
     chunks, problems = current_chunks(settings)
     if not chunks:
         raise IndexUnavailable(f"no usable documents in {settings.corpus_dir}; nothing to index")
+    if rebuild and not settings.chroma_host:
+        return _rebuild_beside(settings, chunks, problems, embed, progress, started)
+    if not rebuild:
+        verify_store(settings)
     client = make_client(settings)
-    active = _pointer(client)
-    old_name = active["collection"] if active else None
-    old_ids = _collection_ids(client, old_name)
+    try:
+        active = _pointer(client)
+        old_name = active["collection"] if active else None
+        old_ids = set() if rebuild else _collection_ids(client, old_name)
+    except Exception as err:  # a malformed database: the advice is a rebuild, which does not read it
+        raise IndexUnavailable(f"the index at {where(settings)} is damaged ({type(err).__name__}: {err}). "
+                               "Rebuild it with `studybot ingest --rebuild`.") from err
     new_ids = [c.id for c in chunks]
     if old_name and set(new_ids) == old_ids:
         return IngestReport(old_name, len(chunks), 0, len(chunks), 0, time.perf_counter() - started, True, problems)
 
     vectors = _stored_vectors(client, old_name, set(new_ids) & old_ids)
     missing = [c for c in chunks if c.id not in vectors]
-    embed = embed or embeddings(settings).embed_documents
-    fresh = embed_texts([c.embedding_text() for c in missing], embed, progress)
-    vectors.update({c.id: v for c, v in zip(missing, fresh, strict=True)})
-
+    vectors.update(_embed_chunks(missing, settings, embed, progress))
     name = _next_collection_name(client, old_name)
-    collection = client.create_collection(
-        name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+    _write_collection(client, name, chunks, vectors, settings)
+    _drop_stale_collections(client, keep=name)
+    if not settings.chroma_host:
+        _stamp(store_dir(settings))
+    removed = len(old_ids - set(new_ids))
+    return IngestReport(
+        name, len(chunks), len(missing), len(chunks) - len(missing), removed, time.perf_counter() - started,
+        problems=problems,
     )
+
+
+def _embed_chunks(chunks: list[Chunk], settings: Settings, embed, progress: bool) -> dict[str, list[float]]:
+    embed = embed or embeddings(settings).embed_documents
+    fresh = embed_texts([c.embedding_text() for c in chunks], embed, progress)
+    return {c.id: v for c, v in zip(chunks, fresh, strict=True)}
+
+
+def _write_collection(client, name: str, chunks: list[Chunk], vectors: dict, settings: Settings) -> None:
+    """Every chunk into a new collection, then the pointer flipped to it."""
+    collection = client.create_collection(name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
     for batch in _batches(chunks, min(WRITE_BATCH, client.get_max_batch_size())):
         texts, metadatas = zip(*(chunk_to_record(c) for c in batch), strict=True)
         collection.add(
@@ -189,12 +255,44 @@ def ingest(settings: Settings, *, rebuild: bool = False, progress: bool = True, 
             metadatas=list(metadatas),
         )
     _set_pointer(client, name, settings, len(chunks))
-    _drop_stale_collections(client, keep=name)
-    removed = len(old_ids - set(new_ids))
-    return IngestReport(
-        name, len(chunks), len(missing), len(chunks) - len(missing), removed, time.perf_counter() - started,
-        problems=problems,
-    )
+
+
+def _rebuild_beside(settings: Settings, chunks, problems, embed, progress: bool, started: float) -> IngestReport:
+    """A new store folder, written while the old one stays in use; `CURRENT` flips to it when it is complete."""
+    index = Path(settings.index_dir)
+    index.mkdir(parents=True, exist_ok=True)
+    fresh = index / f"{DEFAULT_STORE}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    vectors = _embed_chunks(chunks, settings, embed, progress)
+    name = f"{COLLECTION_PREFIX}1"
+    _write_collection(make_client(settings, fresh), name, chunks, vectors, settings)
+    _forget_client(fresh)
+    _stamp(fresh)
+    _flip_current(index, fresh.name)
+    _remove_other_stores(index, keep=fresh.name)
+    return IngestReport(name, len(chunks), len(chunks), 0, 0, time.perf_counter() - started, problems=problems)
+
+
+def _flip_current(index: Path, store: str) -> None:
+    """Point CURRENT at `store` with one rename, durable before anything old is removed."""
+    temporary = index / f"{CURRENT_FILE}.tmp"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(store + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, index / CURRENT_FILE)
+    directory = os.open(index, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _remove_other_stores(index: Path, keep: str) -> None:
+    """Old store folders and the debris of killed rebuilds (a running app answers from memory meanwhile)."""
+    for folder in index.iterdir():
+        if folder.is_dir() and folder.name != keep and STORE_NAME.fullmatch(folder.name):
+            _forget_client(folder)
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _collection_ids(client, name: str | None) -> set[str]:
@@ -230,8 +328,23 @@ def wipe(settings: Settings) -> None:
             if name.startswith(COLLECTION_PREFIX) or name == POINTER_COLLECTION:
                 client.delete_collection(name)
         return
-    shutil.rmtree(settings.index_dir / "chroma", ignore_errors=True)
+    index = Path(settings.index_dir)
+    (index / CURRENT_FILE).unlink(missing_ok=True)
+    if index.exists():
+        _remove_other_stores(index, keep="")
     _clear_client_cache()
+
+
+def _forget_client(folder: Path) -> None:
+    """Chroma keeps one open system per path for the process's life: close the one of a folder we are done with."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        system = SharedSystemClient._identifier_to_system.pop(str(folder), None)
+        if system is not None:
+            system.stop()
+    except Exception as err:  # other chroma layouts: nothing to forget
+        log.debug("no chroma system to forget for %s: %s", folder, err)
 
 
 def _clear_client_cache() -> None:
@@ -252,33 +365,110 @@ class Store:
     vectorstore: object
     collection_name: str
     vectors: object = None  # normalised embeddings, one row per chunk in `chunks` order
+    generation: str = ""  # store folder and collection: changes with every ingest that changed something
 
 
 def require_index(settings: Settings) -> None:
     """Raise IndexUnavailable when there is plainly no local index, without creating an empty one there."""
-    if not settings.chroma_host and not (Path(settings.index_dir) / "chroma" / "chroma.sqlite3").exists():
+    if not settings.chroma_host and not (store_dir(settings) / "chroma.sqlite3").exists():
         raise IndexUnavailable(
             f"no index in {settings.index_dir} yet: build it with `studybot ingest` (about a minute)."
         )
 
 
-def active_collection(settings: Settings) -> str | None:
-    """The collection the pointer names now (None before the first ingest): how a running app sees an ingest."""
+def active_collection(settings: Settings) -> str:
+    """What the index serves now, as `Store.generation` names it: how a running app sees an ingest or rebuild."""
     require_index(settings)
-    record = make_client(settings).get_collection(POINTER_COLLECTION).get(ids=["active"], include=["metadatas"])
-    return record["metadatas"][0]["collection"] if record["ids"] else None
+    active = _pointer(make_client(settings))
+    if not active:
+        raise IndexUnavailable(f"no index at {where(settings)} yet: build it with `studybot ingest`.")
+    return _generation(settings, active["collection"])
+
+
+def _generation(settings: Settings, collection: str) -> str:
+    return collection if settings.chroma_host else f"{store_dir(settings).name}/{collection}"
+
+
+# --- damage ---------------------------------------------------------------------------------------
+
+_PROBE = "import sys; from bot.index import probe_store; probe_store(sys.argv[1])"
+
+
+def verify_store(settings: Settings) -> None:
+    """Read the local store's vector files in a child process, once per change of those files.
+
+    Random bytes in an HNSW file make Chroma's native code crash the process that loads it (a segmentation
+    fault, no message); here that process is a child, and the person gets the fix instead.
+    """
+    folder = store_dir(settings)
+    if settings.chroma_host or not (folder / "chroma.sqlite3").exists():
+        return
+    stamp = folder / PROBE_FILE
+    try:
+        if json.loads(stamp.read_text(encoding="utf-8")) == _vector_files(folder):
+            return
+    except (OSError, ValueError):
+        pass  # never probed, or the stamp itself damaged: probe
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-c", _PROBE, str(folder)], capture_output=True, text=True, env=env,
+                          timeout=600)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or [""])[-1][:300]
+        why = f"reading it crashed the reader (signal {-done.returncode})" if done.returncode < 0 else last
+        raise IndexUnavailable(f"the index in {folder} is damaged: {why}. "
+                               "Rebuild it with `studybot ingest --rebuild` (about a minute).")
+    _stamp(folder)
+
+
+def _stamp(folder: Path) -> None:
+    """Remember the vector files as read back whole (by the probe, or by the ingest that just wrote them)."""
+    stamp = folder / PROBE_FILE
+    temporary = stamp.with_suffix(".tmp")
+    temporary.write_text(json.dumps(_vector_files(folder)), encoding="utf-8")
+    os.replace(temporary, stamp)
+
+
+def _vector_files(folder: Path) -> list:
+    """Size and modification time of each file of the store's segment folders (the native HNSW files)."""
+    return sorted([str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns]
+                  for p in folder.glob("*/*") if p.is_file())
+
+
+def probe_store(path: str) -> None:
+    """In the child: open the store and search the active collection as the app would; exit non-zero if it fails."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(path=path, settings=ChromaSettings(anonymized_telemetry=False))
+    active = _pointer(client)
+    if not active:
+        sys.exit("the index has no active collection")
+    collection = client.get_collection(active["collection"])
+    count = collection.count()
+    if not count:
+        sys.exit("the index is empty")
+    ids, vectors = [], []
+    for offset in sorted({count * i // PROBE_SAMPLES for i in range(PROBE_SAMPLES)}):
+        got = collection.get(limit=1, offset=offset, include=["embeddings"])
+        ids.extend(got["ids"])
+        vectors.extend(list(map(float, e)) for e in got["embeddings"])
+    found = collection.query(query_embeddings=vectors, n_results=min(3, count), include=[])["ids"]
+    lost = [i for i, near in zip(ids, found, strict=True) if i not in near]
+    if lost:  # a stored vector must find itself: damaged graph files can give wrong results without a crash
+        sys.exit(f"searches give wrong results ({len(lost)} of {len(ids)} stored vectors do not find themselves)")
 
 
 def open_store(settings: Settings) -> Store:
     from langchain_chroma import Chroma
 
     require_index(settings)
+    verify_store(settings)
     client = make_client(settings)
     try:
         active = _pointer(client)
         if not active:
             raise IndexUnavailable(
-                f"no index in {settings.index_dir} yet: build it with `studybot ingest` (about a minute)."
+                f"no index at {where(settings)} yet: build it with `studybot ingest` (about a minute)."
             )
         name = active["collection"]
         records = client.get_collection(name).get(include=["documents", "metadatas", "embeddings"])
@@ -289,9 +479,9 @@ def open_store(settings: Settings) -> Store:
     except IndexUnavailable:
         raise
     except Exception as err:
+        hint = "Check the server" if settings.chroma_host else "Rebuild it with `studybot ingest --rebuild`"
         raise IndexUnavailable(
-            f"the index in {settings.index_dir} cannot be read ({type(err).__name__}: {err}). "
-            "Rebuild it with `studybot ingest --rebuild`."
+            f"the index at {where(settings)} cannot be read ({type(err).__name__}: {err}). {hint}."
         ) from err
     if not pairs:
         raise IndexUnavailable("the index is empty: rebuild it with `studybot ingest --rebuild`.")
@@ -300,13 +490,14 @@ def open_store(settings: Settings) -> Store:
     chunks = [c for c, _ in pairs]
     vectors = np.asarray([e for _, e in pairs], dtype=np.float32)
     vectorstore = Chroma(client=client, collection_name=name, embedding_function=embeddings(settings))
-    return Store(chunks, vectorstore, name, vectors)
+    return Store(chunks, vectorstore, name, vectors, _generation(settings, name))
 
 
 def index_exists(settings: Settings) -> bool:
-    if not settings.chroma_host and not (Path(settings.index_dir) / "chroma").exists():
-        return False
+    """Is there an index to open? A damaged local one counts: opening it says what is wrong and what to do."""
+    if not settings.chroma_host:
+        return (store_dir(settings) / "chroma.sqlite3").exists()
     try:
         return _pointer(make_client(settings)) is not None
-    except IndexUnavailable:
+    except Exception:  # an unreachable server: the ingest that follows says so
         return False

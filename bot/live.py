@@ -35,7 +35,8 @@ class LiveBot:
 
     @property
     def collection(self) -> str:
-        return getattr(self._bot.searcher.store, "collection_name", "")
+        store = self._bot.searcher.store
+        return getattr(store, "generation", "") or getattr(store, "collection_name", "")
 
     def current(self) -> StudyBot:
         """The bot to answer with now; starts a rebuild in the background when the index has moved on."""
