@@ -46,7 +46,8 @@ class Settings:
     data_dir: Path = _setting(Path.home() / ".studybot", "Per-person quiz progress (SQLite).")
     host: str = _setting("127.0.0.1", "Address the app binds to.")
     port: int = _setting(7860, "Port the app listens on.")
-    auth: str = _setting("", "user:password required by the app when bound beyond localhost.")
+    auth: str = _setting("", "user:password (12+ characters) required by the app when bound beyond localhost.")
+    allowed_hosts: str = _setting("", "Extra host names the app answers to, comma-separated (a proxy's name).")
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from bot.settings import Settings
+from bot.ui.guard import MIN_PASSWORD
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
@@ -31,6 +32,9 @@ def parse_auth(auth: str) -> tuple[str, str] | None:
     user, sep, password = auth.partition(":")
     if not sep or not user or not password:
         raise ValueError("STUDYBOT_AUTH must look like user:password")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"the STUDYBOT_AUTH password has {len(password)} characters; use at least {MIN_PASSWORD} "
+                         "(anyone who can reach the app can try passwords)")
     return user, password
 
 
@@ -44,11 +48,16 @@ def launch_options(settings: Settings) -> dict:
             f"STUDYBOT_HOST={settings.host} makes the app reachable from other machines: "
             "set STUDYBOT_AUTH=user:password as well, or use 127.0.0.1."
         )
+    from starlette.middleware import Middleware
+
+    from bot.ui.guard import Guard, LoginThrottle, allowed_hosts
+
     return {
         "server_name": settings.host,
         "server_port": settings.port,
-        "auth": credentials,
+        "auth": LoginThrottle(*credentials) if credentials else None,
         "share": False,
+        "app_kwargs": {"middleware": [Middleware(Guard, hosts=allowed_hosts(settings.host, settings.allowed_hosts))]},
         "theme": theme(),
         "css": CSS,
         "js": KEYS_JS,
