@@ -54,6 +54,7 @@ class LiveBot:
         except Exception as err:  # server down, files being replaced: keep answering from memory
             self._note(f"cannot check the index for updates ({type(err).__name__}: {err})")
             return
+        self.problem = ""
         if active and active != self.collection:
             self._building = threading.Thread(target=self._rebuild, args=(active,), name="index-swap", daemon=True)
             self._building.start()

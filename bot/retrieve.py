@@ -92,6 +92,7 @@ class HybridSearcher:
         self._corpus_words = " " + " ".join(" ".join(words(c.embedding_text())) for c in self.chunks) + " "
         self.section_starts = _section_starts(self.chunks)
         self.vectors = store.vectors
+        self.chroma_failing = False  # searches go to the vectors in memory until Chroma answers again
         self.embed_query = embed_query or store.vectorstore.embeddings.embed_query
 
     def lexical(self, query: str, limit: int, doc_id: str | None = None) -> list[Ranked]:
@@ -107,8 +108,14 @@ class HybridSearcher:
                 vector, k=limit, filter={"doc_id": doc_id} if doc_id else None
             )
         except Exception as err:  # collection dropped by an ingest, server gone: the vectors are in memory too
-            log.warning("Chroma search failed (%s: %s); searching the vectors loaded at start", type(err).__name__, err)
+            if not self.chroma_failing:  # once per outage, not once per question
+                log.warning("Chroma search failed (%s: %s); searching the vectors loaded at start",
+                            type(err).__name__, err)
+            self.chroma_failing = True
             return self.dense_in_memory(vector, limit, doc_id)
+        if self.chroma_failing:
+            log.warning("Chroma answers again")
+            self.chroma_failing = False
         return [Ranked(doc.id, rank, 1.0 - distance) for rank, (doc, distance) in enumerate(found, start=1)]
 
     def dense_in_memory(self, vector, limit: int, doc_id: str | None = None) -> list[Ranked]:

@@ -70,3 +70,35 @@ def test_stopped_server_is_a_clear_message(tiny_settings, tmp_path):
     settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=port)
     with pytest.raises(IndexUnavailable, match="cannot reach the Chroma server at 127.0.0.1:[0-9]+ .*Start it"):
         ingest(settings, progress=False)
+
+
+def test_a_running_app_answers_through_a_server_outage_and_uses_the_server_again(tiny_settings, tmp_path, caplog):
+    """The server stops while the app runs: answers go on from the vectors loaded at start; the update check
+    names the server; once `chroma run` is back on the same data, searches go to it again by themselves."""
+    from bot.live import live_bot
+
+    port = free_port()
+    command = [str(CHROMA), "run", "--path", str(tmp_path / "data"), "--host", "127.0.0.1", "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(port)
+        settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=port, index_check_seconds=0.0)
+        ingest(settings, progress=False)
+        live = live_bot(build_bot(settings), settings)
+        assert "256 KB" in live.current().ask("What is the max message size in SQS?").text
+        server.terminate()
+        server.wait(timeout=20)
+
+        during = live.current().ask("What is the max message size in SQS?")
+        assert not during.refused and "256 KB" in during.text
+        assert live.current().searcher.chroma_failing and f"127.0.0.1:{port}" in live.problem.replace("'", "")
+        assert caplog.text.count("Chroma search failed") == 1
+
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(port)
+        after = live.current().ask("What is the max message size in SQS?")
+        assert "256 KB" in after.text and not live.current().searcher.chroma_failing and not live.problem
+        assert live.generation == 0  # same data: nothing to reload
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
