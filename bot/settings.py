@@ -44,6 +44,8 @@ class Settings:
     llm_timeout: float = _setting(60.0, "Seconds to wait for a chat model before falling back.")
     index_check_seconds: float = _setting(2.0, "How often the app looks for a newer index (an ingest); -1: never.")
     data_dir: Path = _setting(Path.home() / ".studybot", "Per-person quiz progress (SQLite).")
+    max_turns: int = _setting(50, "Exchanges a chat session keeps (older ones are dropped).")
+    max_sessions: int = _setting(500, "Browser sessions the app keeps in memory; the least recently used go.")
     host: str = _setting("127.0.0.1", "Address the app binds to.")
     port: int = _setting(7860, "Port the app listens on.")
     auth: str = _setting("", "user:password (12+ characters) required by the app when bound beyond localhost.")

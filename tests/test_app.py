@@ -157,6 +157,24 @@ def test_reply_follows_a_pending_message_and_history_is_kept(ui_bot):
     assert conversation[0] == ("user", "What is the max message size in SQS?")
 
 
+def test_a_long_session_keeps_only_its_last_exchanges(ui_bot):
+    bot = replace_settings(ui_bot, max_turns=3)
+    chat = [{"role": r, "content": f"{r} {i}"} for i in range(40) for r in ("user", "assistant")]
+    said = [(r, f"{r} {i}") for i in range(40) for r in ("user", "assistant")]
+    *_, last = respond(bot, "What is the max message size in SQS?", chat, said, ALL_DOCS)
+    history, conversation = last[1], last[-1]
+    assert len(conversation) == 6 and conversation[-2] == ("user", "What is the max message size in SQS?")
+    assert len(history) == 6 and "256 KB" in history[-1]["content"] and history[0]["content"] == "user 38"
+
+
+def replace_settings(bot, **changes):
+    from dataclasses import replace
+
+    from bot.answer import StudyBot
+
+    return StudyBot(bot.searcher, bot.answerer, replace(bot.settings, **changes))
+
+
 def test_follow_up_question_is_read_against_the_conversation(ui_bot):
     first = answer_turn(ui_bot, "What is the max message size in SQS?", ALL_DOCS)
     follow_up = answer_turn(ui_bot, "How long are messages kept?", ALL_DOCS, first.exchange)
@@ -241,6 +259,7 @@ def test_app_listens_on_loopback_without_password_and_never_shares():
     options = launch_options(Settings.from_env({}))
     assert options["server_name"] == "127.0.0.1" and options["server_port"] == 7860
     assert options["auth"] is None and options["share"] is False
+    assert options["state_session_capacity"] == 500  # sessions kept in memory: bounded
 
 
 def test_other_addresses_need_a_password():

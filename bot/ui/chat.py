@@ -162,8 +162,12 @@ def follow_updates(links: list[SourceLink], refused: bool = False) -> tuple[Any,
 def respond(
     bot: StudyBot, question: str, history: list | None, conversation: list | None, doc_choice: str | None
 ) -> Iterator[tuple]:
-    """Outputs: (question box, chat, sources panel, follow column, link choice, links, conversation)."""
-    history, conversation = list(history or []), list(conversation or [])
+    """Outputs: (question box, chat, sources panel, follow column, link choice, links, conversation).
+
+    A session keeps its last `max_turns` exchanges (and their messages): memory per tab stays bounded however
+    long someone studies, and a follow-up only ever needs the last few turns."""
+    kept = 2 * max(bot.settings.max_turns - 1, 0)  # entries of earlier exchanges: a user and an answer each
+    history, conversation = _last(list(history or []), kept), _last(list(conversation or []), kept)
     keep = (gr.skip(),) * 5
     if not (question or "").strip():
         yield "", history, *keep
@@ -179,6 +183,10 @@ def respond(
             return
         follow = follow_updates(item.links, item.answer.refused)
         yield "", history + item.messages, sources_html(item.answer), *follow, item.links, conversation + item.exchange
+
+
+def _last(items: list, n: int) -> list:
+    return items[len(items) - n:] if n > 0 else []
 
 
 def answerer_choices(ctx: AppContext) -> list[tuple[str, str]]:

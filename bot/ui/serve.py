@@ -57,6 +57,7 @@ def launch_options(settings: Settings) -> dict:
         "server_port": settings.port,
         "auth": LoginThrottle(*credentials) if credentials else None,
         "share": False,
+        "state_session_capacity": settings.max_sessions,  # Gradio keeps ~200 KB per session until evicted
         "app_kwargs": {"middleware": [Middleware(Guard, hosts=allowed_hosts(settings.host, settings.allowed_hosts))]},
         "theme": theme(),
         "css": CSS,
