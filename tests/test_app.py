@@ -278,6 +278,14 @@ def test_start_refuses_a_public_address_without_password(monkeypatch, capsys):
     assert "STUDYBOT_AUTH" in capsys.readouterr().err
 
 
+def test_start_with_the_chroma_server_down_says_so_and_names_the_server(monkeypatch, capsys):
+    monkeypatch.setenv("STUDYBOT_CHROMA_HOST", "127.0.0.1")
+    monkeypatch.setenv("STUDYBOT_CHROMA_PORT", "9")
+    assert main() == 2
+    out, err = capsys.readouterr()
+    assert "cannot reach the Chroma server at 127.0.0.1:9" in err and "No index" not in out
+
+
 def test_first_start_builds_the_index_and_says_so(tiny_settings):
     said: list[str] = []
     ensure_index(tiny_settings, said.append)

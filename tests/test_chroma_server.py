@@ -102,3 +102,20 @@ def test_a_running_app_answers_through_a_server_outage_and_uses_the_server_again
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_every_app_worker_follows_an_ingest_into_the_server(tiny_settings, chroma_server):
+    """Two app workers on one `chroma run`: after an ingest of a changed corpus both answer from the new data."""
+    from bot.live import live_bot
+
+    settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=chroma_server, index_check_seconds=0.0)
+    ingest(settings, progress=False)
+    workers = [live_bot(build_bot(settings), settings) for _ in range(2)]
+    assert all("256 KB" in w.current().ask("What is the max message size in SQS?").text for w in workers)
+    queues = settings.corpus_dir / "queues.md"
+    queues.write_text(queues.read_text().replace("256 KB", "1 MiB"))
+    ingest(settings, progress=False)
+    for worker in workers:
+        worker.current()
+        worker.wait()
+        assert worker.generation == 1 and "1 MiB" in worker.current().ask("What is the max message size in SQS?").text

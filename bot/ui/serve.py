@@ -67,11 +67,13 @@ def launch_options(settings: Settings) -> dict:
 
 def ensure_index(settings: Settings, say: Callable[[str], None] = print) -> None:
     """First start: build the index in the terminal with a progress bar instead of waiting silently."""
-    from bot.index import index_exists, ingest
+    from bot.index import index_exists, ingest, make_client, where
 
+    if settings.chroma_host:
+        make_client(settings)  # an unreachable server: the CLI's message, before any talk of building
     if index_exists(settings):
         return
-    say(f"No index in {settings.index_dir} yet: building it from {settings.corpus_dir} (about a minute)…")
+    say(f"No index at {where(settings)} yet: building it from {settings.corpus_dir} (about a minute)…")
     say(ingest(settings, progress=True).summary())
 
 
