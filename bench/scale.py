@@ -2,12 +2,17 @@
 
     .venv/bin/python bench/scale.py                      # 1x and 10x, embedded and server mode
     .venv/bin/python bench/scale.py --factors 1 10 100   # 100x embeds ~150k chunks: over an hour on 2 cores
+    .venv/bin/python bench/scale.py --factors 100 --random-vectors   # 100x without the embedding (see below)
 
 A corpus of N x is the five documents N times over; every copy after the first has its headings numbered
 and one word in ten dropped (seeded per copy), so no chunk repeats and every one is embedded. For each size
 and mode: ingest time and chunks/s, index size, then a fresh process that loads the bot as the app does
 (time to ready and resident memory) and asks 40 questions (warm p50 / p95). In server mode two such workers
 run against one `chroma run` and must give the same answers.
+
+--random-vectors stores random unit vectors instead of embedding the chunks: the ingest then measures chunking
+and Chroma's writes only (its chunks/s is not the embedding rate), while index size, start-up, memory and query
+latency (questions are embedded by the real model) are measured as they are. Answers are meaningless then.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ QUESTIONS = [
 _HEADING = re.compile(r"^(#+\s+.*|Section \d+:.*|\d+(?:\.\d+)*\.?\s+\S.*)$")
 
 WORKER = """
-import json, resource, statistics, sys, time
+import json, statistics, sys, time
 started = time.perf_counter()
 from bot.answer import build_bot
 bot = build_bot()
@@ -52,7 +57,9 @@ for q in questions:
     answers.append(bot.ask(q).text)
     times.append((time.perf_counter() - t) * 1000)
 q = statistics.quantiles(times, n=20)
-print(json.dumps({"ready_s": ready, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+# peak resident memory of this process since its exec (ru_maxrss would include the parent's at fork)
+peak = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:")) / 1024
+print(json.dumps({"torch": "torch" in sys.modules, "ready_s": ready, "rss_mb": peak,
                   "p50_ms": statistics.median(times), "p95_ms": q[18], "answers": answers}))
 """
 
@@ -103,7 +110,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def measure(factor: int, mode: str, work: Path) -> dict:
+def random_vectors(texts: list[str]) -> list[list[float]]:
+    import numpy as np
+
+    rng = np.random.default_rng(len(texts))
+    vectors = rng.standard_normal((len(texts), 384)).astype(np.float32)
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).tolist()
+
+
+def measure(factor: int, mode: str, work: Path, fake: bool = False) -> dict:
     from bot.index import ingest
 
     corpus, index = work / f"corpus-{factor}", work / f"index-{factor}-{mode}"
@@ -122,7 +137,7 @@ def measure(factor: int, mode: str, work: Path) -> dict:
         env |= {"STUDYBOT_CHROMA_HOST": "127.0.0.1", "STUDYBOT_CHROMA_PORT": str(port)}
         overrides |= {"chroma_host": "127.0.0.1", "chroma_port": port}
     try:
-        report = ingest(Settings.from_env({}, **overrides), progress=False)
+        report = ingest(Settings.from_env({}, **overrides), progress=False, embed=random_vectors if fake else None)
         workers = [run_worker(env) for _ in range(2 if mode == "server" else 1)]
         results = [result_of(w) for w in workers]
     finally:
@@ -150,6 +165,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--modes", nargs="+", default=["embedded", "server"], choices=["embedded", "server"])
+    parser.add_argument("--random-vectors", action="store_true", help="skip the embedding (see the docstring)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="studybot-scale-"))
     print("| corpus | mode | chunks | ingest | chunks/s | index | start-up | RSS | query p50 | p95 | workers agree |")
@@ -157,9 +173,10 @@ def main() -> int:
     try:
         for factor in args.factors:
             for mode in args.modes:
-                r = measure(factor, mode, work)
+                r = measure(factor, mode, work, args.random_vectors)
                 agree = "yes" if r["workers_agree"] else "NO"
-                print(f"| {factor}x | {mode} | {r['chunks']:,} | {r['ingest_s']:.0f} s | {r['chunks_per_s']:.1f} | "
+                label = f"{factor}x" + (" (random vectors)" if args.random_vectors else "")
+                print(f"| {label} | {mode} | {r['chunks']:,} | {r['ingest_s']:.0f} s | {r['chunks_per_s']:.1f} | "
                       f"{r['index_mb']:.0f} MB | {r['ready_s']:.1f} s | {r['rss_mb']:.0f} MB | "
                       f"{r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {agree if mode == 'server' else '-'} |",
                       flush=True)
