@@ -319,22 +319,6 @@ def _drop_stale_collections(client, keep: str) -> None:
             client.delete_collection(name)
 
 
-def wipe(settings: Settings) -> None:
-    """Remove the index entirely (the corpus is the source of truth and can always rebuild it)."""
-    if settings.chroma_host:
-        client = make_client(settings)
-        for collection in client.list_collections():
-            name = collection.name if hasattr(collection, "name") else str(collection)
-            if name.startswith(COLLECTION_PREFIX) or name == POINTER_COLLECTION:
-                client.delete_collection(name)
-        return
-    index = Path(settings.index_dir)
-    (index / CURRENT_FILE).unlink(missing_ok=True)
-    if index.exists():
-        _remove_other_stores(index, keep="")
-    _clear_client_cache()
-
-
 def _forget_client(folder: Path) -> None:
     """Chroma keeps one open system per path for the process's life: close the one of a folder we are done with."""
     try:

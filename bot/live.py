@@ -30,6 +30,7 @@ class LiveBot:
         self._checked = clock()
         self._lock = threading.Lock()
         self._building: threading.Thread | None = None
+        self._failed = ""  # a generation that could not be loaded
         self.generation = 0  # swaps so far: caches built on a bot key on it
         self.problem = ""  # why the last check or rebuild failed, for the UI and the log
 
@@ -39,30 +40,33 @@ class LiveBot:
         return getattr(store, "generation", "") or getattr(store, "collection_name", "")
 
     def current(self) -> StudyBot:
-        """The bot to answer with now; starts a rebuild in the background when the index has moved on."""
+        """The bot to answer with now. At most every `every` seconds, a background thread checks whether the
+        index has moved on (and loads it): a request never waits for the check, a slow server included."""
         if self._every >= 0 and self._clock() - self._checked >= self._every:
-            self._maybe_rebuild()
+            with self._lock:
+                due = self._clock() - self._checked >= self._every and not (
+                    self._building and self._building.is_alive())
+                if due:
+                    self._checked = self._clock()
+                    self._building = threading.Thread(target=self._follow, name="index-follow", daemon=True)
+                    self._building.start()
         return self._bot
 
-    def _maybe_rebuild(self) -> None:
-        with self._lock:
-            if self._clock() - self._checked < self._every or (self._building and self._building.is_alive()):
-                return
-            self._checked = self._clock()
+    def _follow(self) -> None:
         try:
             active = self._active()
         except Exception as err:  # server down, files being replaced: keep answering from memory
             self._note(f"cannot check the index for updates ({type(err).__name__}: {err})")
             return
-        self.problem = ""
-        if active and active != self.collection:
-            self._building = threading.Thread(target=self._rebuild, args=(active,), name="index-swap", daemon=True)
-            self._building.start()
-
-    def _rebuild(self, active: str) -> None:
+        if not active or active == self.collection:
+            self.problem = ""
+            return
+        if active == self._failed:
+            return  # that index failed to load already: not again every few seconds, only once it changes
         try:
             fresh = self._build()
         except Exception as err:
+            self._failed = active
             self._note(f"a new index ({active}) could not be loaded ({type(err).__name__}: {err})")
             return
         with self._lock:
@@ -71,7 +75,7 @@ class LiveBot:
         log.info("now answering from %s", self.collection)
 
     def wait(self, timeout: float = 60.0) -> None:
-        """Block until a rebuild under way has finished (tests, benchmarks)."""
+        """Block until a check (and the load it started) has finished (tests, benchmarks)."""
         building = self._building
         if building:
             building.join(timeout)

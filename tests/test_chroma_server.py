@@ -91,12 +91,16 @@ def test_a_running_app_answers_through_a_server_outage_and_uses_the_server_again
 
         during = live.current().ask("What is the max message size in SQS?")
         assert not during.refused and "256 KB" in during.text
+        live.current()
+        live.wait()
         assert live.current().searcher.chroma_failing and f"127.0.0.1:{port}" in live.problem.replace("'", "")
         assert caplog.text.count("Chroma search failed") == 1
 
         server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for(port)
         after = live.current().ask("What is the max message size in SQS?")
+        live.current()
+        live.wait()
         assert "256 KB" in after.text and not live.current().searcher.chroma_failing and not live.problem
         assert live.generation == 0  # same data: nothing to reload
     finally:

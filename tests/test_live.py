@@ -66,7 +66,9 @@ def test_a_failed_check_keeps_the_bot_and_says_why():
 
     bot = Bot()
     live = LiveBot(bot, build=lambda: pytest.fail("nothing to rebuild"), active=unreachable, every=0.0)
-    assert live.current() is bot and "10.0.0.9:8000" in live.problem
+    assert live.current() is bot
+    live.wait()
+    assert "10.0.0.9:8000" in live.problem
     live = LiveBot(bot, build=lambda: pytest.fail("no check yet"), active=lambda: "studybot-chunks-2", every=3600)
     assert live.current() is bot  # checks are rate-limited: not on every request
 
@@ -81,10 +83,13 @@ def test_a_new_index_that_cannot_be_loaded_leaves_the_old_bot_answering():
         raise RuntimeError("database disk image is malformed")
 
     bot = Bot()
-    live = LiveBot(bot, build=broken, active=lambda: "studybot-chunks-2", every=0.0)
-    live.current()
-    live.wait()
+    attempts = []
+    live = LiveBot(bot, build=lambda: attempts.append(1) or broken(), active=lambda: "studybot-chunks-2", every=0.0)
+    for _ in range(3):
+        live.current()
+        live.wait()
     assert live.current() is bot and "malformed" in live.problem and live.generation == 0
+    assert len(attempts) == 1  # the same broken index is not loaded again and again
 
 
 def test_the_in_memory_search_finds_what_chroma_finds(tiny_settings):
