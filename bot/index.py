@@ -42,6 +42,8 @@ PROBE_FILE = ".probed.json"  # in a store folder: the vector files as they were 
 COLLECTION_PREFIX = "studybot-chunks-"
 EMBED_BATCH = 32
 WRITE_BATCH = 1000
+READ_PAGE = 5000  # chunks per `get` when reading a collection back
+ID_BATCH = 500  # ids per `get(ids=…)`: SQLite limits the variables of one statement
 
 
 class IndexUnavailable(Exception):
@@ -175,13 +177,16 @@ def _set_pointer(client, collection_name: str, settings: Settings, count: int) -
 def _stored_vectors(client, name: str | None, wanted: set[str]) -> dict[str, list[float]]:
     if not name or not wanted:
         return {}
+    found: dict[str, list[float]] = {}
     try:
         collection = client.get_collection(name)
-        got = collection.get(ids=sorted(wanted), include=["embeddings"])
+        for batch in _batches(sorted(wanted), ID_BATCH):  # one id per SQL variable: a few hundred at a time
+            got = collection.get(ids=batch, include=["embeddings"])
+            found.update((i, list(map(float, e))) for i, e in zip(got["ids"], got["embeddings"], strict=True))
     except Exception as err:
         log.warning("cannot reuse stored vectors of %s: %s", name, err)
         return {}
-    return {i: list(map(float, e)) for i, e in zip(got["ids"], got["embeddings"], strict=True)}
+    return found
 
 
 def _batches(items: list, size: int) -> Iterator[list]:
@@ -299,8 +304,11 @@ def _collection_ids(client, name: str | None) -> set[str]:
     if not name:
         return set()
     try:
-        return set(client.get_collection(name).get(include=[])["ids"])
-    except Exception:
+        collection = client.get_collection(name)
+        return {i for offset in range(0, collection.count(), READ_PAGE)
+                for i in collection.get(limit=READ_PAGE, offset=offset, include=[])["ids"]}
+    except Exception as err:
+        log.warning("cannot list the chunks of %s: %s", name, err)
         return set()
 
 
@@ -455,11 +463,7 @@ def open_store(settings: Settings) -> Store:
                 f"no index at {where(settings)} yet: build it with `studybot ingest` (about a minute)."
             )
         name = active["collection"]
-        records = client.get_collection(name).get(include=["documents", "metadatas", "embeddings"])
-        rows = zip(records["ids"], records["documents"], records["metadatas"], records["embeddings"], strict=True)
-        pairs = sorted(
-            ((record_to_chunk(i, d, m), e) for i, d, m, e in rows), key=lambda p: (p[0].doc_id, p[0].position)
-        )
+        chunks, vectors = _read_collection(client.get_collection(name))
     except IndexUnavailable:
         raise
     except Exception as err:
@@ -467,14 +471,28 @@ def open_store(settings: Settings) -> Store:
         raise IndexUnavailable(
             f"the index at {where(settings)} cannot be read ({type(err).__name__}: {err}). {hint}."
         ) from err
-    if not pairs:
+    if not chunks:
         raise IndexUnavailable("the index is empty: rebuild it with `studybot ingest --rebuild`.")
-    import numpy as np
-
-    chunks = [c for c, _ in pairs]
-    vectors = np.asarray([e for _, e in pairs], dtype=np.float32)
     vectorstore = Chroma(client=client, collection_name=name, embedding_function=embeddings(settings))
     return Store(chunks, vectorstore, name, vectors, _generation(settings, name))
+
+
+def _read_collection(collection, page: int = READ_PAGE):
+    """Every chunk and its vector (float32 rows), in document order. Read a page at a time: one `get` of a
+    large collection fails ("too many SQL variables" at ~150k chunks) and holds every vector as Python floats."""
+    import numpy as np
+
+    chunks: list[Chunk] = []
+    blocks = []
+    for offset in range(0, collection.count(), page):
+        got = collection.get(limit=page, offset=offset, include=["documents", "metadatas", "embeddings"])
+        chunks.extend(record_to_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"],
+                                                                  strict=True))
+        blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
+    if not chunks:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    order = sorted(range(len(chunks)), key=lambda j: (chunks[j].doc_id, chunks[j].position))
+    return [chunks[j] for j in order], np.vstack(blocks)[order]
 
 
 def index_exists(settings: Settings) -> bool:

@@ -83,3 +83,22 @@ def test_unreachable_chroma_server_gives_a_clear_message(tiny_settings):
     settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=9)
     with pytest.raises(IndexUnavailable, match="cannot reach the Chroma server at 127.0.0.1:[0-9]+ .*Start it"):
         open_store(settings)
+
+
+def test_the_index_is_read_back_page_by_page_in_document_order(tiny_settings):
+    """A large collection cannot be read in one `get` (SQLite's variable limit at ~150k chunks): pages of any size
+    give the same chunks and vectors, in document order."""
+    import numpy as np
+
+    from bot.index import _pointer, _read_collection, _stored_vectors, make_client
+
+    ingest(tiny_settings, progress=False)
+    client = make_client(tiny_settings)
+    collection = client.get_collection(_pointer(client)["collection"])
+    whole, vectors = _read_collection(collection)
+    paged, paged_vectors = _read_collection(collection, page=3)
+    assert len(whole) == collection.count() > 6 and paged == whole
+    assert np.array_equal(paged_vectors, vectors) and vectors.dtype == np.float32
+    assert [(c.doc_id, c.position) for c in whole] == sorted((c.doc_id, c.position) for c in whole)
+    stored = _stored_vectors(client, collection.name, {c.id for c in whole})
+    assert len(stored) == len(whole) and np.allclose(stored[whole[0].id], vectors[0])
