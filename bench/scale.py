@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.load import free_port  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 QUESTIONS = [
@@ -102,12 +103,6 @@ def result_of(process: subprocess.Popen) -> dict:
     if process.returncode:
         raise RuntimeError(err[-2000:])
     return json.loads(out.strip().splitlines()[-1])
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def random_vectors(texts: list[str]) -> list[list[float]]:

@@ -6,6 +6,7 @@ import re
 import time
 import unicodedata
 from dataclasses import replace
+from functools import cached_property
 from typing import Protocol
 
 from bot.extract import LineChooser, Unit
@@ -217,7 +218,7 @@ class StudyBot:
             searcher.bm25.idf, self.settings, searcher.starts_section, searcher.mentions, searcher.is_name,
             searcher.all_name_terms)
 
-    @property
+    @cached_property
     def doc_ids(self) -> frozenset[str]:
         return frozenset(c.doc_id for c in self.searcher.chunks)
 
@@ -230,7 +231,7 @@ class StudyBot:
         joins the search at a lower weight. The best candidates are re-ranked by their best answer line."""
         k = k or self.settings.k
         if doc_id and doc_id not in self.doc_ids:
-            raise QuestionError(f"no document {doc_id!r} in the index; known: {', '.join(sorted(self.doc_ids))}")
+            raise QuestionError(f"unknown document {doc_id!r} in the index; known: {', '.join(sorted(self.doc_ids))}")
         context = self.context_for(query, context)
         hits = self.searcher.search(query, max(k, self.settings.rerank_k), doc_id, context)
         chooser = getattr(self.answerer, "chooser", None) or getattr(getattr(self.answerer, "fallback", None),

@@ -19,9 +19,9 @@ def _ingest(args, settings: Settings) -> int:
 
 
 def _ask(args, settings: Settings) -> int:
-    from bot.answer import build_bot, clean_question
+    from bot.answer import clean_question
     from bot.index import require_index
-    from bot.llm import check_spec, stream_to_console, with_llm
+    from bot.llm import build_answering_with, check_spec, stream_to_console
 
     # Everything a person can get wrong is checked before the ~5 s of loading the index and the model.
     clean_question(" ".join(args.question), settings.max_question_chars)
@@ -30,7 +30,7 @@ def _ask(args, settings: Settings) -> int:
     spec = args.llm or settings.llm
     uses_llm = check_spec(spec) is not None
     require_index(settings)
-    bot = with_llm(build_bot(settings), spec) if uses_llm else build_bot(settings)
+    bot = build_answering_with(settings, spec)
     if uses_llm and not args.json:
         print(format_answer(stream_to_console(bot, " ".join(args.question), args.doc, sys.stdout), text=False))
         return 0
@@ -42,13 +42,15 @@ def _ask(args, settings: Settings) -> int:
     return 0
 
 
-def check_doc(doc_id: str, settings: Settings) -> None:
+def check_doc(doc_id: str, settings: Settings):
+    """The manifest's document `doc_id`; ValueError naming the known ones when there is none."""
     from bot.load import read_manifest
 
-    docs = read_manifest(settings.corpus_dir)
-    if doc_id not in {d.doc_id for d in docs}:
-        known = ", ".join(f"{d.doc_id} ({d.title})" for d in docs)
-        raise ValueError(f"no document {doc_id!r}; known: {known}")
+    docs = {d.doc_id: d for d in read_manifest(settings.corpus_dir)}
+    if doc_id not in docs:
+        known = ", ".join(f"{i} ({d.title})" for i, d in docs.items())
+        raise ValueError(f"unknown document {doc_id!r}; known: {known}")
+    return docs[doc_id]
 
 
 def format_answer(answer, text: bool = True) -> str:
@@ -68,14 +70,9 @@ def format_answer(answer, text: bool = True) -> str:
 
 
 def _sections(args, settings: Settings) -> int:
-    from bot.load import CorpusError, read_manifest, read_text, section_tree, sections_of
+    from bot.load import CorpusError, read_text, section_tree, sections_of
 
-    docs = {d.doc_id: d for d in read_manifest(settings.corpus_dir)}
-    if args.doc not in docs:
-        known = ", ".join(f"{i} ({d.title})" for i, d in docs.items())
-        print(f"unknown document {args.doc!r}; known: {known}", file=sys.stderr)
-        return 2
-    doc = docs[args.doc]
+    doc = check_doc(args.doc, settings)
     try:
         sections = sections_of(doc, read_text(doc))
     except CorpusError as err:

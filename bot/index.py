@@ -304,9 +304,7 @@ def _collection_ids(client, name: str | None) -> set[str]:
     if not name:
         return set()
     try:
-        collection = client.get_collection(name)
-        return {i for offset in range(0, collection.count(), READ_PAGE)
-                for i in collection.get(limit=READ_PAGE, offset=offset, include=[])["ids"]}
+        return {i for page in _pages(client.get_collection(name), include=[]) for i in page["ids"]}
     except Exception as err:
         log.warning("cannot list the chunks of %s: %s", name, err)
         return set()
@@ -339,16 +337,6 @@ def _forget_client(folder: Path) -> None:
         log.debug("no chroma system to forget for %s: %s", folder, err)
 
 
-def _clear_client_cache() -> None:
-    """Chroma caches one system per path; after deleting the files it must forget it."""
-    try:
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        SharedSystemClient.clear_system_cache()
-    except Exception as err:  # older/newer chroma layouts: nothing cached to clear
-        log.debug("no chroma system cache to clear: %s", err)
-
-
 @dataclass
 class Store:
     """The active collection, its chunks in memory (for BM25 and citations) and its LangChain store."""
@@ -362,7 +350,7 @@ class Store:
 
 def require_index(settings: Settings) -> None:
     """Raise IndexUnavailable when there is plainly no local index, without creating an empty one there."""
-    if not settings.chroma_host and not (store_dir(settings) / "chroma.sqlite3").exists():
+    if not settings.chroma_host and not index_exists(settings):
         raise IndexUnavailable(
             f"no index in {settings.index_dir} yet: build it with `studybot ingest` (about a minute)."
         )
@@ -484,8 +472,7 @@ def _read_collection(collection, page: int = READ_PAGE):
 
     chunks: list[Chunk] = []
     blocks = []
-    for offset in range(0, collection.count(), page):
-        got = collection.get(limit=page, offset=offset, include=["documents", "metadatas", "embeddings"])
+    for got in _pages(collection, ["documents", "metadatas", "embeddings"], page):
         chunks.extend(record_to_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"],
                                                                   strict=True))
         blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
@@ -493,6 +480,12 @@ def _read_collection(collection, page: int = READ_PAGE):
         return [], np.zeros((0, 0), dtype=np.float32)
     order = sorted(range(len(chunks)), key=lambda j: (chunks[j].doc_id, chunks[j].position))
     return [chunks[j] for j in order], np.vstack(blocks)[order]
+
+
+def _pages(collection, include: list[str], page: int = READ_PAGE) -> Iterator[dict]:
+    """The collection, `page` records per `get`."""
+    for offset in range(0, collection.count(), page):
+        yield collection.get(limit=page, offset=offset, include=include)
 
 
 def index_exists(settings: Settings) -> bool:

@@ -88,12 +88,8 @@ class LiveBot:
 
 def live_bot(bot: StudyBot, settings, answerer_spec: str | None = None) -> LiveBot:
     """A LiveBot over `bot` that rebuilds the same kind of bot (extractive or with the same chat model)."""
-    from bot.answer import build_bot
     from bot.index import active_collection
-    from bot.llm import check_spec, with_llm
+    from bot.llm import build_answering_with
 
-    def build() -> StudyBot:
-        fresh = build_bot(settings)
-        return with_llm(fresh, answerer_spec) if answerer_spec and check_spec(answerer_spec) else fresh
-
-    return LiveBot(bot, build, lambda: active_collection(settings), settings.index_check_seconds)
+    return LiveBot(bot, lambda: build_answering_with(settings, answerer_spec), lambda: active_collection(settings),
+                   settings.index_check_seconds)

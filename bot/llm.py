@@ -355,6 +355,16 @@ def make_answerer(spec: str, settings: Settings, fallback: Answerer | None = Non
     return LLMAnswerer(model, spec.strip(), settings, fallback)
 
 
+def build_answering_with(settings: Settings, spec: str | None):
+    """The bot the CLI and the app use: extractive, or answering with `spec` ('provider:model'). A bad spec
+    fails before the index is opened."""
+    from bot.answer import build_bot
+
+    uses_llm = check_spec(spec or "") is not None
+    bot = build_bot(settings)
+    return with_llm(bot, spec) if uses_llm else bot
+
+
 def with_llm(bot, spec: str):
     """A StudyBot answering with `spec` ('none': extractive) that shares `bot`'s index and searcher."""
     from bot.answer import StudyBot

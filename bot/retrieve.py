@@ -24,6 +24,7 @@ NAME_MAX_SHARE = 0.05  # a "name" in more than this share of passages (Data, AWS
 
 log = logging.getLogger(__name__)
 
+
 class BM25:
     """Okapi BM25 over an inverted index; small enough to rebuild at start-up in milliseconds."""
 

@@ -33,6 +33,12 @@ def tiny_docs() -> dict[str, tuple[str, str, str]]:
     }
 
 
+def cli_env(settings: Settings) -> dict[str, str]:
+    """The environment under which `python -m bot.cli` in a child process uses `settings`' corpus and index."""
+    return os.environ | {"STUDYBOT_CORPUS_DIR": str(settings.corpus_dir), "STUDYBOT_INDEX_DIR": str(settings.index_dir),
+                         "STUDYBOT_CHUNK_SIZE": str(settings.chunk_size)}
+
+
 @pytest.fixture
 def tiny_settings(tmp_path) -> Settings:
     corpus = write_corpus(tmp_path / "corpus", tiny_docs())

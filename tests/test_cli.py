@@ -46,7 +46,7 @@ def test_missing_index(env, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [(["ask", "  "], "type a question"),
-                                           (["ask", "--doc", "999", "What is SQS?"], "no document '999'")])
+                                           (["ask", "--doc", "999", "What is SQS?"], "unknown document '999'")])
 def test_input_errors_come_before_the_index(env, capsys, argv, message):
     """No index exists: the question and the document are still judged first, so the message is about them."""
     assert main(argv) == 2
@@ -58,7 +58,7 @@ def test_unknown_document_is_an_error_not_a_refusal(env):
     from bot.answer import QuestionError, build_bot
 
     ingest(env, progress=False)
-    with pytest.raises(QuestionError, match="no document '999'"):
+    with pytest.raises(QuestionError, match="unknown document '999'"):
         build_bot(env).ask("What is SQS?", doc_id="999")
 
 

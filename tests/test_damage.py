@@ -4,7 +4,6 @@ Every command here runs as its own process, as a person runs it: a damaged vecto
 that loads it into Chroma's native code, and a test process must survive to report that.
 """
 
-import os
 import random
 import shutil
 import signal
@@ -13,7 +12,7 @@ import sys
 import time
 
 import pytest
-from conftest import tiny_docs, write_corpus
+from conftest import cli_env, tiny_docs, write_corpus
 
 from bot.index import ingest, store_dir
 from bot.settings import Settings
@@ -72,10 +71,8 @@ def _copy(settings, tmp_path):
 
 
 def run(settings, *argv, timeout=300):
-    env = os.environ | {"STUDYBOT_CORPUS_DIR": str(settings.corpus_dir), "STUDYBOT_INDEX_DIR": str(settings.index_dir),
-                        "STUDYBOT_CHUNK_SIZE": str(settings.chunk_size)}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *argv], env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "bot.cli", *argv], env=cli_env(settings), capture_output=True,
+                          text=True, timeout=timeout)
 
 
 def damage(path, rng: random.Random) -> None:
@@ -118,15 +115,13 @@ def test_a_rebuild_recovers_a_crashing_index_without_reading_it(built, tmp_path)
 
 def test_killing_a_rebuild_at_any_moment_leaves_an_index_that_answers(small, tmp_path):
     settings = _copy(small, tmp_path)
-    env = os.environ | {"STUDYBOT_CORPUS_DIR": str(settings.corpus_dir), "STUDYBOT_INDEX_DIR": str(settings.index_dir),
-                        "STUDYBOT_CHUNK_SIZE": str(settings.chunk_size)}
     started = time.monotonic()
     full = run(settings, "ingest", "--rebuild", "--quiet")
     assert full.returncode == 0
     whole = time.monotonic() - started
     for share in (0.3, 0.7, 0.95):  # spread over the run: loading, embedding, writing, flipping
-        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", "--rebuild", "--quiet"], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", "--rebuild", "--quiet"],
+                                   env=cli_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(whole * share)
         process.send_signal(signal.SIGKILL)
         process.wait()

@@ -55,15 +55,15 @@ def test_missing_index_gives_a_clear_message(tiny_settings):
 
 def test_corrupt_index_gives_a_clear_message_and_rebuild_recovers(tiny_settings):
     ingest(tiny_settings, progress=False)
-    from bot.index import _clear_client_cache
+    from bot.index import _forget_client, store_dir
 
-    _clear_client_cache()
+    _forget_client(store_dir(tiny_settings))  # as a new process would: nothing of the store cached
     for path in (tiny_settings.index_dir / "chroma").rglob("*"):
         if path.is_file():
             path.write_bytes(b"garbage" * 10)
     with pytest.raises(IndexUnavailable, match="--rebuild"):
         open_store(tiny_settings)
-    _clear_client_cache()
+    _forget_client(store_dir(tiny_settings))
     report = ingest(tiny_settings, rebuild=True, progress=False)
     assert report.total > 0 and len(open_store(tiny_settings).chunks) == report.total
 

@@ -1,11 +1,12 @@
 """A running app keeps answering through an ingest by another process and then answers from the new index."""
 
-import os
 import subprocess
 import sys
 import time
+from types import SimpleNamespace
 
 import pytest
+from conftest import cli_env
 
 from bot.answer import build_bot
 from bot.index import ingest
@@ -17,10 +18,8 @@ QUESTION = "What is the max message size in SQS?"
 
 def _ingest_elsewhere(settings) -> None:
     """`studybot ingest` as its own process, as a person would run it beside the app."""
-    env = os.environ | {"STUDYBOT_CORPUS_DIR": str(settings.corpus_dir), "STUDYBOT_INDEX_DIR": str(settings.index_dir),
-                        "STUDYBOT_CHUNK_SIZE": str(settings.chunk_size)}
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "ingest", "--quiet"], env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "ingest", "--quiet"], env=cli_env(settings),
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
 
 
@@ -55,16 +54,17 @@ def test_the_app_follows_an_ingest_without_a_restart(tiny_settings, caplog):
     assert ctx.bot_for("none") is ctx.bot  # answerer bots are rebuilt on the new index too
 
 
-def test_a_failed_check_keeps_the_bot_and_says_why():
-    class Bot:
-        class searcher:  # noqa: N801 - a stand-in with the one attribute LiveBot reads
-            class store:  # noqa: N801
-                collection_name = "studybot-chunks-1"
+def _loaded_bot():
+    """A stand-in with the one attribute LiveBot reads: the collection its store was opened on."""
+    store = SimpleNamespace(collection_name="studybot-chunks-1")
+    return SimpleNamespace(searcher=SimpleNamespace(store=store))
 
+
+def test_a_failed_check_keeps_the_bot_and_says_why():
     def unreachable():
         raise ConnectionError("chroma at 10.0.0.9:8000 refused")
 
-    bot = Bot()
+    bot = _loaded_bot()
     live = LiveBot(bot, build=lambda: pytest.fail("nothing to rebuild"), active=unreachable, every=0.0)
     assert live.current() is bot
     live.wait()
@@ -74,15 +74,10 @@ def test_a_failed_check_keeps_the_bot_and_says_why():
 
 
 def test_a_new_index_that_cannot_be_loaded_leaves_the_old_bot_answering():
-    class Bot:
-        class searcher:  # noqa: N801
-            class store:  # noqa: N801
-                collection_name = "studybot-chunks-1"
-
     def broken():
         raise RuntimeError("database disk image is malformed")
 
-    bot = Bot()
+    bot = _loaded_bot()
     attempts = []
     live = LiveBot(bot, build=lambda: attempts.append(1) or broken(), active=lambda: "studybot-chunks-2", every=0.0)
     for _ in range(3):

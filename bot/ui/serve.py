@@ -81,18 +81,9 @@ def has_desktop() -> bool:
     return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
-def load_bot(settings: Settings):
-    """The bot the CLI would use: extractive, or answering with the chat model named by STUDYBOT_LLM."""
-    from bot.answer import build_bot
-    from bot.llm import check_spec, with_llm
-
-    uses_llm = check_spec(settings.llm) is not None  # a bad model name fails before the index is opened
-    bot = build_bot(settings)
-    return with_llm(bot, settings.llm) if uses_llm else bot
-
-
 def main() -> int:
     from bot.index import IndexUnavailable
+    from bot.llm import build_answering_with
     from bot.load import CorpusError
     from bot.ui import build_app
 
@@ -101,7 +92,7 @@ def main() -> int:
         options = launch_options(settings)
         ensure_index(settings)
         print("Loading the index and the embedding model…", flush=True)
-        app = build_app(load_bot(settings), settings)
+        app = build_app(build_answering_with(settings, settings.llm), settings)
     except (UnsafeBinding, IndexUnavailable, CorpusError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
