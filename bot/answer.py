@@ -10,8 +10,9 @@ from functools import cached_property
 from typing import Protocol
 
 from bot.extract import LineChooser, Unit
+from bot.lexicon import starts_sentence
 from bot.models import Answer, Citation, Hit
-from bot.query import expansions, intent_of, load_aliases, load_service_names, service_pattern, starts_sentence
+from bot.query import expansions, intent_of, load_aliases, load_service_names, service_pattern
 from bot.settings import Settings
 from bot.text import STOPWORDS, stem, term_coverage, terms, words
 

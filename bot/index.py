@@ -26,9 +26,18 @@ from pathlib import Path
 
 from bot.chunk import chunk_sections
 from bot.embed import embeddings
+from bot.lexicon import Lexicon
 from bot.load import LoadProblem, load_corpus
 from bot.models import Chunk
 from bot.settings import ROOT, Settings
+from bot.snapshot import (
+    Snapshot,
+    in_document_order,
+    new_build_id,
+    read_snapshot,
+    snapshot_root,
+    write_snapshot,
+)
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -164,13 +173,14 @@ def _is_missing(err: Exception) -> bool:
     return isinstance(err, NotFoundError) or "does not exist" in str(err)
 
 
-def _set_pointer(client, collection_name: str, settings: Settings, count: int) -> None:
+def _set_pointer(client, collection_name: str, settings: Settings, count: int, build: str) -> None:
     pointer = client.get_or_create_collection(POINTER_COLLECTION, embedding_function=None)
     pointer.upsert(
         ids=["active"],
         documents=["active chunk collection"],
         embeddings=[[0.0, 0.0]],
-        metadatas=[{"collection": collection_name, "count": count, "chunk_size": settings.chunk_size}],
+        metadatas=[{"collection": collection_name, "count": count, "chunk_size": settings.chunk_size,
+                    "build": build}],
     )
 
 
@@ -197,10 +207,13 @@ def _batches(items: list, size: int) -> Iterator[list]:
 def embed_texts(texts: list[str], embed: Callable[[list[str]], list[list[float]]], progress: bool) -> list:
     from tqdm import tqdm
 
-    vectors: list[list[float]] = []
+    # batches of similar length: a batch is padded to its longest text, so mixing lengths wastes most of the work
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    vectors: list = [None] * len(texts)
     with tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not progress or not texts) as bar:
-        for batch in _batches(texts, EMBED_BATCH):
-            vectors.extend(embed(batch))
+        for batch in _batches(order, EMBED_BATCH):
+            for i, vector in zip(batch, embed([texts[i] for i in batch]), strict=True):
+                vectors[i] = vector
             bar.update(len(batch))
     return vectors
 
@@ -231,7 +244,7 @@ def ingest(settings: Settings, *, rebuild: bool = False, progress: bool = True, 
     missing = [c for c in chunks if c.id not in vectors]
     vectors.update(_embed_chunks(missing, settings, embed, progress))
     name = _next_collection_name(client, old_name)
-    _write_collection(client, name, chunks, vectors, settings)
+    _write_collection(client, name, chunks, vectors, settings, snapshot_root(settings, store_dir(settings)))
     _drop_stale_collections(client, keep=name)
     if not settings.chroma_host:
         _stamp(store_dir(settings))
@@ -248,8 +261,9 @@ def _embed_chunks(chunks: list[Chunk], settings: Settings, embed, progress: bool
     return {c.id: v for c, v in zip(chunks, fresh, strict=True)}
 
 
-def _write_collection(client, name: str, chunks: list[Chunk], vectors: dict, settings: Settings) -> None:
-    """Every chunk into a new collection, then the pointer flipped to it."""
+def _write_collection(client, name: str, chunks: list[Chunk], vectors: dict, settings: Settings,
+                      snapshots: Path) -> None:
+    """Every chunk into a new collection and its start-up snapshot beside, then the pointer flipped to it."""
     collection = client.create_collection(name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
     for batch in _batches(chunks, min(WRITE_BATCH, client.get_max_batch_size())):
         texts, metadatas = zip(*(chunk_to_record(c) for c in batch), strict=True)
@@ -259,7 +273,17 @@ def _write_collection(client, name: str, chunks: list[Chunk], vectors: dict, set
             documents=list(texts),
             metadatas=list(metadatas),
         )
-    _set_pointer(client, name, settings, len(chunks))
+    build = new_build_id()
+    write_snapshot(snapshots, build, _snapshot_of(chunks, vectors))
+    _set_pointer(client, name, settings, len(chunks), build)
+
+
+def _snapshot_of(chunks: list[Chunk], vectors: dict) -> Snapshot:
+    import numpy as np
+
+    ordered = [chunks[j] for j in in_document_order(chunks)]
+    return Snapshot(ordered, np.asarray([vectors[c.id] for c in ordered], dtype=np.float32),
+                    Lexicon.of_chunks(ordered))
 
 
 def _rebuild_beside(settings: Settings, chunks, problems, embed, progress: bool, started: float) -> IngestReport:
@@ -269,7 +293,7 @@ def _rebuild_beside(settings: Settings, chunks, problems, embed, progress: bool,
     fresh = index / f"{DEFAULT_STORE}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
     vectors = _embed_chunks(chunks, settings, embed, progress)
     name = f"{COLLECTION_PREFIX}1"
-    _write_collection(make_client(settings, fresh), name, chunks, vectors, settings)
+    _write_collection(make_client(settings, fresh), name, chunks, vectors, settings, snapshot_root(settings, fresh))
     _forget_client(fresh)
     _stamp(fresh)
     _flip_current(index, fresh.name)
@@ -346,6 +370,7 @@ class Store:
     collection_name: str
     vectors: object = None  # normalised embeddings, one row per chunk in `chunks` order
     generation: str = ""  # store folder and collection: changes with every ingest that changed something
+    lexicon: Lexicon | None = None  # the passages' word statistics, when a snapshot had them ready
 
 
 def require_index(settings: Settings) -> None:
@@ -451,7 +476,7 @@ def open_store(settings: Settings) -> Store:
                 f"no index at {where(settings)} yet: build it with `studybot ingest` (about a minute)."
             )
         name = active["collection"]
-        chunks, vectors = _read_collection(client.get_collection(name))
+        snapshot = _start_up_snapshot(settings, client, active)
     except IndexUnavailable:
         raise
     except Exception as err:
@@ -459,10 +484,24 @@ def open_store(settings: Settings) -> Store:
         raise IndexUnavailable(
             f"the index at {where(settings)} cannot be read ({type(err).__name__}: {err}). {hint}."
         ) from err
-    if not chunks:
+    if not snapshot.chunks:
         raise IndexUnavailable("the index is empty: rebuild it with `studybot ingest --rebuild`.")
     vectorstore = Chroma(client=client, collection_name=name, embedding_function=embeddings(settings))
-    return Store(chunks, vectorstore, name, vectors, _generation(settings, name))
+    return Store(snapshot.chunks, vectorstore, name, snapshot.vectors, _generation(settings, name), snapshot.lexicon)
+
+
+def _start_up_snapshot(settings: Settings, client, active: dict) -> Snapshot:
+    """The active collection's chunks, vectors and lexicon: from its snapshot when there is a good one, else
+    read from the collection (and the snapshot written for the next start)."""
+    build, root = active.get("build"), snapshot_root(settings, store_dir(settings))
+    found = read_snapshot(root, build, int(active.get("count", -1))) if build else None
+    if found:
+        return found
+    chunks, vectors = _read_collection(client.get_collection(active["collection"]))
+    snapshot = Snapshot(chunks, vectors, Lexicon.of_chunks(chunks))
+    if build and chunks:  # an index from before snapshots has no build id to name one by
+        write_snapshot(root, build, snapshot)
+    return snapshot
 
 
 def _read_collection(collection, page: int = READ_PAGE):
@@ -478,7 +517,7 @@ def _read_collection(collection, page: int = READ_PAGE):
         blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
     if not chunks:
         return [], np.zeros((0, 0), dtype=np.float32)
-    order = sorted(range(len(chunks)), key=lambda j: (chunks[j].doc_id, chunks[j].position))
+    order = in_document_order(chunks)
     return [chunks[j] for j in order], np.vstack(blocks)[order]
 
 

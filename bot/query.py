@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bot.lexicon import count_names
 from bot.text import STOPWORDS, normalize, question_terms, stem, words
 
 DATA = Path(__file__).parent / "data"
@@ -136,9 +137,6 @@ def expansions(text: str, known: frozenset[str] | set[str] = frozenset()) -> str
     return "; ".join(extra)
 
 
-_NAME_TOKEN = re.compile(r"\b[A-Za-z][A-Za-z0-9]{3,}\b")
-
-
 @dataclass(frozen=True)
 class Correction:
     typed: str
@@ -156,17 +154,23 @@ class Speller:
         counts: Counter[str] = Counter()
         capitalised: Counter[str] = Counter()
         for text in texts:
-            for match in _NAME_TOKEN.finditer(text):
-                token, lowered = match.group(0), match.group(0).lower()
-                counts[lowered] += 1
-                if token[0].isupper() and not starts_sentence(text, match.start()):
-                    capitalised[lowered] += 1
+            count_names(text, counts, capitalised)
+        self._learn(counts, capitalised)
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, int], capitalised: dict[str, int]) -> Speller:
+        """From the counts a `Lexicon` keeps: no passage is read again."""
+        speller = cls.__new__(cls)
+        speller._learn(counts, capitalised)
+        return speller
+
+    def _learn(self, counts: dict[str, int], capitalised: dict[str, int]) -> None:
         # a word the notes use once or twice beside a name they use far more ("Firehouse" / "Firehose")
         # is itself a slip of the notes, not a name to keep
         self.counts = counts
         self.known = {stem(w) for w in counts} | set(counts)
-        self.names = {w: n for w, n in counts.items() if capitalised[w] >= 3 and capitalised[w] >= 0.5 * n
-                      and len(w) >= 4}
+        self.names = {w: n for w, n in counts.items() if capitalised.get(w, 0) >= 3
+                      and capitalised.get(w, 0) >= 0.5 * n and len(w) >= 4}
         self._by_length = _by_length(self.names)
         # frequent ordinary words ("snowball", "partition"): a one-letter slip in a long unknown word
         self.common = {w: n for w, n in counts.items() if n >= 8 and len(w) >= 6 and w not in self.names}
@@ -225,12 +229,6 @@ def _closest(word: str, counts: dict[str, int], by_length: dict[int, list[str]],
 
 
 _SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "ly", "d")
-
-
-def starts_sentence(text: str, at: int) -> bool:
-    """Whether position `at` opens a sentence, line or list item (where any word is capitalised)."""
-    before = text[:at].rstrip(" \t*_#>-•([\"'")
-    return not before or before[-1] in ".!?:\n|"
 
 
 def edit_distance(a: str, b: str, limit: int) -> int:

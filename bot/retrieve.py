@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,10 +13,11 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from bot.lexicon import Lexicon, Postings, content_terms
 from bot.models import Chunk, Hit
 from bot.query import CONTEXT_WEIGHT, Speller, query_weights
 from bot.settings import Settings
-from bot.text import question_terms, stem, term_coverage, terms, words
+from bot.text import question_terms, stem, term_coverage, term_set, words
 
 NAME_MAX_SHARE = 0.05  # a "name" in more than this share of passages (Data, AWS) tells nothing
 
@@ -26,31 +26,42 @@ log = logging.getLogger(__name__)
 
 
 class BM25:
-    """Okapi BM25 over an inverted index; small enough to rebuild at start-up in milliseconds."""
+    """Okapi BM25 over `Postings`: one numpy pass per query term scores every passage."""
 
-    def __init__(self, texts: list[str], k1: float = 1.2, b: float = 0.75):
+    def __init__(self, texts: list[str] | None = None, k1: float = 1.2, b: float = 0.75,
+                 postings: Postings | None = None):
+        p = postings if postings is not None else Postings.of(texts or [])
         self.k1, self.b = k1, b
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self.lengths = []
-        for index, text in enumerate(texts):
-            counts = Counter(terms(text))
-            self.lengths.append(sum(counts.values()))
-            for term, count in counts.items():
-                self.postings[term].append((index, count))
-        self.average = sum(self.lengths) / max(len(self.lengths), 1)
-        n = len(texts)
-        self.idf = {t: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for t, p in self.postings.items()}
+        self.postings = p
+        self.term_ids = {term: i for i, term in enumerate(p.terms)}
+        self.size = len(p.lengths)
+        frequency = np.diff(p.starts).astype(np.float64)
+        self.term_idf = np.log(1 + (self.size - frequency + 0.5) / (frequency + 0.5))
+        self.idf = dict(zip(p.terms, self.term_idf.tolist(), strict=True))
+        average = float(p.lengths.mean()) if self.size else 1.0
+        self.norm = k1 * (1 - b + b * p.lengths.astype(np.float64) / (average or 1.0))
 
-    def scores(self, query: str) -> dict[int, float]:
-        scores: dict[int, float] = defaultdict(float)
+    def scores(self, query: str) -> np.ndarray:
+        """One score per passage (0 where no query term occurs)."""
+        scores = np.zeros(self.size, dtype=np.float64)
+        p = self.postings
         for term in set(question_terms(query)):
-            idf = self.idf.get(term)
-            if idf is None:
+            t = self.term_ids.get(term)
+            if t is None:
                 continue
-            for index, count in self.postings[term]:
-                norm = self.k1 * (1 - self.b + self.b * self.lengths[index] / self.average)
-                scores[index] += idf * count * (self.k1 + 1) / (count + norm)
+            rows, counts = p.rows[p.starts[t]:p.starts[t + 1]], p.counts[p.starts[t]:p.starts[t + 1]]
+            scores[rows] += self.term_idf[t] * counts * (self.k1 + 1) / (counts + self.norm[rows])
         return scores
+
+    def top(self, scores: np.ndarray, limit: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The `limit` best-scoring passages as (row, score), best first, ties to the earlier row; only rows
+        that hold a query term, and only `allowed` ones (a boolean mask) when given."""
+        candidates = np.flatnonzero(scores > 0 if allowed is None else (scores > 0) & allowed)
+        if len(candidates) > limit:  # keep every row that ties with the last one kept, then order exactly
+            cut = np.partition(scores[candidates], len(candidates) - limit)[len(candidates) - limit]
+            candidates = candidates[scores[candidates] >= cut]
+        order = np.lexsort((candidates, -scores[candidates]))[:limit]
+        return [(int(candidates[i]), float(scores[candidates[i]])) for i in order]
 
 
 @dataclass(frozen=True)
@@ -83,24 +94,23 @@ class HybridSearcher:
         self.chunks: list[Chunk] = store.chunks
         self.by_id = {c.id: c for c in self.chunks}
         self.position = {c.id: i for i, c in enumerate(self.chunks)}
-        self.bm25 = BM25([c.embedding_text() for c in self.chunks])
-        self.terms = [frozenset(terms(c.embedding_text())) for c in self.chunks]
-        self.title_terms = [frozenset(terms(" ".join(c.section_path))) for c in self.chunks]
-        self.speller = Speller([c.embedding_text() for c in self.chunks])
+        lexicon = store.lexicon if store.lexicon is not None else Lexicon.of_chunks(self.chunks)
+        self.bm25 = BM25(postings=lexicon.postings)
+        self.doc_rows = {d: np.array([c.doc_id == d for c in self.chunks]) for d in {c.doc_id for c in self.chunks}}
+        self.speller = Speller.from_counts(lexicon.word_counts, lexicon.capitalised)
         self.name_terms = self._name_terms()
-        self.all_name_terms = frozenset({stem(n) for n in self.speller.names} | _acronyms(self.chunks))
+        self.all_name_terms = frozenset({stem(n) for n in self.speller.names} | lexicon.acronyms)
         self.vocabulary = frozenset(self.bm25.idf) | self.speller.known  # every word the notes use
-        self._corpus_words = " " + " ".join(" ".join(words(c.embedding_text())) for c in self.chunks) + " "
         self.section_starts = _section_starts(self.chunks)
         self.vectors = store.vectors
         self.chroma_failing = False  # searches go to the vectors in memory until Chroma answers again
         self.embed_query = embed_query or store.vectorstore.embeddings.embed_query
 
-    def lexical(self, query: str, limit: int, doc_id: str | None = None) -> list[Ranked]:
-        scores = self.bm25.scores(query)
-        ranked = sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
-        ids = [self.chunks[i].id for i, _ in ranked if doc_id is None or self.chunks[i].doc_id == doc_id]
-        return [Ranked(chunk_id, rank) for rank, chunk_id in enumerate(ids[:limit], start=1)]
+    def lexical(self, query: str, limit: int, doc_id: str | None = None, scores=None) -> list[Ranked]:
+        scores = self.bm25.scores(query) if scores is None else scores
+        allowed = None if doc_id is None else self.doc_rows.get(doc_id, np.zeros(len(self.chunks), dtype=bool))
+        top = self.bm25.top(scores, limit, allowed)
+        return [Ranked(self.chunks[i].id, rank) for rank, (i, _) in enumerate(top, start=1)]
 
     def dense(self, query: str, limit: int, doc_id: str | None = None, vector=None) -> list[Ranked]:
         vector = self.embed_query(query) if vector is None else vector
@@ -134,13 +144,14 @@ class HybridSearcher:
         joined = f"{query} {context}".strip()
         vector = self.embed_query(joined)
         dense = self.dense(joined, limit, doc_id, vector)
-        lexical = self.lexical(joined, limit, doc_id)
+        bm25 = self.bm25.scores(joined)
+        lexical = self.lexical(joined, limit, doc_id, bm25)
         if self.settings.fusion == "rrf":
             fused = reciprocal_rank_fusion(
                 [(dense, self.settings.dense_weight), (lexical, self.settings.lexical_weight)], self.settings.rrf_k
             )
         else:
-            fused = self.score_fusion(query_weights(self.bm25.idf, query, context), joined, vector, dense, lexical)
+            fused = self.score_fusion(query_weights(self.bm25.idf, query, context), bm25, vector, dense, lexical)
         dense_by_id = {r.chunk_id: r for r in dense}
         lexical_by_id = {r.chunk_id: r for r in lexical}
         hits = []
@@ -153,13 +164,30 @@ class HybridSearcher:
     def _name_terms(self) -> frozenset[str]:
         """Terms the notes write as names (services, features), minus the few that are everywhere."""
         common = len(self.chunks) * NAME_MAX_SHARE
-        document_frequency = {t: len(p) for t, p in self.bm25.postings.items()}
+        document_frequency = self.bm25.postings.document_frequency()
         names = {stem(n) for n in self.speller.names}
         return frozenset(n for n in names if 0 < document_frequency.get(n, 0) <= common)
 
     def mentions(self, phrase: str) -> bool:
-        """Whether the notes say `phrase` anywhere (word for word, any case)."""
-        return f" {' '.join(words(phrase))} " in self._corpus_words
+        """Whether one passage says `phrase` (word for word, any case)."""
+        wanted = words(phrase)
+        if not wanted:
+            return False
+        needle = f" {' '.join(wanted)} "
+        return any(needle in f" {' '.join(words(self.chunks[row].embedding_text()))} "
+                   for row in self._rows_with(content_terms(wanted)))
+
+    def _rows_with(self, wanted_terms: list[str]):
+        """Rows whose passage holds every term (all rows when there is none): the only ones a phrase can be in."""
+        p = self.bm25.postings
+        found = None
+        for term in sorted(set(wanted_terms), key=lambda t: self.bm25.idf.get(t, math.inf), reverse=True):
+            t = self.bm25.term_ids.get(term)
+            if t is None:
+                return []
+            rows = p.rows[p.starts[t]:p.starts[t + 1]]
+            found = rows if found is None else np.intersect1d(found, rows, assume_unique=True)
+        return range(len(self.chunks)) if found is None else found.tolist()
 
     def is_name(self, word: str) -> bool:
         """A word the notes write as a name: capitalised mid-sentence, or an acronym they use ("EMR")."""
@@ -173,10 +201,9 @@ class HybridSearcher:
     def similarity(self, vector, chunk_id: str) -> float:
         return float(self.vectors[self.position[chunk_id]] @ np.asarray(vector))
 
-    def score_fusion(self, weights: dict[str, float], query: str, vector, dense: list[Ranked],
+    def score_fusion(self, weights: dict[str, float], bm25: np.ndarray, vector, dense: list[Ranked],
                      lexical: list[Ranked]) -> list[tuple[str, float]]:
-        bm25 = self.bm25.scores(query)
-        top_bm25 = max(bm25.values(), default=0.0) or 1.0
+        top_bm25 = float(bm25.max(initial=0.0)) or 1.0
         similarities = {r.chunk_id: r.similarity for r in dense}
         floor = max(weights.values(), default=0.0) * CONTEXT_WEIGHT  # a name the question itself asks about
         named = {t for t, w in weights.items() if t in self.name_terms and w >= floor}
@@ -184,26 +211,22 @@ class HybridSearcher:
         scored = []
         for chunk_id in dict.fromkeys([r.chunk_id for r in dense] + [r.chunk_id for r in lexical]):
             i = self.position[chunk_id]
+            chunk = self.chunks[i]
+            passage, title = term_set(chunk.embedding_text()), term_set(" ".join(chunk.section_path))
             similarity = similarities.get(chunk_id)
             if similarity is None:
                 similarity = self.similarity(vector, chunk_id)
             score = (
                 s.dense_weight * similarity
-                + s.lexical_weight * bm25.get(i, 0.0) / top_bm25
-                + s.coverage_weight * term_coverage(weights, self.terms[i])
-                + s.title_weight * term_coverage(weights, self.title_terms[i])
+                + s.lexical_weight * float(bm25[i]) / top_bm25
+                + s.coverage_weight * term_coverage(weights, passage)
+                + s.title_weight * term_coverage(weights, title)
             )
-            if named and not named & (self.terms[i] | self.title_terms[i]):
+            if named and not named & (passage | title):
                 score -= s.name_miss_penalty  # a passage that never names what the question is about
 
             scored.append((chunk_id, score))
         return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
-
-
-def _acronyms(chunks: list[Chunk], at_least: int = 3) -> set[str]:
-    """Acronyms the notes use as names (SQS, EMR, KMS), lower case."""
-    counts = Counter(m.group(0).lower() for c in chunks for m in re.finditer(r"\b[A-Z][A-Z0-9]{1,5}\b", c.text))
-    return {term for term, n in counts.items() if n >= at_least and not term.isdigit()}
 
 
 def _section_starts(chunks: list[Chunk]) -> frozenset[str]:

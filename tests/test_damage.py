@@ -87,6 +87,7 @@ def damage(path, rng: random.Random) -> None:
 def test_each_damaged_index_file_is_a_clear_message(built, tmp_path):
     names = sorted({p.name for p in store_dir(built).rglob("*") if p.is_file()} - {".probed.json"})
     assert {"chroma.sqlite3", "data_level0.bin", "header.bin", "length.bin", "link_lists.bin"} <= set(names)
+    assert {"chunks.json", "vectors.npy", "lexicon.npz", "lexicon.json", "meta.json"} <= set(names)  # snapshot
     for name in names:
         settings = _copy(built, tmp_path / name)
         for path in store_dir(settings).rglob(name):

@@ -7,7 +7,6 @@ change keeps the progress of every card whose text did not change.
 
 from __future__ import annotations
 
-import heapq
 import re
 import time
 from dataclasses import dataclass, field
@@ -176,8 +175,7 @@ def vague_cards(cards: list[Card], chunks: list[Chunk], top: int = SPECIFIC_TOP)
     bm25 = BM25([c.embedding_text() for c in chunks])
     vague = set()
     for card in cards:
-        scores = bm25.scores(search_text(card))
-        best = heapq.nlargest(top, scores.items(), key=lambda pair: (pair[1], -pair[0]))
+        best = bm25.top(bm25.scores(search_text(card)), top)
         if not any(_same_section(chunks[i], card) for i, _ in best):
             vague.add(card.id)
     return vague

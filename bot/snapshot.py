@@ -1,0 +1,120 @@
+"""A copy of the active collection's passages, vectors and word statistics, for a fast start.
+
+At 100x the notes (~140k passages) an app spent most of a minute reading every passage and vector back
+from Chroma and deriving BM25 and the speller's tables from the text again. An ingest now also writes
+those as plain files (JSON and numpy arrays), named by the build id it writes into the pointer; opening
+the index reads them instead. Chroma stays the source of truth: a snapshot that is missing, of another
+build, or fails its checksums is ignored (with a warning) and made again from the collection.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from bot.lexicon import Lexicon
+from bot.models import Chunk
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+FORMAT = 1  # bump when the files change meaning: older snapshots are then made again
+SNAPSHOTS = "snapshots"
+META = "meta.json"
+
+
+@dataclass
+class Snapshot:
+    chunks: list[Chunk]  # in document order
+    vectors: np.ndarray  # float32, one normalised row per chunk
+    lexicon: Lexicon
+
+
+def new_build_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+def snapshot_root(settings: Settings, store: Path) -> Path:
+    """Where snapshots live: in the local store folder, or (server mode) under the index folder per server."""
+    if settings.chroma_host:
+        return Path(settings.index_dir) / SNAPSHOTS / f"{settings.chroma_host}-{settings.chroma_port}"
+    return store / SNAPSHOTS
+
+
+def in_document_order(chunks: list[Chunk]) -> list[int]:
+    """Positions of `chunks` sorted by document and position: the order the searcher's rows follow."""
+    return sorted(range(len(chunks)), key=lambda j: (chunks[j].doc_id, chunks[j].position))
+
+
+def write_snapshot(root: Path, build: str, snapshot: Snapshot) -> None:
+    """Write the snapshot of `build` (atomically: a folder renamed into place) and drop older ones.
+    Best effort: an app without a snapshot only starts slower, so a failure is a warning."""
+    target = root / build
+    partial = root / f".{build}.{os.getpid()}.partial"
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        files = [_write_chunks(partial / "chunks.json", snapshot.chunks), partial / "vectors.npy"]
+        with open(files[1], "wb") as handle:
+            np.save(handle, np.ascontiguousarray(snapshot.vectors, dtype=np.float32), allow_pickle=False)
+        files += snapshot.lexicon.save(partial)
+        meta = {"format": FORMAT, "build": build, "count": len(snapshot.chunks),
+                "sha256": {f.name: _digest(f) for f in files}}
+        (partial / META).write_text(json.dumps(meta), encoding="utf-8")
+        shutil.rmtree(target, ignore_errors=True)  # a damaged copy of the same build
+        os.replace(partial, target)
+    except OSError as err:
+        log.warning("could not write the start-up snapshot in %s (%s); the app will start slower", root, err)
+        shutil.rmtree(partial, ignore_errors=True)
+        return
+    for other in root.iterdir():
+        if other.name != build and not other.name.startswith("."):
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def read_snapshot(root: Path, build: str, count: int) -> Snapshot | None:
+    """The snapshot of `build` with `count` chunks, or None (missing, another build, or damaged)."""
+    folder = root / build
+    if not (folder / META).exists():
+        return None
+    try:
+        meta = json.loads((folder / META).read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT or meta.get("build") != build or meta.get("count") != count:
+            raise ValueError(f"it is of another build or format ({meta.get('build')}, {meta.get('format')})")
+        for name, digest in meta["sha256"].items():
+            if _digest(folder / name) != digest:
+                raise ValueError(f"{name} does not match its checksum")
+        chunks = _read_chunks(folder / "chunks.json")
+        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+        lexicon = Lexicon.load(folder)
+        if not len(chunks) == len(vectors) == len(lexicon.postings.lengths) == count:
+            raise ValueError("its parts do not have one row per chunk")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        log.warning("ignoring the start-up snapshot in %s (%s); reading the index instead", folder, err)
+        return None
+    return Snapshot(chunks, vectors, lexicon)
+
+
+def _write_chunks(path: Path, chunks: list[Chunk]) -> Path:
+    rows = [[c.id, c.doc_id, c.doc_title, list(c.section_path), c.text, c.position, c.start_line] for c in chunks]
+    path.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _read_chunks(path: Path) -> list[Chunk]:
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    return [Chunk(i, doc, title, tuple(section), text, position, line)
+            for i, doc, title, section, text, position, line in rows]
+
+
+def _digest(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
