@@ -93,7 +93,8 @@ def read_snapshot(root: Path, build: str, count: int) -> Snapshot | None:
             if _digest(folder / name) != digest:
                 raise ValueError(f"{name} does not match its checksum")
         chunks = _read_chunks(folder / "chunks.json")
-        vectors = np.load(folder / "vectors.npy", allow_pickle=False)
+        # mapped, not read: Chroma holds the vectors too; searches touch only the rows of their candidates
+        vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
         lexicon = Lexicon.load(folder)
         if not len(chunks) == len(vectors) == len(lexicon.postings.lengths) == count:
             raise ValueError("its parts do not have one row per chunk")

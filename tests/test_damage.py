@@ -130,3 +130,21 @@ def test_killing_a_rebuild_at_any_moment_leaves_an_index_that_answers(small, tmp
         assert answered.returncode == 0 and "256 KB" in answered.stdout, (share, answered.stderr[-2000:])
     assert run(settings, "ingest", "--rebuild", "--quiet").returncode == 0
     assert len([p for p in settings.index_dir.iterdir() if p.name.startswith("chroma")]) == 1  # debris cleared
+
+
+def test_a_healthy_store_is_probed_once_not_at_every_start(built, tmp_path, monkeypatch):
+    """Each process that opens a store rewrites some of Chroma's files (the pointer's segment, the vectors an
+    ingest left in the log): the probe must not take that for damage, or every start of a large index pays for
+    a probe (seconds at 100x)."""
+    from bot import index
+
+    settings = _copy(built, tmp_path)
+    for _ in range(2):  # the first start after an ingest may probe; the second must not
+        asked = run(settings, "ask", QUESTION)
+        assert asked.returncode == 0 and "256 KB" in asked.stdout, asked.stderr[-2000:]
+
+    def no_probe(*args, **kwargs):
+        raise AssertionError(f"probed again: {args}")
+
+    monkeypatch.setattr(index.subprocess, "run", no_probe)
+    index.verify_store(settings)
