@@ -204,8 +204,8 @@ def citation_for(hit: Hit, marker: int, quote: str = "") -> Citation:
 def answer_with(answerer: Answerer, question: str, hits: list[Hit], context: str = "") -> Answer:
     """The extractive answerer takes `context` apart (it counts at a lower weight than the question);
     other answerers (chat models) read the question with the context spelled out."""
-    if isinstance(answerer, ExtractiveAnswerer):
-        return answerer.answer(question, hits, context=context)
+    if isinstance(answerer, ExtractiveAnswerer) or hasattr(answerer, "stream"):
+        return answerer.answer(question, hits, context=context)  # the LLM answerer gates on the context too
     return answerer.answer(f"{question} ({context})" if context else question, hits)
 
 

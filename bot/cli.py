@@ -20,8 +20,7 @@ def _ingest(args, settings: Settings) -> int:
 
 def _ask(args, settings: Settings) -> int:
     from bot.answer import clean_question
-    from bot.index import require_index
-    from bot.llm import build_answering_with, check_spec, stream_to_console
+    from bot.llm import build_answering_with, check_spec
 
     # Everything a person can get wrong is checked before the ~5 s of loading the index and the model.
     clean_question(" ".join(args.question), settings.max_question_chars)
@@ -29,10 +28,9 @@ def _ask(args, settings: Settings) -> int:
         check_doc(args.doc, settings)
     spec = args.llm or settings.llm
     uses_llm = check_spec(spec) is not None
-    require_index(settings)
-    bot = build_answering_with(settings, spec)
+    bot = build_answering_with(settings, spec)  # the chat model (and its API key) first, then the index
     if uses_llm and not args.json:
-        print(format_answer(stream_to_console(bot, " ".join(args.question), args.doc, sys.stdout), text=False))
+        print(format_answer(stream_to_console(bot, " ".join(args.question), args.doc, sys.stdout)))
         return 0
     answer = bot.ask(" ".join(args.question), doc_id=args.doc)
     if args.json:
@@ -40,6 +38,27 @@ def _ask(args, settings: Settings) -> int:
         return 0
     print(format_answer(answer))
     return 0
+
+
+def stream_to_console(bot, question: str, doc_id: str | None, out):
+    """Print the model's tokens as they arrive under a "draft" heading; return the checked answer, which the
+    caller prints in full: the draft may hold sentences the check removed."""
+    from bot.followup import stream_reply
+    from bot.models import Answer
+
+    answer, drafted = None, False
+    for item in stream_reply(bot, question, doc_id=doc_id):
+        if isinstance(item, Answer):
+            answer = item
+            continue
+        if not drafted:
+            out.write(f"Draft from {bot.answerer.name} (being checked against the passages):\n")
+            drafted = True
+        out.write(item)
+        out.flush()
+    if drafted:
+        out.write("\n\nChecked answer:\n")
+    return answer
 
 
 def check_doc(doc_id: str, settings: Settings):

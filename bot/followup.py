@@ -14,7 +14,10 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from bot.answer import ExtractiveAnswerer, clean_question
+from bot.llm import describe_failure, stream_tokens
 from bot.models import Answer
+from bot.prompt import REWRITE_PROMPT, Turn, format_conversation
+from bot.support import says_not_covered, strip_reasoning
 from bot.text import normalize, terms
 
 # Multi-word names first: the longest name wins. Matched case-insensitively on word boundaries.
@@ -48,7 +51,6 @@ _SUBSTITUTE = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b|^\s*(?:and\s+|s
                          re.IGNORECASE)
 SHORT = 4  # a question with at most this many content terms and no key term of its own is a follow-up
 
-Turn = tuple[str, str]  # (role, text), role "user" or "assistant"
 
 
 def normalize_history(history: Iterable | None) -> list[Turn]:
@@ -133,6 +135,7 @@ class Reading:
     query: str  # the question, standalone when a rewrite could make it so
     context: str = ""  # earlier user turns a follow-up depends on (searched at a lower weight)
     topic: str = ""  # what the context is about, shown in "Read as"
+    by_model: bool = False  # the query is a chat model's rewrite
 
     @property
     def shown(self) -> str:
@@ -220,34 +223,15 @@ class NoRewriter:
         return question
 
 
-REWRITE_PROMPT = """Rewrite the user's last question so that it can be understood without the conversation.
-Replace pronouns and vague references (it, its, they, that, this one, what about X) with the AWS service
-or topic they refer to, keep every service name and number, and do not answer the question.
-If the question already stands alone, return it unchanged. Reply with the rewritten question only.
-
-Conversation:
-{conversation}
-
-Last question: {question}
-Standalone question:"""
-
-
-def format_conversation(turns: Sequence[Turn], max_turns: int = 6, max_chars: int = 400) -> str:
-    lines = []
-    for role, text in turns[-max_turns:]:
-        text = " ".join(text.split())
-        lines.append(f"{'User' if role == 'user' else 'Assistant'}: {text[:max_chars]}")
-    return "\n".join(lines)
-
-
 class LLMRewriter:
     """Asks the chat model for the standalone question; on failure or a strange reply, the heuristic."""
 
     name = "llm"
 
-    def __init__(self, model, timeout: float):
+    def __init__(self, model, idle_timeout: float, total_timeout: float | None = None):
         self.model = model
-        self.timeout = timeout
+        self.idle_timeout = idle_timeout
+        self.total_timeout = total_timeout
         self.last_error = ""
 
     def read(self, question: str, history: Iterable | None) -> Reading:
@@ -255,7 +239,7 @@ class LLMRewriter:
         if not turns or not is_follow_up(question):
             return Reading(question)
         rewritten = self._model_rewrite(question, turns)
-        return Reading(rewritten) if rewritten else heuristic_read(question, turns)
+        return Reading(rewritten, by_model=True) if rewritten else heuristic_read(question, turns)
 
     def rewrite(self, question: str, history: Iterable | None) -> str:
         turns = normalize_history(history)
@@ -267,18 +251,17 @@ class LLMRewriter:
         """The model's standalone question; None when it failed (`last_error` says why) or replied oddly."""
         from langchain_core.messages import HumanMessage
 
-        from bot.llm import describe_failure, stream_tokens, strip_reasoning
-
         self.last_error = ""
         prompt = REWRITE_PROMPT.format(conversation=format_conversation(turns), question=question)
         try:
-            reply = strip_reasoning("".join(stream_tokens(self.model, [HumanMessage(prompt)], self.timeout)))
+            reply = strip_reasoning("".join(stream_tokens(self.model, [HumanMessage(prompt)], self.idle_timeout,
+                                                          self.total_timeout)))
         except Exception as err:  # any provider error: the heuristic still works
             self.last_error = describe_failure(err)
             return None
         reply = reply.strip().strip('"').splitlines()[0].strip() if reply.strip() else ""
-        if not reply or len(reply) > 4 * len(question) + 200:
-            return None
+        if not reply or len(reply) > 4 * len(question) + 200 or says_not_covered(reply):
+            return None  # empty, rambling, or an answer (a refusal) instead of a question: not a search query
         return reply
 
 
@@ -287,7 +270,7 @@ def rewriter_for(bot) -> Rewriter:
     model = getattr(bot.answerer, "model", None)
     if model is None:
         return HeuristicRewriter()
-    return LLMRewriter(model, bot.settings.llm_timeout)
+    return LLMRewriter(model, bot.settings.llm_idle_timeout, bot.settings.llm_timeout)
 
 
 def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: str | None = None,
@@ -303,6 +286,8 @@ def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: st
     reading = rewriter.read(text, turns) if turns and bot.settings.conversation else Reading(text)
     rewritten = time.perf_counter()
     hits = bot.retrieve(reading.query, doc_id, k, reading.context)
+    if reading.by_model:  # a model's rewrite is used only when it finds at least as good passages
+        reading, hits = _better_reading(bot, reading, hits, heuristic_read(text, turns), doc_id, k)
     retrieved = time.perf_counter()
     items = _answer_items(bot, reading, hits, getattr(rewriter, "last_error", "") if turns else "")
     final = None
@@ -317,6 +302,18 @@ def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: st
     yield replace(final, question=reading.shown, timings_ms=timings)
 
 
+def _better_reading(bot, model_reading: Reading, model_hits, heuristic: Reading, doc_id, k):
+    """The model's rewrite or the conversation-aware heuristic reading, whichever retrieves the better passage."""
+    hits = bot.retrieve(heuristic.query, doc_id, k, heuristic.context)
+    if _best(model_hits) >= _best(hits):
+        return model_reading, model_hits
+    return heuristic, hits
+
+
+def _best(hits) -> float:
+    return max((h.score for h in hits), default=float("-inf"))
+
+
 def _answer_items(bot, reading: Reading, hits, rewrite_error: str):
     """The answerer's stream; when the model already failed on the rewrite, its fallback at once (one timeout).
 
@@ -324,12 +321,13 @@ def _answer_items(bot, reading: Reading, hits, rewrite_error: str):
     a chat model reads the question with its context spelled out.
     """
     answerer = bot.answerer
+    context = bot.context_for(reading.query, reading.context)
     if isinstance(answerer, ExtractiveAnswerer):
-        return iter([answerer.answer(reading.query, hits, context=bot.context_for(reading.query, reading.context))])
+        return iter([answerer.answer(reading.query, hits, context=context)])
     if rewrite_error and hasattr(answerer, "fall_back"):
-        return iter([answerer.fall_back(reading.shown, hits, f"LLM {answerer.name} failed: {rewrite_error}")])
+        return iter([answerer.fall_back(reading.query, hits, f"LLM {answerer.name} failed: {rewrite_error}", context)])
     if hasattr(answerer, "stream"):
-        return answerer.stream(reading.shown, hits)
+        return answerer.stream(reading.query, hits, context)
     return iter([answerer.answer(reading.shown, hits)])
 
 

@@ -82,6 +82,8 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     answerer: str = "extractive"
     note: str = ""  # e.g. why an LLM answer fell back to the extractive one
+    fallback: str = ""  # why a chat model's answer was not used (empty: it was, or none was asked)
+    dropped: tuple[str, ...] = ()  # the model's sentences removed because no cited passage supports them
 
     def to_dict(self) -> dict:
         return {
@@ -90,6 +92,8 @@ class Answer:
             "refused": self.refused,
             "answerer": self.answerer,
             "note": self.note,
+            "fallback": self.fallback,
+            "dropped": list(self.dropped),
             "citations": [c.__dict__ for c in self.citations],
             "contexts": [
                 {"doc_id": h.chunk.doc_id, "section": h.chunk.section, "text": h.chunk.text, "score": h.score}

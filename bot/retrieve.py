@@ -105,6 +105,7 @@ class HybridSearcher:
         self.vectors = store.vectors
         self.chroma_failing = False  # searches go to the vectors in memory until Chroma answers again
         self.embed_query = embed_query or store.vectorstore.embeddings.embed_query
+        self.embed_documents = store.vectorstore.embeddings.embed_documents  # the claim checker's sentences
 
     def lexical(self, query: str, limit: int, doc_id: str | None = None, scores=None) -> list[Ranked]:
         scores = self.bm25.scores(query) if scores is None else scores

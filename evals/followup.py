@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.llm:
         from bot.llm import chat_model
 
-        modes[f"LLM rewrite ({args.llm})"] = LLMRewriter(chat_model(args.llm, settings), settings.llm_timeout)
+        model = chat_model(args.llm, settings)
+        modes[f"LLM rewrite ({args.llm})"] = LLMRewriter(model, settings.llm_idle_timeout, settings.llm_timeout)
     started = time.perf_counter()
     results = {mode: run_mode(bot, conversations, rewriter, args.k) for mode, rewriter in modes.items()}
     turns = sum(len(c.turns) for c in conversations)

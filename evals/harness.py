@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,9 +47,21 @@ def bot_system(bot) -> System:
             "contexts": [h.chunk.text for h in answer.hits],
             "cited": [c.text for c in answer.citations],
             "ms": (time.perf_counter() - started) * 1000,  # the scored turn only
+            "answerer": answer.answerer,
+            "fallback": answer.fallback,
+            "dropped": list(answer.dropped),
+            "claims": _model_claims(answer),
         }
 
     return run
+
+
+def _model_claims(answer) -> int:
+    """Sentences the chat model wrote and the check judged: the ones shown plus the ones dropped."""
+    from bot.support import split_claims
+
+    shown = len(split_claims(answer.text)) if answer.answerer not in ("extractive", "") and not answer.refused else 0
+    return shown + len(answer.dropped)
 
 
 def run_gold(system: System, gold: list[dict], k: int,
@@ -59,7 +73,9 @@ def run_gold(system: System, gold: list[dict], k: int,
         result = system(item["question"], k, item.get("history") or [])
         ms = result.get("ms", (time.perf_counter() - started) * 1000)
         record = {"id": item["id"], "answer": result["answer"], "refused": result["refused"],
-                  "contexts": result["contexts"], "cited": result["cited"], "ms": round(ms, 2)}
+                  "contexts": result["contexts"], "cited": result["cited"], "ms": round(ms, 2),
+                  "answerer": result.get("answerer", ""), "fallback": result.get("fallback", ""),
+                  "dropped": result.get("dropped", []), "claims": result.get("claims", 0)}
         records.append(record)
         scores.append(score_item(item, record, k))
         if on_item is not None:
@@ -70,11 +86,32 @@ def run_gold(system: System, gold: list[dict], k: int,
 def evaluate(system: System, gold: list[dict], k: int, out: Path,
              on_item: Callable[[int, int], None] | None = None) -> dict:
     records, scores = run_gold(system, gold, k, on_item)
-    metrics = summarize(scores, k) | {"k": k}
+    metrics = summarize(scores, k) | {"k": k} | {"answering": answering(records)}
     write_jsonl(out / "run.jsonl", records)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     (out / "scores.json").write_text(json.dumps(scores, indent=2))
     return metrics
+
+
+def answering(records: list[dict]) -> dict:
+    """Who answered: items per answerer, the share that fell back (and why), the share of model sentences dropped."""
+    fell_back = [r["fallback"] for r in records if r.get("fallback")]
+    claims = sum(r.get("claims", 0) for r in records)
+    reasons = Counter(reason.split(":")[0] for reason in fell_back)
+    return {"by_answerer": dict(Counter(r.get("answerer", "") for r in records)),
+            "fallback_rate": len(fell_back) / len(records) if records else 0.0,
+            "fallback_reasons": dict(reasons.most_common()),
+            "dropped_claim_rate": sum(len(r.get("dropped", [])) for r in records) / claims if claims else 0.0}
+
+
+def fallback_warning(metrics: dict) -> str:
+    """A sentence when most answers fell back to the extractive answerer ('' otherwise)."""
+    a = metrics.get("answering", {})
+    if a.get("fallback_rate", 0) <= 0.5:
+        return ""
+    reasons = "; ".join(f"{n}× {why}" for why, n in a.get("fallback_reasons", {}).items())
+    return (f"{a['fallback_rate']:.0%} of the answers fell back to the extractive answerer ({reasons}): these "
+            "scores are mostly the extractive answerer's, not the model's.")
 
 
 def headline_rows(ours: dict, baseline: dict | None, k: int) -> list[tuple[str, ...]]:
@@ -161,7 +198,14 @@ def _run(args, settings: Settings) -> int:
     if uses_llm:
         bot = with_llm(bot, spec)  # shares the index and the extractive fallback: nothing loaded twice
     ours, baseline = evaluate_bot(bot, gold, args.k, out, settings, args.baseline)
+    warning = fallback_warning(ours) if uses_llm else ""
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     print(format_table(ours, baseline, args.k))
+    a = ours["answering"]
+    if uses_llm:
+        print(f"fallback rate {a['fallback_rate']:.3f}, dropped-claim rate {a['dropped_claim_rate']:.3f}, "
+              f"answered by {a['by_answerer']}")
     print()
     print(format_breakdown(ours, "by_type", args.k))
     print()

@@ -13,7 +13,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from evals.harness import HEADLINE, _fmt  # noqa: E402
+from evals.harness import HEADLINE, _fmt, fallback_warning  # noqa: E402
 
 
 def _png(fig) -> str:
@@ -56,6 +56,18 @@ def _headline(ours: dict, baseline: dict | None, k: int) -> str:
         rows.append(f"<tr><td>{name}</td><td>{_fmt(ours['overall'].get(name))}</td>{theirs}</tr>")
     head = "<tr><th>metric</th><th>ours</th>" + ("<th>baseline</th>" if baseline else "") + "</tr>"
     return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _answering(ours: dict) -> str:
+    """Who answered, when a chat model was asked: the fallback and dropped-claim rates, and a warning when most
+    answers fell back (the scores are then the extractive answerer's)."""
+    a = ours.get("answering")
+    if not a or (set(a["by_answerer"]) <= {"extractive", ""} and not a["fallback_rate"]):
+        return ""  # no chat model was asked
+    warning = fallback_warning(ours)
+    shown = f'<p style="color:#b00;font-weight:bold">{html.escape(warning)}</p>' if warning else ""
+    return (f"{shown}<p>answered by: {html.escape(str(a['by_answerer']))} · fallback rate {a['fallback_rate']:.3f} · "
+            f"dropped-claim rate {a['dropped_claim_rate']:.3f}</p>")
 
 
 def failed_items(out: Path, gold: list[dict]) -> list[dict]:
@@ -116,7 +128,7 @@ def write_report(out: Path, gold: list[dict], ours: dict, baseline: dict | None)
     base_types = baseline["by_type"] if baseline else None
     base_docs = baseline["by_doc"] if baseline else None
     parts = [
-        "<h1>Study bot eval</h1>", _headline(ours, baseline, k),
+        "<h1>Study bot eval</h1>", _answering(ours), _headline(ours, baseline, k),
         "<h2>Retrieval by question type</h2>", _bars(ours["by_type"], f"hit@{k}", base_types, f"hit@{k} by type"),
         "<h2>Retrieval by document</h2>", _bars(ours["by_doc"], f"hit@{k}", base_docs, f"hit@{k} by document"),
         "<h2>Answers</h2>", _bars(ours["by_type"], "fact_recall", base_types, "fact recall by type"),

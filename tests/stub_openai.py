@@ -2,7 +2,8 @@
 
 Modes: "ok" (the scripted reply, streamed as SSE when the request asks for a stream), "error" (HTTP status
 `status`, e.g. 500 or 429), "slow" (waits `delay` seconds before answering), "stall" (streams the first
-word, then waits `delay` seconds), "garbage" (HTTP 200 with a body that is not JSON).
+word, then waits `delay` seconds), "trickle" (streams one word every `delay` seconds), "garbage" (HTTP 200 with
+a body that is not JSON).
 Every request body is recorded in `requests`.
 """
 
@@ -100,7 +101,7 @@ def _handler_for(stub: StubOpenAI):
             self.end_headers()
             self.wfile.write(_chunk(None, role=True))
             for number, word in enumerate(_words(stub.reply)):
-                if stub.mode == "stall" and number == 1:
+                if (stub.mode == "stall" and number == 1) or (stub.mode == "trickle" and number):
                     self.wfile.flush()
                     time.sleep(stub.delay)
                 self.wfile.write(_chunk(word))

@@ -90,7 +90,7 @@ def test_llm_rewriter_shows_the_conversation_and_uses_the_reply():
     recorder = Recorder()
     model = GenericFakeChatModel(messages=iter(["What is the maximum retention of Kinesis Data Streams?"]),
                                  callbacks=[recorder])
-    rewritten = LLMRewriter(model, timeout=5).rewrite("and what's its max retention?", KINESIS)
+    rewritten = LLMRewriter(model, idle_timeout=5).rewrite("and what's its max retention?", KINESIS)
     assert rewritten == "What is the maximum retention of Kinesis Data Streams?"
     (prompt,) = recorder.prompts[0]
     assert "User: How many records per second can a Kinesis Data Streams shard take?" in prompt.content
@@ -100,7 +100,7 @@ def test_llm_rewriter_shows_the_conversation_and_uses_the_reply():
 
 def test_llm_rewriter_falls_back_to_the_heuristic_when_the_model_fails():
     model = FakeListChatModel(responses=["x"], error_on_chunk_number=0)
-    rewriter = LLMRewriter(model, timeout=5)
+    rewriter = LLMRewriter(model, idle_timeout=5)
     assert rewriter.rewrite("and what's its max retention?", KINESIS).endswith("(about: kinesis data streams)")
     assert rewriter.last_error
 

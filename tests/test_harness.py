@@ -37,7 +37,9 @@ def test_eval_writes_run_file_metrics_and_report(env, tmp_path, capsys):
     runs = [json.loads(line) for line in (out / "run.jsonl").read_text().splitlines()]
     assert [r["id"] for r in runs] == ["t1", "t2", "t3"]
     for run in runs:
-        assert set(run) == {"id", "answer", "refused", "contexts", "cited", "ms"}
+        assert set(run) == {"id", "answer", "refused", "contexts", "cited", "ms", "answerer", "fallback", "dropped",
+                            "claims"}
+        assert run["answerer"] == "extractive" and not run["fallback"] and run["claims"] == 0
         assert len(run["contexts"]) <= 3
     assert runs[2]["refused"] and not runs[0]["refused"]
     metrics = json.loads((out / "metrics.json").read_text())
@@ -73,7 +75,30 @@ def test_eval_with_a_chat_model_answers_through_it(env, tmp_path, monkeypatch):
         assert main(["eval", "--gold", str(env), "--out", str(out), "--llm", "openai:stub-model", "--no-report"]) == 0
     runs = {r["id"]: r for r in map(json.loads, (out / "run.jsonl").read_text().splitlines())}
     assert runs["t1"]["answer"] == "Max message size is 256 KB [1]."  # the model's text, its citation checked
-    assert len(server.requests) >= 2 and all(r["model"] == "stub-model" for r in server.requests)
+    assert runs["t1"]["answerer"] == "openai:stub-model" and runs["t1"]["claims"] == 1 and not runs["t1"]["dropped"]
+    assert runs["t3"]["refused"] and runs["t3"]["answerer"] == "extractive"  # refused before the model was asked
+    assert len(server.requests) == 2 and all(r["model"] == "stub-model" for r in server.requests)
+    answering = json.loads((out / "metrics.json").read_text())["answering"]
+    assert sum(answering["by_answerer"].values()) == 3 and answering["by_answerer"]["openai:stub-model"] >= 1
+
+
+def test_an_eval_whose_model_fails_every_call_says_so(env, tmp_path, monkeypatch, capsys):
+    from stub_openai import StubOpenAI
+
+    with StubOpenAI(mode="error") as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        monkeypatch.setenv("OPENAI_API_KEY", "dummy")
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        out = tmp_path / "failing"
+        assert main(["eval", "--gold", str(env), "--out", str(out), "--llm", "openai:stub-model"]) == 0
+    runs = [json.loads(line) for line in (out / "run.jsonl").read_text().splitlines()]
+    answered = [r for r in runs if not r["refused"]]
+    assert answered and all(r["answerer"] == "extractive" and "server error (HTTP 500)" in r["fallback"]
+                            for r in answered)
+    answering = json.loads((out / "metrics.json").read_text())["answering"]
+    assert answering["fallback_rate"] == len(answered) / len(runs) > 0.5
+    assert "fell back to the extractive answerer" in capsys.readouterr().err
+    assert "fell back to the extractive answerer" in (out / "report.html").read_text()
 
 
 def test_eval_with_an_unknown_provider_fails_before_loading_anything(env, tmp_path, capsys):

@@ -8,12 +8,10 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 from stub_openai import PASSAGES, extractive_for, sample_hits
 
 from bot.answer import NOT_IN_MATERIAL
+from bot.embed import embeddings
 from bot.llm import (
-    SYSTEM_PROMPT,
     LLMAnswerer,
     LLMConfigError,
-    build_messages,
-    check_citations,
     check_spec,
     describe_failure,
     make_answerer,
@@ -21,7 +19,9 @@ from bot.llm import (
     parse_spec,
 )
 from bot.models import Answer
+from bot.prompt import SYSTEM_PROMPT, build_messages
 from bot.settings import Settings
+from bot.support import SupportChecker, check_citations
 
 
 class Recorder(BaseCallbackHandler):
@@ -34,9 +34,11 @@ class Recorder(BaseCallbackHandler):
         self.prompts.append(messages[0])
 
 
-def answerer_with(model, hits, timeout=5.0, name="fake:model"):
-    settings = Settings.from_env({}, llm_timeout=timeout)
-    return LLMAnswerer(model, name, settings, extractive_for(hits, settings))
+def answerer_with(model, hits, timeout=5.0, name="fake:model", total=30.0):
+    settings = Settings.from_env({}, llm_idle_timeout=timeout, llm_timeout=total)
+    fallback = extractive_for(hits, settings)
+    return LLMAnswerer(model, name, settings, fallback, SupportChecker(embeddings(settings).embed_documents,
+                                                                        fallback.idf))
 
 
 def fake(*replies, recorder=None):
@@ -82,7 +84,7 @@ def test_instructions_inside_passages_cannot_break_out_of_their_block():
 
 def test_tokens_stream_and_the_answer_cites_the_passages_it_used():
     hits = sample_hits(5)
-    reply = "A shard takes 1MB/s in [1]. Data stays up to 365 days [2]."
+    reply = "Each shard supports 1MB/s input [1]. Data retention is configurable up to 365 days [2]."
     tokens, answer = run(answerer_with(fake(reply), hits), "shard throughput and retention", hits)
     assert len(tokens) > 5 and "".join(tokens) == reply
     assert answer.text == reply and answer.answerer == "fake:model" and not answer.note and not answer.refused
@@ -93,15 +95,16 @@ def test_tokens_stream_and_the_answer_cites_the_passages_it_used():
 def test_a_marker_pointing_at_no_passage_is_dropped_with_a_note():
     hits = sample_hits(5)
     _, answer = run(answerer_with(fake("Retention is up to 365 days [2][9]. Also [7]."), hits), "retention?", hits)
-    assert answer.text == "Retention is up to 365 days [2]. Also."
-    assert [c.marker for c in answer.citations] == [2]
+    assert answer.text == "Retention is up to 365 days [2]."  # "Also." cited only [7]: nothing supports it
+    assert [c.marker for c in answer.citations] == [2] and answer.dropped == ("Also.",)
     assert "removed [9], [7]" in answer.note and "5 passages" in answer.note
 
 
 def test_an_answer_without_any_valid_citation_is_unsupported_and_the_extractive_answer_is_offered():
     hits = sample_hits(5)
     _, answer = run(answerer_with(fake("Kinesis keeps data forever, trust me [12]."), hits), "Kinesis retention", hits)
-    assert answer.answerer == "extractive" and "cited no passage (unsupported)" in answer.note
+    assert answer.answerer == "extractive" and "no sentence of the answer" in answer.note
+    assert answer.fallback and answer.dropped == ("Kinesis keeps data forever, trust me.",)
     assert "showing the extractive answer" in answer.note
     assert "365 days" in answer.text and "[1]" in answer.text
 
@@ -138,8 +141,9 @@ def test_a_model_that_does_not_answer_in_time_falls_back_within_the_timeout():
 
 def test_reasoning_blocks_are_not_part_of_the_answer():
     hits = sample_hits(5)
-    _, answer = run(answerer_with(fake("<think>maybe [4]</think>Items hold up to 400 KB [5]."), hits), "item?", hits)
-    assert answer.text == "Items hold up to 400 KB [5]." and [c.marker for c in answer.citations] == [5]
+    _, answer = run(answerer_with(fake("<think>maybe [4]</think>Item size is up to 400 KB [5]."), hits), "item?",
+                    hits)
+    assert answer.text == "Item size is up to 400 KB [5]." and [c.marker for c in answer.citations] == [5]
 
 
 def test_answer_returns_the_same_checked_answer_as_the_stream():

@@ -25,10 +25,10 @@ def stub(monkeypatch):
         yield server
 
 
-def openai_answerer(hits, timeout=2.0) -> LLMAnswerer:
+def openai_answerer(hits, timeout=2.0, total=30.0) -> LLMAnswerer:
     from stub_openai import extractive_for
 
-    settings = Settings.from_env({}, llm_timeout=timeout)
+    settings = Settings.from_env({}, llm_idle_timeout=timeout, llm_timeout=total)
     answerer = make_answerer("openai:stub-model", settings, fallback=extractive_for(hits, settings))
     assert isinstance(answerer, LLMAnswerer)
     return answerer
@@ -42,7 +42,7 @@ def run(answerer, question, hits):
 
 
 def test_streams_over_http_and_sends_the_grounded_prompt(stub):
-    stub.reply = "Each shard takes 1MB/s of writes [1]. Records stay up to 365 days [2]."
+    stub.reply = "Each shard supports 1MB/s input [1]. Data retention is configurable up to 365 days [2]."
     hits = sample_hits(5)
     tokens, answer, _ = run(openai_answerer(hits), "Kinesis shard throughput and retention?", hits)
     assert len(tokens) >= 10 and "".join(tokens) == stub.reply
@@ -138,3 +138,43 @@ def test_a_follow_up_on_a_hung_server_waits_one_timeout_not_two(stub):
     answer = items[-1]
     assert answer.question == "and how long are messages kept? (about: sqs)"  # the heuristic took over
     assert "timeout" in answer.note and answer.answerer == "extractive" and "14 days" in answer.text
+
+
+# --- every sentence shown is supported by a passage it cites -------------------------------------------
+
+INVENTED = "Deleted messages go to S3 Glacier for 10 years"
+
+
+def test_a_mixed_answer_keeps_the_supported_sentence_and_drops_the_invented_one(stub):
+    stub.reply = f"Max message size is 256 KB [3]. {INVENTED} [9]."
+    hits = sample_hits(5)
+    _, answer, _ = run(openai_answerer(hits), "What is the max SQS message size?", hits)
+    assert answer.text == "Max message size is 256 KB [3]." and answer.answerer == "openai:stub-model"
+    assert "10 years" not in answer.text and answer.dropped == (f"{INVENTED}.",)
+    assert "removed 1 sentence no cited passage supports" in answer.note and "removed [9]" in answer.note
+    assert [c.marker for c in answer.citations] == [3]
+
+
+def test_an_invented_claim_cited_to_a_real_passage_is_not_shown(stub):
+    stub.reply = "Kinesis keeps data for up to 10 years and costs nothing [2]."
+    hits = sample_hits(5)
+    _, answer, _ = run(openai_answerer(hits), "How long does Kinesis keep data?", hits)
+    assert "10 years" not in answer.text and "costs nothing" not in answer.text
+    assert answer.answerer == "extractive" and answer.fallback.startswith("no sentence of the answer")
+    assert "365 days" in answer.text  # the extractive answer from the same passages
+
+
+def test_a_refusal_that_cites_a_passage_is_still_a_refusal(stub):
+    stub.reply = "That is not in the study material [1]."
+    hits = sample_hits(5)
+    _, answer, _ = run(openai_answerer(hits), "How long does Kinesis keep data?", hits)
+    assert answer.refused and not answer.citations and answer.answerer == "openai:stub-model"
+
+
+def test_a_model_that_trickles_tokens_is_cut_off_by_the_total_limit(stub):
+    stub.mode, stub.delay, stub.reply = "trickle", 0.4, "Messages are kept up to 14 days by default in SQS [3]."
+    hits = sample_hits(5)
+    tokens, answer, seconds = run(openai_answerer(hits, timeout=2.0, total=1.0), "How long are messages kept?",
+                                  hits)
+    assert 0 < len(tokens) < 6 and seconds < 3  # no gap reached the 2 s idle limit; the 1 s total did
+    assert "total time limit" in answer.note and answer.answerer == "extractive" and "14 days" in answer.text

@@ -96,7 +96,8 @@ def answered_by_html(answer: Answer, refusal: bool = False) -> str:
 
 def streaming_html(partial: str) -> str:
     """A chat model's reply while it streams: plain text until the checked answer replaces it."""
-    return f'<div class="answer streaming">{escape(partial)}</div>'
+    return ('<div class="answer streaming"><div class="answer-note">draft — being checked against the passages'
+            f'</div>{escape(partial)}</div>')
 
 
 def _read_as(query: str) -> str:
