@@ -235,7 +235,11 @@ class LLMAnswerer:
         except Exception as err:  # every provider raises its own types: all of them become a message
             yield self.fall_back(question, hits, f"LLM {self.name} failed: {describe_failure(err)}", context)
             return
-        yield self.finish(question, hits, "".join(pieces), context)
+        try:
+            yield self.finish(question, hits, "".join(pieces), context)
+        except Exception as err:  # the unchecked draft must never stay as the answer
+            yield self.fall_back(question, hits, f"checking the answer of {self.name} failed "
+                                                 f"({type(err).__name__}: {err})", context)
 
     @property
     def fallback_name(self) -> str:
@@ -276,11 +280,10 @@ class LLMAnswerer:
 
 
 def _removal_note(bad_markers: Sequence[int], dropped: list, count: int) -> str:
+    """What the check removed, without repeating a removed sentence (it would reach the reader after all)."""
     parts = []
     if dropped:
-        sentences = "; ".join(f"“{claim.plain}” ({support.why})" for claim, support in dropped)
-        parts.append(f"removed {len(dropped)} sentence{'s' if len(dropped) > 1 else ''} no cited passage supports: "
-                     f"{sentences}")
+        parts.append(f"removed {len(dropped)} sentence{'s' if len(dropped) > 1 else ''} no cited passage supports")
     if bad_markers:
         shown = ", ".join(f"[{n}]" for n in bad_markers)
         parts.append(f"removed {shown}: the model was shown only {count} passages")
@@ -325,6 +328,7 @@ def with_llm(bot, spec: str, model=None):
 
     current = bot.answerer
     extractive = current.fallback if isinstance(current, LLMAnswerer) else current
-    checker = SupportChecker(bot.searcher.embed_documents, bot.searcher.bm25.idf)
+    checker = SupportChecker(bot.searcher.embed_documents, bot.searcher.bm25.idf,
+                             names=bot.searcher.all_name_terms)
     answerer = make_answerer(spec, bot.settings, fallback=extractive, model=model, checker=checker)
     return StudyBot(bot.searcher, answerer, bot.settings)

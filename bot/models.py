@@ -93,7 +93,7 @@ class Answer:
             "answerer": self.answerer,
             "note": self.note,
             "fallback": self.fallback,
-            "dropped": list(self.dropped),
+            "dropped_sentences": len(self.dropped),  # how many; their text is kept for evals, never shown
             "citations": [c.__dict__ for c in self.citations],
             "contexts": [
                 {"doc_id": h.chunk.doc_id, "section": h.chunk.section, "text": h.chunk.text, "score": h.score}

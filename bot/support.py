@@ -66,17 +66,18 @@ def strip_reasoning(text: str) -> str:
     return _THINK.sub("", text).strip()
 
 
+_MATERIAL = r"(?:passages?|notes|(?:study )?material|context|sources?|documents?)"
 _NOT_COVERED = re.compile(
-    r"not in the (study )?(material|notes|passages)|(do|does|did) not (cover|mention|say|state|contain|include)|"
-    r"(don't|doesn't|didn't) (cover|mention|say|state|contain|include)|no (information|passage|mention)|"
-    r"(could|can) ?not (find|answer)|(couldn't|can't) (find|answer)|not (mentioned|covered|stated) in|"
-    r"(passages|notes|material) (are|is) silent|there is nothing (in|about)"
+    rf"not in the {_MATERIAL}|{_MATERIAL} (?:do|does|did) ?n[o']t (?:cover|mention|say|state|contain|include|"
+    rf"answer|address|discuss)|{_MATERIAL} (?:are|is) silent|no (?:information|mention|details?) .{{0,60}}in the "
+    rf"{_MATERIAL}|\bi (?:could|can) ?n[o']?t (?:find|answer)|\bi (?:could ?not|couldn't|can ?not|can't) find"
 )
 
 
 def says_not_covered(text: str) -> bool:
-    """A refusal in any wording ("That is not in the study material", "The passages do not mention …")."""
-    return bool(_NOT_COVERED.search(normalize(text)))
+    """A refusal in any wording ("That is not in the study material", "The passages do not mention …"); a fact
+    stated with "does not cover" ("Savings Plans do not cover RDS") is no refusal."""
+    return bool(_NOT_COVERED.search(normalize(text).replace("’", "'")))
 
 
 # ---------------------------------------------------------------- claims
@@ -136,8 +137,8 @@ class Thresholds:
     """Tuned on half of evals/support/pairs.jsonl (`python -m evals.support`), reported on the other half."""
 
     words: float = 0.95  # word support alone is enough at this share
-    meaning: float = 0.7  # embedding similarity to the best line that makes a paraphrase count …
-    words_with_meaning: float = 0.3  # … when at least this share of the words is there too
+    meaning: float = 0.65  # embedding similarity to the best line that makes a paraphrase count …
+    words_with_meaning: float = 0.5  # … when at least this share of the words is there too
 
 
 @dataclass(frozen=True)
@@ -172,9 +173,10 @@ class SupportChecker:
     heading) must: a fact is stated in one place, and a whole passage has numbers and names for every claim."""
 
     def __init__(self, embed: Callable[[list[str]], list[list[float]]], idf: dict[str, float],
-                 thresholds: Thresholds | None = None):
+                 thresholds: Thresholds | None = None, names: frozenset[str] = frozenset()):
         self.embed = embed
         self.idf = idf
+        self.names = names  # stems of the names the notes use (services, acronyms): checked at a sentence's start
         self.unknown_idf = max(idf.values(), default=1.0)
         self.thresholds = thresholds or Thresholds()
 
@@ -207,7 +209,7 @@ class SupportChecker:
             context = "\n".join([heading, *lines[start:end]])
             present = set(terms(context))
             present |= _spelled_out(present)
-            found.append((hard_rule(sentence, context, present), self.word_share(sentence, present),
+            found.append((hard_rule(sentence, context, present, self.names), self.word_share(sentence, present),
                           float(np.max(similarities[start:end]))))
         return found
 
@@ -225,17 +227,26 @@ def _windows(count: int) -> list[tuple[int, int]]:
             for start in range(max(count - size + 1, 1))]
 
 
-def hard_rule(sentence: str, context: str, present: set[str]) -> str:
-    """What the sentence says that the context plainly does not: a number, a name, a negation ('' if none)."""
+def hard_rule(sentence: str, context: str, present: set[str], known_names: frozenset[str] = frozenset()) -> str:
+    """What the sentence says that the context plainly does not: a number, a name, a negation ('' if none).
+    A sentence's first word is capitalised anyway: it counts as a name when the notes use it as one."""
     missing = sorted(numbers_in(sentence) - numbers_in(context))
     if missing:
         return f"the passage does not give {', '.join(missing)}"
-    names = [m.group(0) for m in _NAME.finditer(sentence) if m.start() > 0]
+    names = [m.group(0) for m in _NAME.finditer(sentence)
+             if m.start() > 0 or stem(m.group(0).lower()) in known_names or not m.group(0)[1:].islower()]
     absent = [n for n in names if stem(n.lower()) not in present and n.lower() not in present
               and not set(terms(n)) <= present]
     if absent:
         return f"the passage does not name {', '.join(absent)}"
-    negations = _NEGATION & set(words(sentence.replace("n't", " not")))
-    if negations and not _NEGATION & set(words(context.replace("n't", " not"))):
+    said, given = _negated(sentence), _negated(context)
+    if said and not given:
         return "the sentence negates what the passage does not"
+    if given and not said:
+        return "the passage negates what the sentence does not"
     return ""
+
+
+def _negated(text: str) -> bool:
+    plain = text.replace("’", "'").replace("n't", " not")
+    return bool(_NEGATION & set(words(plain)))

@@ -97,11 +97,20 @@ def answering(records: list[dict]) -> dict:
     """Who answered: items per answerer, the share that fell back (and why), the share of model sentences dropped."""
     fell_back = [r["fallback"] for r in records if r.get("fallback")]
     claims = sum(r.get("claims", 0) for r in records)
-    reasons = Counter(reason.split(":")[0] for reason in fell_back)
+    reasons = Counter(_reason_kind(reason) for reason in fell_back)
     return {"by_answerer": dict(Counter(r.get("answerer", "") for r in records)),
             "fallback_rate": len(fell_back) / len(records) if records else 0.0,
             "fallback_reasons": dict(reasons.most_common()),
             "dropped_claim_rate": sum(len(r.get("dropped", [])) for r in records) / claims if claims else 0.0}
+
+
+def _reason_kind(reason: str) -> str:
+    """'LLM openai:gpt-4o failed: server error (HTTP 500)' → 'server error (HTTP 500)'."""
+    if " failed: " in reason:
+        return reason.split(" failed: ", 1)[1]
+    if reason.startswith("no sentence of the answer"):
+        return "no sentence supported by its passage"
+    return reason
 
 
 def fallback_warning(metrics: dict) -> str:

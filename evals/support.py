@@ -97,8 +97,10 @@ def _passes(windows: list[tuple[str, float, float]], t: Thresholds) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     from bot.embed import embeddings
-    from bot.lexicon import Postings
+    from bot.lexicon import Lexicon
+    from bot.query import Speller
     from bot.retrieve import BM25
+    from bot.text import stem
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="search thresholds on the tuning half")
@@ -112,8 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     from bot.index import current_chunks
 
     chunks, _ = current_chunks(settings)
-    idf = BM25(postings=Postings.of([c.embedding_text() for c in chunks])).idf
-    checker = SupportChecker(embeddings(settings).embed_documents, idf)
+    lexicon = Lexicon.of_chunks(chunks)
+    names = frozenset({stem(n) for n in Speller.from_counts(lexicon.word_counts, lexicon.capitalised).names}
+                      | lexicon.acronyms)  # what the bot's searcher calls all_name_terms
+    checker = SupportChecker(embeddings(settings).embed_documents, BM25(postings=lexicon.postings).idf,
+                             names=names)
     if args.tune:
         checker.thresholds = tune(checker, [p for p in pairs if p.tunes], passages, args.min_recall)
     results = {"thresholds": checker.thresholds.__dict__}
