@@ -239,6 +239,10 @@ def ingest(settings: Settings, *, rebuild: bool = False, progress: bool = True, 
                                "Rebuild it with `studybot ingest --rebuild`.") from err
     new_ids = [c.id for c in chunks]
     if old_name and set(new_ids) == old_ids:
+        if not active.get("build"):  # an index from before start-up snapshots: give it one, no embedding
+            stored = _stored_vectors(client, old_name, old_ids)
+            root = snapshot_root(settings, store_dir(settings))
+            _snapshot_and_point(client, old_name, chunks, stored, settings, root)
         _restamp(settings)
         return IngestReport(old_name, len(chunks), 0, len(chunks), 0, time.perf_counter() - started, True, problems)
 
@@ -275,8 +279,14 @@ def _write_collection(client, name: str, chunks: list[Chunk], vectors: dict, set
             documents=list(texts),
             metadatas=list(metadatas),
         )
+    _snapshot_and_point(client, name, chunks, vectors, settings, snapshots)
+
+
+def _snapshot_and_point(client, name: str, chunks: list[Chunk], vectors: dict, settings: Settings,
+                        snapshots: Path) -> None:
+    """The start-up snapshot of collection `name` under a new build id, then the pointer flipped to both."""
     build = new_build_id()
-    write_snapshot(snapshots, build, _snapshot_of(chunks, vectors))
+    write_snapshot(snapshots, build, _snapshot_of(chunks, vectors), prune=True)
     _set_pointer(client, name, settings, len(chunks), build)
 
 

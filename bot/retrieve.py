@@ -35,9 +35,10 @@ class BM25:
         self.postings = p
         self.term_ids = {term: i for i, term in enumerate(p.terms)}
         self.size = len(p.lengths)
-        frequency = np.diff(p.starts).astype(np.float64)
-        self.term_idf = np.log(1 + (self.size - frequency + 0.5) / (frequency + 0.5))
-        self.idf = dict(zip(p.terms, self.term_idf.tolist(), strict=True))
+        n = self.size  # math.log per term, as before the arrays: the same idf to the last bit on any build
+        idf = [math.log(1 + (n - f + 0.5) / (f + 0.5)) for f in np.diff(p.starts).tolist()]
+        self.term_idf = np.asarray(idf, dtype=np.float64)
+        self.idf = dict(zip(p.terms, idf, strict=True))
         average = float(p.lengths.mean()) if self.size else 1.0
         self.norm = k1 * (1 - b + b * p.lengths.astype(np.float64) / (average or 1.0))
 
@@ -56,6 +57,8 @@ class BM25:
     def top(self, scores: np.ndarray, limit: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The `limit` best-scoring passages as (row, score), best first, ties to the earlier row; only rows
         that hold a query term, and only `allowed` ones (a boolean mask) when given."""
+        if limit <= 0:
+            return []
         candidates = np.flatnonzero(scores > 0 if allowed is None else (scores > 0) & allowed)
         if len(candidates) > limit:  # keep every row that ties with the last one kept, then order exactly
             cut = np.partition(scores[candidates], len(candidates) - limit)[len(candidates) - limit]

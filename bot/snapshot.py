@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 FORMAT = 1  # bump when the files change meaning: older snapshots are then made again
+STALE_PARTIAL_SECONDS = 3600  # a partial folder this old is the debris of a killed writer
 SNAPSHOTS = "snapshots"
 META = "meta.json"
 
@@ -53,9 +55,19 @@ def in_document_order(chunks: list[Chunk]) -> list[int]:
     return sorted(range(len(chunks)), key=lambda j: (chunks[j].doc_id, chunks[j].position))
 
 
-def write_snapshot(root: Path, build: str, snapshot: Snapshot) -> None:
-    """Write the snapshot of `build` (atomically: a folder renamed into place) and drop older ones.
-    Best effort: an app without a snapshot only starts slower, so a failure is a warning."""
+def lexicon_code() -> str:
+    """Changes with the code that derives the word statistics (tokenising, stemming, names): a snapshot made by
+    other code is made again rather than searched with postings that no longer match the questions' terms."""
+    source = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in ("text.py", "lexicon.py"):
+        digest.update((source / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def write_snapshot(root: Path, build: str, snapshot: Snapshot, prune: bool = False) -> None:
+    """Write the snapshot of `build` (atomically: a folder renamed into place); with `prune` (the ingest that
+    made the build), drop the others. Best effort: without a snapshot an app only starts slower."""
     target = root / build
     partial = root / f".{build}.{os.getpid()}.partial"
     try:
@@ -66,7 +78,7 @@ def write_snapshot(root: Path, build: str, snapshot: Snapshot) -> None:
         with open(files[1], "wb") as handle:
             np.save(handle, np.ascontiguousarray(snapshot.vectors, dtype=np.float32), allow_pickle=False)
         files += snapshot.lexicon.save(partial)
-        meta = {"format": FORMAT, "build": build, "count": len(snapshot.chunks),
+        meta = {"format": FORMAT, "build": build, "count": len(snapshot.chunks), "code": lexicon_code(),
                 "sha256": {f.name: _digest(f) for f in files}}
         (partial / META).write_text(json.dumps(meta), encoding="utf-8")
         shutil.rmtree(target, ignore_errors=True)  # a damaged copy of the same build
@@ -75,8 +87,16 @@ def write_snapshot(root: Path, build: str, snapshot: Snapshot) -> None:
         log.warning("could not write the start-up snapshot in %s (%s); the app will start slower", root, err)
         shutil.rmtree(partial, ignore_errors=True)
         return
+    if prune:
+        _prune(root, keep=build)
+
+
+def _prune(root: Path, keep: str) -> None:
+    """Other builds' snapshots, and partial folders old enough to be a killed writer's (not a running one's)."""
+    now = time.time()
     for other in root.iterdir():
-        if other.name != build and not other.name.startswith("."):
+        partial = other.name.startswith(".")
+        if other.name != keep and (not partial or now - other.stat().st_mtime > STALE_PARTIAL_SECONDS):
             shutil.rmtree(other, ignore_errors=True)
 
 
@@ -89,11 +109,14 @@ def read_snapshot(root: Path, build: str, count: int) -> Snapshot | None:
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT or meta.get("build") != build or meta.get("count") != count:
             raise ValueError(f"it is of another build or format ({meta.get('build')}, {meta.get('format')})")
+        if meta.get("code") != lexicon_code():
+            raise ValueError("it was made by other tokenising code")
         for name, digest in meta["sha256"].items():
             if _digest(folder / name) != digest:
                 raise ValueError(f"{name} does not match its checksum")
         chunks = _read_chunks(folder / "chunks.json")
-        # mapped, not read: Chroma holds the vectors too; searches touch only the rows of their candidates
+        # mapped: Chroma holds the vectors too, and searches touch only their candidates' rows (the checksum above
+        # has read the file once; it stays in the page cache rather than in this process's memory)
         vectors = np.load(folder / "vectors.npy", mmap_mode="r", allow_pickle=False)
         lexicon = Lexicon.load(folder)
         if not len(chunks) == len(vectors) == len(lexicon.postings.lengths) == count:

@@ -151,3 +151,43 @@ def test_mentions_finds_a_phrase_word_for_word_in_one_passage(tiny_settings):
     assert not searcher.mentions("size message max")  # every word is there, not in this order
     assert not searcher.mentions("Amazon MQ") and not searcher.mentions("")
     assert searcher.is_name("SQS") and not searcher.is_name("XYZ")
+
+
+def test_a_snapshot_made_by_other_tokenising_code_is_made_again(tiny_settings, monkeypatch, caplog):
+    from bot import snapshot
+
+    ingest(tiny_settings, progress=False)
+    monkeypatch.setattr(snapshot, "lexicon_code", lambda: "other-code")
+    with caplog.at_level(logging.WARNING, logger="bot.snapshot"):
+        store = open_store(tiny_settings)
+    assert "made by other tokenising code" in caplog.text and store.lexicon is not None
+
+
+def test_an_index_from_before_snapshots_gets_one_from_a_plain_ingest(tiny_settings):
+    from bot.index import POINTER_COLLECTION
+
+    first = ingest(tiny_settings, progress=False)
+    client = make_client(tiny_settings)
+    pointer = client.get_collection(POINTER_COLLECTION)
+    old = {k: v for k, v in _pointer(client).items() if k != "build"}
+    pointer.upsert(ids=["active"], documents=["active chunk collection"], embeddings=[[0.0, 0.0]], metadatas=[old])
+    again = ingest(tiny_settings, progress=False)
+    assert again.embedded == 0 and again.unchanged
+    assert _pointer(client)["build"] and _snapshot_folder(tiny_settings).exists()
+    assert len(open_store(tiny_settings).chunks) == first.total
+
+
+def test_only_the_ingest_that_made_a_build_prunes_the_others(tiny_settings):
+    from bot.snapshot import read_snapshot, write_snapshot
+
+    ingest(tiny_settings, progress=False)
+    folder = _snapshot_folder(tiny_settings)
+    current = read_snapshot(folder.parent, folder.name, len(open_store(tiny_settings).chunks))
+    write_snapshot(folder.parent, "older-build", current)  # an app that fell back for a build being replaced
+    assert folder.exists() and (folder.parent / "older-build").exists()
+    write_snapshot(folder.parent, folder.name, current, prune=True)
+    assert [p.name for p in folder.parent.iterdir()] == [folder.name]
+
+
+def test_bm25_top_of_nothing_is_empty():
+    assert BM25(TEXTS).top(np.array([1.0, 2.0, 0.0, 0.0]), 0) == []
