@@ -30,7 +30,7 @@ def _ask(args, settings: Settings) -> int:
     uses_llm = check_spec(spec) is not None
     bot = build_answering_with(settings, spec)  # the chat model (and its API key) first, then the index
     if uses_llm and not args.json:
-        print(format_answer(stream_to_console(bot, " ".join(args.question), args.doc, sys.stdout)))
+        print(format_answer(stream_to_console(bot, " ".join(args.question), args.doc, sys.stderr)))
         return 0
     answer = bot.ask(" ".join(args.question), doc_id=args.doc)
     if args.json:
@@ -40,9 +40,10 @@ def _ask(args, settings: Settings) -> int:
     return 0
 
 
-def stream_to_console(bot, question: str, doc_id: str | None, out):
-    """Print the model's tokens as they arrive under a "draft" heading; return the checked answer, which the
-    caller prints in full: the draft may hold sentences the check removed."""
+def stream_to_console(bot, question: str, doc_id: str | None, draft_out):
+    """Show the model's tokens as they arrive on `draft_out` (stderr) under a "draft" heading; return the checked
+    answer, which the caller prints to stdout: the draft may hold sentences the check removed, so it never
+    goes where the answer goes."""
     from bot.followup import stream_reply
     from bot.models import Answer
 
@@ -52,12 +53,13 @@ def stream_to_console(bot, question: str, doc_id: str | None, out):
             answer = item
             continue
         if not drafted:
-            out.write(f"Draft from {bot.answerer.name} (being checked against the passages):\n")
+            draft_out.write(f"Draft from {bot.answerer.name} (being checked against the passages):\n")
             drafted = True
-        out.write(item)
-        out.flush()
+        draft_out.write(item)
+        draft_out.flush()
     if drafted:
-        out.write("\n\nChecked answer:\n")
+        draft_out.write("\n\nChecked answer:\n")
+        draft_out.flush()
     return answer
 
 
