@@ -199,8 +199,9 @@ class LLMAnswerer:
     """Answers with a chat model from the numbered passages, checked sentence by sentence.
 
     The extractive answerer's refusal checks run first: a question they refuse never reaches the model. Every
-    sentence of the reply must cite a passage that supports it (`bot.support`); the others are removed and
-    named in the note. A reply with nothing supported left, or any failure, gives the extractive answer.
+    sentence of the reply must cite a passage that supports it (`bot.support`); the others are removed (the note
+    counts them, `Answer.dropped` keeps them for evals). A reply with nothing supported left, or any failure,
+    gives the extractive answer.
     """
 
     def __init__(self, model, name: str, settings: Settings, fallback: Answerer,
