@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.models import Chunk
-from bot.text import STOPWORDS, stem, words
+from bot.text import terms
 
 NAME_TOKEN = re.compile(r"\b[A-Za-z][A-Za-z0-9]{3,}\b")
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,5}\b")
@@ -36,15 +36,10 @@ class Postings:
 
     @classmethod
     def of(cls, texts: list[str]) -> Postings:
-        return postings_of([content_terms(words(text)) for text in texts])
+        return postings_of([terms(text) for text in texts])
 
     def document_frequency(self) -> dict[str, int]:
         return dict(zip(self.terms, np.diff(self.starts).tolist(), strict=True))
-
-
-def content_terms(tokens: list[str]) -> list[str]:
-    """`bot.text.terms` from tokens already split: stop words dropped, plurals folded."""
-    return [stem(t) for t in tokens if t not in STOPWORDS]
 
 
 def postings_of(passages: list[list[str]]) -> Postings:
@@ -54,13 +49,13 @@ def postings_of(passages: list[list[str]]) -> Postings:
         lengths[row] = len(passage_terms)
         for term, count in Counter(passage_terms).items():
             by_term.setdefault(term, []).append((row, count))
-    terms = sorted(by_term)
-    sizes = np.fromiter((len(by_term[t]) for t in terms), dtype=np.int64, count=len(terms))
-    starts = np.zeros(len(terms) + 1, dtype=np.int64)
+    vocabulary = sorted(by_term)
+    sizes = np.fromiter((len(by_term[t]) for t in vocabulary), dtype=np.int64, count=len(vocabulary))
+    starts = np.zeros(len(vocabulary) + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
-    flat = [pair for term in terms for pair in by_term[term]]
+    flat = [pair for term in vocabulary for pair in by_term[term]]
     pairs = np.asarray(flat, dtype=np.int32).reshape(-1, 2)
-    return Postings(terms, starts, pairs[:, 0].copy(), pairs[:, 1].copy(), lengths)
+    return Postings(vocabulary, starts, pairs[:, 0].copy(), pairs[:, 1].copy(), lengths)
 
 
 @dataclass
@@ -80,7 +75,7 @@ class Lexicon:
         word_counts: Counter[str] = Counter()
         capitalised: Counter[str] = Counter()
         for text in texts:
-            passages.append(content_terms(words(text)))
+            passages.append(terms(text))
             count_names(text, word_counts, capitalised)
         acronyms = Counter(m.group(0).lower() for text in (raw_texts if raw_texts is not None else texts)
                            for m in _ACRONYM.finditer(text))

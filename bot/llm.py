@@ -155,14 +155,14 @@ def stream_tokens(model, messages: list, idle_timeout: float, total_timeout: flo
     try:
         while True:
             left = deadline - time.monotonic()
-            if left <= 0:
-                raise LLMFailure(f"no complete answer within {total_timeout:g} s (total time limit)")
             try:
+                if left <= 0:
+                    raise queue.Empty
                 item = items.get(timeout=min(idle_timeout, left))
             except queue.Empty:
-                if time.monotonic() >= deadline:
-                    raise LLMFailure(f"no complete answer within {total_timeout:g} s (total time limit)") from None
-                raise LLMFailure(f"no reply within {idle_timeout:g} s (timeout)") from None
+                whole = time.monotonic() >= deadline
+                raise LLMFailure(f"no complete answer within {total_timeout:g} s (total time limit)" if whole
+                                 else f"no reply within {idle_timeout:g} s (timeout)") from None
             if item is done:
                 return
             if isinstance(item, Exception):

@@ -13,11 +13,11 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from bot.lexicon import Lexicon, Postings, content_terms
+from bot.lexicon import Lexicon, Postings
 from bot.models import Chunk, Hit
 from bot.query import CONTEXT_WEIGHT, Speller, query_weights
 from bot.settings import Settings
-from bot.text import question_terms, stem, term_coverage, term_set, words
+from bot.text import question_terms, stem, term_coverage, term_set, terms, words
 
 NAME_MAX_SHARE = 0.05  # a "name" in more than this share of passages (Data, AWS) tells nothing
 
@@ -102,7 +102,7 @@ class HybridSearcher:
         self.doc_rows = {d: np.array([c.doc_id == d for c in self.chunks]) for d in {c.doc_id for c in self.chunks}}
         self.speller = Speller.from_counts(lexicon.word_counts, lexicon.capitalised)
         self.name_terms = self._name_terms()
-        self.all_name_terms = frozenset({stem(n) for n in self.speller.names} | lexicon.acronyms)
+        self.all_name_terms = all_name_terms(self.speller, lexicon)
         self.vocabulary = frozenset(self.bm25.idf) | self.speller.known  # every word the notes use
         self.section_starts = _section_starts(self.chunks)
         self.vectors = store.vectors
@@ -179,7 +179,7 @@ class HybridSearcher:
             return False
         needle = f" {' '.join(wanted)} "
         return any(needle in f" {' '.join(words(self.chunks[row].embedding_text()))} "
-                   for row in self._rows_with(content_terms(wanted)))
+                   for row in self._rows_with(terms(phrase)))
 
     def _rows_with(self, wanted_terms: list[str]):
         """Rows whose passage holds every term (all rows when there is none): the only ones a phrase can be in."""
@@ -231,6 +231,11 @@ class HybridSearcher:
 
             scored.append((chunk_id, score))
         return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
+
+
+def all_name_terms(speller: Speller, lexicon: Lexicon) -> frozenset[str]:
+    """Every name the notes use, as search terms: the words they capitalise mid-sentence and their acronyms."""
+    return frozenset({stem(n) for n in speller.names} | lexicon.acronyms)
 
 
 def _section_starts(chunks: list[Chunk]) -> frozenset[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -159,13 +160,18 @@ def numbers_in(text: str) -> set[str]:
 def _spelled_out(present: set[str]) -> set[str]:
     """What the abbreviations among `present` stand for ("kds" → kinesis, data, stream), and back."""
     extra = set()
-    for short, long in load_aliases().items():
-        long_terms = set(terms(long))
+    for short, long_terms in _alias_terms():
         if short in present:
             extra |= long_terms
         elif long_terms and long_terms <= present:
             extra.add(short)
     return extra
+
+
+@lru_cache(maxsize=1)
+def _alias_terms() -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each abbreviation with the terms of what it stands for, read once: every window of every claim asks."""
+    return tuple((short, frozenset(terms(long))) for short, long in load_aliases().items())
 
 
 class SupportChecker:

@@ -43,11 +43,8 @@ def load_pairs(path: Path = PAIRS) -> list[Pair]:
     return [Pair(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def cited_passages(pairs: list[Pair], settings: Settings) -> dict[str, tuple[str, str]]:
-    """pair id → (section, text) of the indexed passage (chunk) holding its quote; the quote when it spans two."""
-    from bot.index import current_chunks
-
-    chunks, _ = current_chunks(settings)
+def cited_passages(pairs: list[Pair], chunks: list) -> dict[str, tuple[str, str]]:
+    """pair id → (section, text) of the chunk holding its quote; the quote itself when it spans two chunks."""
     found = {}
     for pair in pairs:
         quote = " ".join(pair.passage.split())
@@ -97,10 +94,10 @@ def _passes(windows: list[tuple[str, float, float]], t: Thresholds) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     from bot.embed import embeddings
+    from bot.index import current_chunks
     from bot.lexicon import Lexicon
     from bot.query import Speller
-    from bot.retrieve import BM25
-    from bot.text import stem
+    from bot.retrieve import BM25, all_name_terms
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="search thresholds on the tuning half")
@@ -110,13 +107,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     pairs = load_pairs()
-    passages = cited_passages(pairs, settings)
-    from bot.index import current_chunks
-
     chunks, _ = current_chunks(settings)
+    passages = cited_passages(pairs, chunks)
     lexicon = Lexicon.of_chunks(chunks)
-    names = frozenset({stem(n) for n in Speller.from_counts(lexicon.word_counts, lexicon.capitalised).names}
-                      | lexicon.acronyms)  # what the bot's searcher calls all_name_terms
+    names = all_name_terms(Speller.from_counts(lexicon.word_counts, lexicon.capitalised), lexicon)
     checker = SupportChecker(embeddings(settings).embed_documents, BM25(postings=lexicon.postings).idf,
                              names=names)
     if args.tune:
