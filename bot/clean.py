@@ -20,6 +20,14 @@ _HTML_TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _EMPHASIS = re.compile(r"\*\*|__")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b\ufeff]")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+# A PDF's hollow bullet glyph read as a letter: "- o Returns up to 1MB" (an "o" or "·" after the list marker).
+_BULLET_GLYPH = re.compile(r"^(\s*(?:[-*+]\s+)?)(?:o|·)\s+(?=\S)")
+_EMPTY_BULLET = re.compile(r"^\s*[-*+•]\s*$")
+# Inline LaTeX from the PDF converters: "$6 \text{ DPU} * 1/4 \text{ hour} * \$0.44 = \$0.66.$"
+_MATH_SPAN = re.compile(r"(?<!\\)\$(?=\S)((?:[^$]|\\\$)*?\\[A-Za-z]+(?:[^$]|\\\$)*?)(?<!\\)\$")
+_FRAC = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+_TEXT_COMMAND = re.compile(r"\\(?:text|mathrm|mathbf|textbf)\{([^{}]*)\}")
+_SYMBOLS = {"\\Rightarrow": "⇒", "\\rightarrow": "→", "\\times": "×", "\\cdot": "×", "\\approx": "≈"}
 
 
 def clean_line(line: str) -> str:
@@ -31,9 +39,27 @@ def clean_line(line: str) -> str:
     line = _BREAK_TAG.sub("; ", line)
     line = _HTML_TAG.sub("", line)
     line = _EMPHASIS.sub("", line)
+    line = _BULLET_GLYPH.sub(r"\1", plain_math(line))
+    if _EMPTY_BULLET.match(line):
+        return ""  # a list marker with nothing after it: an empty stub, not content
     if "\t" in line:
         line = " | ".join(cell.strip() for cell in line.split("\t") if cell.strip())
     return line.rstrip()
+
+
+def plain_math(line: str) -> str:
+    """LaTeX written as plain text: "$6 \\text{ DPU} * 1/4 h$" -> "6 DPU × 1/4 h", "\\$0.44" -> "$0.44"."""
+    line = _MATH_SPAN.sub(lambda m: _math_text(m.group(1)), line)
+    for command, symbol in _SYMBOLS.items():
+        line = re.sub(re.escape(command) + r"\b", symbol, line)
+    return line.replace("\\$", "$")
+
+
+def _math_text(math: str) -> str:
+    math = _TEXT_COMMAND.sub(lambda m: m.group(1).strip(), math)
+    math = _FRAC.sub(lambda m: f"{m.group(1).strip()} / {m.group(2).strip()}", math)
+    math = re.sub(r"\s*\*\s*", " × ", math)
+    return re.sub(r"\s+", " ", math).strip()
 
 
 def _heading_text(text: str) -> str:
@@ -111,6 +137,9 @@ _DECORATION = re.compile(r"^(?:[\d\s.\-]*|VS|vs\.?)$")
 _SCREENSHOT = re.compile(r"^The screenshot shows\b")
 _COURSE_SECTION = re.compile(r"^Section\s+(\d+)\s*:\s*(.*)$")
 _BULLET = re.compile(r"^\s*(?:[-*•◦▪–]|\d+[.)])\s")
+_CSV_ROW = re.compile(r"\w,\w+,\w")
+_SPLIT_WORD = re.compile(r"(?<![\w-])([A-Za-z]+)-$")
+_CONTINUATION = re.compile(r"^\s*([a-z]+)")
 
 
 def _is_noise(line: str) -> bool:
@@ -129,6 +158,7 @@ def _looks_like_title(raw: str) -> bool:
         and stripped[0].isalnum()
         and not re.search(r"\b(is|are)\b", stripped)  # a sentence, not a title
         and not stripped.startswith(("http", "{", "SELECT", "select"))
+        and not _CSV_ROW.search(stripped)
     )
 
 
@@ -149,14 +179,21 @@ def _slide_blocks(text: str) -> list[list[Line]]:
     """Raw lines of each slide (slides are separated by runs of three or more blank lines)."""
     blocks: list[list[Line]] = [[]]
     blank_run = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
+    in_fence = after_fence = starts_in_code = False
+    for number, raw in enumerate(join_split_words(text.splitlines()), start=1):
         if not raw.strip():
             blank_run += 1
             continue
-        if blank_run >= 3 and blocks[-1]:
+        if _FENCE.match(raw):
+            in_fence, after_fence = not in_fence, in_fence
+            continue
+        # a slide that opens with a code sample (a CSV file) has its title after the code, if anywhere
+        if blocks[-1] and (blank_run >= 3 or (after_fence and starts_in_code)):
             blocks.append([])
-        blank_run = 0
-        if not _is_noise(raw) and not _FENCE.match(raw):
+        if not blocks[-1]:
+            starts_in_code = in_fence
+        blank_run, after_fence = 0, False
+        if not _is_noise(raw):
             blocks[-1].append((number, raw))
     return [b for b in blocks if b]
 
@@ -204,7 +241,38 @@ def parse_slides(text: str, doc_title: str) -> list[RawSection]:
             # the title opens the section's text too: a title slide's words are content, not decoration
             heading = [(block[0][0], title)] if title else []
             sections.append((path, heading + lines))
+    sections = [(path, without_repeated_heading(path[-1], lines)) for path, lines in sections]
     return [(path, _compact(lines)) for path, lines in sections if len(_compact(lines)) > 1 or not title]
+
+
+def without_repeated_heading(heading: str, lines: list[Line]) -> list[Line]:
+    """The section's lines with its heading kept once, as the first line: slides built up in steps and
+    continued slides repeat their title 2–4 times ("Glue Costs" / "Glue Costs")."""
+    names = {_normal_title(heading), _normal_title(heading.rpartition(" - ")[2])}
+    kept = [line for line in lines[1:] if _normal_title(line[1]) not in names]
+    return lines[:1] + kept
+
+
+def join_split_words(lines: list[str]) -> list[str]:
+    """Words a PDF broke over a line end ("to de-" / "" / "duplicate on …") joined on the first line.
+
+    The continuation's line becomes blank, so line numbers stay those of the file. The hyphen goes when the
+    document writes the joined word elsewhere ("deduplicate"), and stays otherwise ("Formation-managed")."""
+    vocabulary = set(re.findall(r"[a-z]+", "\n".join(lines).lower()))
+    out = list(lines)
+    for i, line in enumerate(out):
+        head = _SPLIT_WORD.search(line.rstrip())
+        if not head:
+            continue
+        nxt = next((j for j in range(i + 1, min(i + 6, len(out))) if out[j].strip()), None)
+        tail = _CONTINUATION.match(out[nxt]) if nxt is not None else None
+        if not tail:
+            continue
+        joined = head.group(1) + tail.group(1)
+        glue = "" if joined.lower() in vocabulary else "-"
+        out[i] = line.rstrip()[: -1] + glue + out[nxt].strip()
+        out[nxt] = ""
+    return out
 
 
 def _same_section(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -256,7 +324,7 @@ def _ends_label_list(current: tuple[str, ...], heading_path: tuple[str, ...], ra
 
 
 def parse_numbered(text: str, doc_title: str) -> list[RawSection]:
-    lines = text.splitlines()
+    lines = join_split_words(text.splitlines())
     sections: list[RawSection] = [((doc_title,), [])]
     major = minor = 0
     heading_path: tuple[str, ...] = (doc_title,)

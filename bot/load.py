@@ -76,10 +76,18 @@ def read_text(doc: SourceDoc) -> str:
 def sections_of(doc: SourceDoc, text: str) -> list[Section]:
     raw_sections = PARSERS[doc.kind](text, doc.title)
     return [
-        Section(doc.doc_id, doc.title, path, tuple(t for _, t in lines), lines[0][0])
+        Section(doc.doc_id, doc.title, _below_title(path, doc.title), tuple(t for _, t in lines), lines[0][0])
         for path, lines in raw_sections
         if lines
     ]
+
+
+def _below_title(path: tuple[str, ...], doc_title: str) -> tuple[str, ...]:
+    """The path without a top heading that only repeats the document's title (a markdown file's "# Title"):
+    every breadcrumb starts with the title already."""
+    if len(path) > 1 and " ".join(path[0].lower().split()) == " ".join(doc_title.lower().split()):
+        return path[1:]
+    return path
 
 
 def load_corpus(corpus_dir: Path) -> tuple[dict[SourceDoc, list[Section]], list[LoadProblem]]:

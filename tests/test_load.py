@@ -1,7 +1,7 @@
 import pytest
 from conftest import DATA
 
-from bot.clean import clean_line, parse_markdown, parse_numbered, parse_slides
+from bot.clean import clean_line, join_split_words, parse_markdown, parse_numbered, parse_slides
 from bot.load import CorpusError, load_corpus, read_manifest, read_text, section_tree
 
 
@@ -139,3 +139,66 @@ def test_read_text_accepts_bom(tiny_settings):
     doc = read_manifest(tiny_settings.corpus_dir)[0]
     doc.path.write_bytes("\ufeff# T\n\nbody text here".encode())
     assert read_text(doc).startswith("# T")
+
+
+# --- leftovers of the PDF extractions (issue 14): one test per kind, on small text --------------
+
+
+def test_pdf_bullet_glyph_after_the_list_marker_is_dropped():
+    assert clean_line(" - o Returns up to 1MB of data") == " - Returns up to 1MB of data"
+    assert clean_line("- · encryption in flight") == "- encryption in flight"
+    assert clean_line("· Scheduled refresh") == "Scheduled refresh"
+    assert clean_line("- o3 is a model name") == "- o3 is a model name"  # a word starting with o stays
+
+
+def test_latex_is_written_as_plain_text():
+    line = r"⇒ $6 \text{ DPU} * 1/4 \text{ hour} * \$0.44 = \$0.66.$"
+    assert clean_line(line) == "⇒ 6 DPU × 1/4 hour × $0.44 = $0.66."
+    assert clean_line(r"size 4.5kb: $\frac{6*(4.5/1)}{27wcu}$ rounded") == "size 4.5kb: 6 × (4.5/1) / 27wcu rounded"
+    assert clean_line(r"- complex queries \Rightarrow lower concurrency") == "- complex queries ⇒ lower concurrency"
+    assert clean_line(r" - \$1.00 per 100,000 objects") == " - $1.00 per 100,000 objects"
+    assert clean_line("costs $5 and $6 a month") == "costs $5 and $6 a month"  # dollars without math stay
+
+
+def test_markdown_heading_over_an_empty_bullet_is_no_section():
+    text = "# Notes\n\n## SQS\n\n-\n\n## SNS\n\n- Fan-out to many subscribers\n"
+    sections = parse_markdown(text, "Notes")
+    assert paths(sections) == [("Notes", "SNS")]
+
+
+def test_slide_heading_is_kept_once():
+    deck = "Glue Costs\n\n\n\n\nGlue Costs\n\n\n\n\nGlue Costs\n\n- Crawlers billed by the second\n- DPU hours\n"
+    sections = parse_slides(deck, "Deck")
+    assert paths(sections) == [("Deck", "Glue Costs")]
+    assert [t for _, t in sections[0][1] if t] == ["Glue Costs", "- Crawlers billed by the second", "- DPU hours"]
+
+
+def test_csv_sample_is_no_slide_title_and_the_title_after_it_is():
+    deck = (
+        "Glue Script\n\n- Reads a CSV file\n\n\n\n\n```\nID,Name,Age,City\n1,John,25,NY\n```\n\n"
+        "Glue Data Catalog\n- Stores table schemas\n"
+    )
+    titles = [path[-1] for path in paths(parse_slides(deck, "Deck"))]
+    assert titles == ["Glue Script", "Glue Data Catalog"]
+
+
+def test_code_inside_a_slide_does_not_start_a_new_one():
+    deck = "Schema Registry\n\n- Stores schemas\n```\n{ }\n```\n\nCreate schema registry\n\nUp to 10 registries.\n"
+    assert paths(parse_slides(deck, "Deck")) == [("Deck", "Schema Registry")]
+
+
+def test_word_split_over_a_line_end_is_joined():
+    notes = "1. Streams\n\nDuplicates\n\n- embed a record ID to de-\n\nduplicate on the consumer side\n"
+    text = "\n".join(t for _, lines in parse_numbered(notes, "N") for _, t in lines)
+    assert "to de-duplicate on the consumer side" in text
+    assert join_split_words(["to dedu-", "plicate", "we deduplicate"])[0] == "to deduplicate"  # word known: no hyphen
+    assert join_split_words(["Lake Formation-", "managed shares"])[0] == "Lake Formation-managed shares"
+    assert join_split_words(["pay-as-you-", "Go"]) == ["pay-as-you-", "Go"]  # capital: a new line, not a split
+
+
+def test_document_title_as_top_heading_is_not_repeated_in_paths(tmp_path):
+    from conftest import write_corpus
+
+    corpus = write_corpus(tmp_path, {"200": ("n.md", "markdown", "# Doc 200\n\nIntro.\n\n## SQS\n\nMax 256 KB.\n")})
+    (sections,) = load_corpus(corpus)[0].values()
+    assert [s.path for s in sections] == [("Doc 200",), ("SQS",)]

@@ -11,7 +11,7 @@ import gradio as gr
 from bot.load import CorpusError
 from bot.models import Section
 from bot.ui.context import AppContext, Library
-from bot.ui.render import PATH_SEPARATOR, escape, notice_html, quote_spans, section_label
+from bot.ui.render import breadcrumb, escape, notice_html, quote_spans, section_label
 
 TITLE = "Browse"
 TAB_ID = "browse"
@@ -79,7 +79,7 @@ def section_html(doc_title: str, sections: list[Section], prefix: tuple[str, ...
     chosen = [s for s in sections if s.path[: len(prefix)] == prefix]
     if not chosen:
         return notice_html("Pick a section on the left to read it.")
-    crumbs = escape(PATH_SEPARATOR.join((doc_title, *prefix)))
+    crumbs = escape(breadcrumb(doc_title, prefix))
     shown, size = [], 0
     for section in chosen:
         if shown and size + len(section.text) > MAX_SHOWN_CHARS:

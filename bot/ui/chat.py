@@ -16,14 +16,13 @@ from bot.models import Answer, Chunk, SourceDoc
 from bot.ui import browse
 from bot.ui.context import AppContext, answerer_key
 from bot.ui.render import (
-    PATH_SEPARATOR,
     answer_html,
+    breadcrumb,
     closest_sections,
     escape,
     notice_html,
     question_html,
     refusal_html,
-    section_label,
     sources_html,
     streaming_html,
 )
@@ -61,7 +60,7 @@ class SourceLink:
 
     @classmethod
     def of(cls, chunk: Chunk, prefix: str = "") -> SourceLink:
-        label = f"{prefix}{chunk.doc_title}{PATH_SEPARATOR}{section_label(chunk.section_path)}"
+        label = f"{prefix}{breadcrumb(chunk.doc_title, chunk.section_path)}"
         return cls(label, chunk.doc_id, chunk.section_path, chunk.text)
 
 

@@ -27,6 +27,16 @@ def section_label(path: Sequence[str] | str) -> str:
     return PATH_SEPARATOR.join(p for p in parts if p)
 
 
+def breadcrumb(doc_title: str, path: Sequence[str]) -> str:
+    """"Document › section › subsection", a part that repeats the one before it shown once (the text before
+    a document's first heading has the document's title as its path)."""
+    parts: list[str] = []
+    for part in (doc_title, *path):
+        if part and (not parts or " ".join(part.lower().split()) != " ".join(parts[-1].lower().split())):
+            parts.append(part)
+    return PATH_SEPARATOR.join(parts)
+
+
 def quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
     """Where the pieces of `quote` (joined by " … ") occur in `text`, whitespace-insensitive, merged."""
     spans = []
