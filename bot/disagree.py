@@ -105,7 +105,7 @@ def _clause_terms(line: str, amount: Amount) -> set[str]:
 # Words that make two amounts answer different things: a read limit is no write limit, a minimum no maximum.
 _SIDES = (frozenset({"read"}), frozenset({"write"}), frozenset({"min", "minimum", "least"}),
           frozenset({"max", "maximum", "up"}), frozenset({"input", "in"}), frozenset({"output", "out"}),
-          frozenset({"default"}), frozenset({"consumer"}), frozenset({"total"}))
+          frozenset({"default"}), frozenset({"consumer"}), frozenset({"total"}), frozenset({"backup", "snapshot"}))
 
 
 def same_thing(first: set[str], second: set[str]) -> bool:
@@ -147,3 +147,148 @@ def disagreeing_unit(question: str, chosen: list[Unit], ranked: list[Unit], hits
         if abs(other.value - mine.value) > 0.01 * max(other.value, mine.value):
             return top, mine, unit, other
     return None
+
+
+# --- every disagreement of the notes, for the Browse list ------------------------------------------------
+
+# What an amount measures, as the notes word it; a line naming two of these is skipped (which one is meant?).
+_MEASURES = {
+    "retention": (r"retention|retain|retained|kept for|stays? (?:for|up)|stored for", "time"),
+    "message size": (r"message size|messages? (?:of )?up to|max(?:imum)? message|payload", "size"),
+    "item size": (r"item size|per item|items? (?:of )?up to|max(?:imum)? item", "size"),
+    "object size": (r"object size|objects? (?:of )?up to|single object|max(?:imum)? object", "size"),
+    "record size": (r"record size|records? (?:of )?up to|per record", "size"),
+    "storage": (r"storage|scales? (?:up )?to|scales from|per (?:database )?volume|auto-scales", "size"),
+    "timeout": (r"timeout|time ?out", "time"),
+    "latency": (r"latency", "time"),
+    "memory": (r"memory", "size"),
+}
+_MEASURE_PATTERNS = {name: (re.compile(rf"\b(?:{words})", re.IGNORECASE), kind)
+                     for name, (words, kind) in _MEASURES.items()}
+_TABLE_ROW = " | "
+_OPERATIONS = frozenset({"read", "write"})
+_LABEL_WORDS = 6  # a short line naming one service labels the lines under it ("Amazon Kinesis Data Streams")
+
+
+@dataclass(frozen=True)
+class Statement:
+    doc_id: str
+    doc_title: str
+    path: tuple[str, ...]
+    line: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    subject: str  # the AWS service
+    measure: str  # "retention", "default retention", "storage" …
+    kind: str  # "time" or "size"
+    first: Statement
+    second: Statement
+
+    def about(self, passage: str) -> bool:
+        """Whether the passage quotes either side's line (whitespace-insensitive)."""
+        flat = " ".join(passage.split())
+        return any(" ".join(side.line.split()) in flat for side in (self.first, self.second))
+
+
+@dataclass(frozen=True)
+class _Fact:
+    key: tuple[str, str]  # (service, measure)
+    kind: str
+    value: float
+    statement: Statement
+    clause_terms: frozenset[str]
+    values: tuple[float, ...]  # every amount of its kind in the line: a line giving both clashes with none
+    operation: frozenset[str]  # "read" / "write" anywhere in the line: an RCU's 4 KB is no item's maximum
+
+
+def notes_disagreements(documents: dict, services: tuple[str, ...]) -> list[Disagreement]:
+    """Facts two documents give different values for: same service, same measure (and both a default or
+    neither), the same side of it (`same_thing`: no read limit against a write limit), and no value of one
+    anywhere in the other document's lines on it. `documents`: {SourceDoc: [Section]}."""
+    by_key: dict[tuple[str, str], dict[str, list[_Fact]]] = {}
+    for doc, sections in documents.items():
+        for fact in _facts(doc, sections, services):
+            by_key.setdefault(fact.key, {}).setdefault(doc.doc_id, []).append(fact)
+    found = []
+    for (subject, measure), per_doc in sorted(by_key.items()):
+        doc_ids = sorted(per_doc)
+        for i, first_doc in enumerate(doc_ids):
+            for second_doc in doc_ids[i + 1:]:
+                pair = _clash(per_doc[first_doc], per_doc[second_doc])
+                if pair:
+                    found.append(Disagreement(subject, measure, pair[0].kind, pair[0].statement, pair[1].statement))
+    return found
+
+
+def _clash(mine: list[_Fact], theirs: list[_Fact]) -> tuple[_Fact, _Fact] | None:
+    def close(a: float, b: float) -> bool:
+        return abs(a - b) <= 0.01 * max(a, b)
+
+    said_by_mine = [v for f in mine for v in f.values]
+    said_by_theirs = [v for f in theirs for v in f.values]
+    for a in mine:
+        for b in theirs:
+            if any(close(a.value, v) for v in said_by_theirs) or any(close(b.value, v) for v in said_by_mine):
+                return None  # both documents give this value somewhere: they describe two cases, not one fact
+    return next(((a, b) for a in mine for b in theirs
+                 if same_thing(a.clause_terms, b.clause_terms) and a.operation == b.operation), None)
+
+
+def _facts(doc, sections, services: tuple[str, ...]):
+    from bot.query import service_pattern
+
+    def service_in(text: str) -> str | None:
+        named = {s for s in services if service_pattern(s).search(text)}
+        named = {s for s in named if not any(s != o and s.lower() in o.lower() for o in named)}
+        return next(iter(named)) if len(named) == 1 else None
+
+    for section in sections:
+        labels: list[str] = []  # short lines so far, the latest last; read only when a fact needs its subject
+        for line in section.lines:
+            found = amounts(line)
+            if not found and 0 < len(line.split()) <= _LABEL_WORDS:
+                labels.append(line)
+            if (not found or _TABLE_ROW in line or _WORKED_EXAMPLE.search(line)
+                    or not any(p.search(line) for p, _ in _MEASURE_PATTERNS.values())):
+                continue
+            if _names_several(line, services):
+                continue  # "SWF runs last a year, SQS messages 14 days": whose amount is whose?
+            subject = next((s for s in map(service_in, [line, *reversed(labels), *reversed(section.path)]) if s), None)
+            if subject is not None:
+                yield from _line_facts(doc, section, line, subject, found)
+
+
+def _names_several(line: str, services: tuple[str, ...]) -> bool:
+    from bot.query import service_pattern
+
+    named = {s for s in services if service_pattern(s).search(line)}
+    return len({s for s in named if not any(s != o and s.lower() in o.lower() for o in named)}) > 1
+
+
+def _measure(text: str) -> tuple[str, str] | None:
+    named = [(name, kind) for name, (pattern, kind) in _MEASURE_PATTERNS.items() if pattern.search(text)]
+    return named[0] if len(named) == 1 else None
+
+
+def _line_facts(doc, section, line: str, subject: str, found: list[Amount]):
+    """A fact per amount whose clause (or else whose line) names one measure of the amount's kind."""
+    line_measure = _measure(line)
+    operation = frozenset(terms(line)) & _OPERATIONS
+    for amount in found:
+        start, end = next(((a, b) for a, b in _clauses(line) if a <= amount.at < b), (0, len(line)))
+        clause = line[start:end]
+        measure = _measure(clause) or (line_measure if not any(p.search(clause) for p, _ in
+                                                               _MEASURE_PATTERNS.values()) else None)
+        if measure is None or measure[1] != amount.kind:
+            continue
+        same_kind = [a for a in found if a.kind == amount.kind]
+        is_default = bool(re.search(r"\bdefault\b", clause, re.IGNORECASE))
+        if not is_default and amount.value < max(a.value for a in same_kind):
+            continue  # a range's lower end ("1 day and 365 days"): the fact is its upper end
+        statement = Statement(doc.doc_id, doc.title, section.path, line.strip(), amount.text)
+        key = (subject, ("default " if is_default else "") + measure[0])
+        yield _Fact(key, amount.kind, amount.value, statement, frozenset(_clause_terms(line, amount)),
+                    tuple(a.value for a in same_kind), operation)

@@ -17,11 +17,22 @@ from bot.models import Answer, Citation, Section
 from bot.settings import Settings
 from bot.ui import build_app, tab_modules
 from bot.ui.browse import (
+    CLOSED,
+    LEAF,
     MAX_SHOWN_CHARS,
+    OPEN,
     choose_doc,
+    from_query,
+    neighbour,
     open_at,
+    open_result,
     passage_rows,
+    path_from_query,
+    permalink,
+    search,
+    search_results,
     section_html,
+    step,
     tree_choices,
     tree_nodes,
 )
@@ -210,7 +221,34 @@ def section(*path: str, lines: tuple[str, ...] = ("text",)) -> Section:
 def test_tree_lists_each_heading_once_under_its_parent():
     sections = [section("A"), section("A", "B"), section("C"), section("A", "D")]
     assert tree_nodes(sections) == [("A",), ("A", "B"), ("A", "D"), ("C",)]
-    assert [label for label, _ in tree_choices(sections)] == ["A", "\u2003B", "\u2003D", "C"]
+    labels = [label for label, _ in tree_choices(sections)]
+    assert labels == [f"{OPEN}A", f"\u2003{LEAF}B", f"\u2003{LEAF}D", f"{LEAF}C"]
+
+
+def test_tree_collapses_to_a_level_and_opens_the_chosen_branch():
+    sections = [section("A"), section("A", "B"), section("A", "B", "E"), section("A", "D"), section("C", "F")]
+    labels = [label.strip("\u2003") for label, _ in tree_choices(sections, (), level=1)]
+    assert labels == [f"{CLOSED}A", f"{CLOSED}C"]
+    opened = [label.strip("\u2003") for label, _ in tree_choices(sections, ("A", "B"), level=1)]
+    assert opened == [f"{OPEN}A", f"{OPEN}B", f"{LEAF}E", f"{LEAF}D", f"{CLOSED}C"]  # the branch of B, not of C
+    assert len(tree_choices(sections, (), level=99)) == len(tree_nodes(sections)) == 6
+
+
+def test_previous_and_next_section_in_reading_order_stop_at_the_ends():
+    sections = [section("A"), section("A", "B"), section("C")]
+    assert neighbour(sections, ("A", "B"), +1) == ("C",) and neighbour(sections, ("A", "B"), -1) == ("A",)
+    assert neighbour(sections, ("C",), +1) == ("C",) and neighbour(sections, ("A",), -1) == ("A",)
+    assert neighbour(sections, ("gone",), +1) == ("A",)
+
+
+def test_permalink_names_document_and_section_and_reads_back():
+    from urllib.parse import parse_qs
+
+    link = permalink("002", ("Section 6: Data Streaming", "Kinesis & Firehose"))
+    params = {k: v[0] for k, v in parse_qs(link.lstrip("?")).items()}
+    assert params["doc"] == "002"
+    assert path_from_query(params["section"]) == ("Section 6: Data Streaming", "Kinesis & Firehose")
+    assert path_from_query(None) == () and path_from_query(" > ") == ()
 
 
 def test_section_text_includes_subsections_and_highlights_the_cited_passage():
@@ -233,6 +271,47 @@ def test_a_node_holding_a_whole_document_is_cut_with_a_pointer_to_the_tree():
     sections = [section("A", "B", lines=(big,)), section("A", "C", lines=(big,)), section("A", "D", lines=(big,))]
     shown = section_html("Doc 9", sections, ("A",))
     assert "1 more subsections" in shown
+
+
+def test_section_text_carries_its_permalink():
+    shown = section_html("Doc 9", [section("A", "B")], ("A", "B"), doc_id="9")
+    assert 'class="permalink" href="?doc=9&amp;section=A+%3E+B"' in shown
+
+
+def test_a_permalink_opens_its_section_in_browse(ui_settings):
+    library = Library.from_settings(ui_settings)
+    doc, tree, text, tabs = from_query(library, {"doc": "100", "section": "Messaging > Amazon SQS"})
+    assert doc["value"] == "100" and tabs.selected == "browse"
+    assert "Doc 100 › Messaging › Amazon SQS" in text and "Max message size is 256 KB." in text
+    assert "Amazon SNS" not in text
+    doc, tree, text, tabs = from_query(library, {"doc": "100", "section": "Messaging > No such section"})
+    assert "Doc 100 › Messaging" in text  # an unknown section opens the document's first one
+    assert all(update == gr.skip() for update in from_query(library, {"doc": "999"}))
+    assert all(update == gr.skip() for update in from_query(library, {}))
+
+
+def test_search_finds_sections_by_title_and_text_and_opens_the_hit_marked(ui_settings):
+    library = Library.from_settings(ui_settings)
+    hits = search(library, "message size")
+    assert [(h.doc_id, h.path) for h in hits][:1] == [("100", ("Messaging", "Amazon SQS"))]
+    assert hits[0].line == "- Max message size is 256 KB."
+    titled = search(library, "shards")
+    assert titled[0].path[-1] == "Kinesis Shards"  # in the title beats in the text only
+    assert search(library, "shard")[0].path == titled[0].path  # a word's start finds the word
+    assert search(library, "sourdough") == [] and search(library, "  ") == []
+    results, found = search_results(library, "message size")
+    assert results.visible and results.choices[0][0].startswith("Doc 100 › Messaging › Amazon SQS — - Max message")
+    doc, tree, text = open_result(library, "0", found, "message size", None)
+    assert '<div class="line hit">- Max <mark>message</mark> <mark>size</mark> is 256 KB.</div>' in text
+    assert tree.value == '["Messaging", "Amazon SQS"]'
+
+
+def test_previous_and_next_buttons_move_through_the_document(ui_settings):
+    library = Library.from_settings(ui_settings)
+    tree, text = step(library, "100", '["Messaging", "Amazon SQS"]', None, +1)
+    assert tree.value == '["Messaging", "Amazon SNS"]' and "pub/sub" in text
+    tree, text = step(library, "100", tree.value, None, -1)
+    assert tree.value == '["Messaging", "Amazon SQS"]'
 
 
 def test_choosing_a_document_and_following_a_citation(ui_settings):

@@ -113,7 +113,7 @@ def test_a_source_opens_in_browse_highlighted_in_its_section(page):
     page.click("#open-in-browse")
     page.locator("#section-text .line.hit").first.wait_for(state="visible")
     assert page.get_by_role("tab", name="Browse").get_attribute("aria-selected") == "true"
-    assert page.locator("#section-text .crumbs").inner_text() == "Doc 100 › Messaging › Amazon SQS"
+    assert page.locator("#section-text .crumbs .path").inner_text() == "Doc 100 › Messaging › Amazon SQS"
     assert "256 KB" in page.locator("#section-text .line.hit").all_inner_texts()[0]
     assert page.locator("#section-tree label.selected").inner_text().strip() == "Amazon SQS"
 
@@ -150,12 +150,43 @@ def test_browse_shows_the_section_tree_and_the_text_of_a_section(page):
     page.get_by_role("option", name="Doc 101").click()
     tree = page.locator("#section-tree")
     tree.get_by_text("Kinesis Shards").wait_for(state="visible")
-    assert tree.locator("label").first.inner_text().strip() == "Section 1: Introduction"
+    assert tree.locator("label").first.inner_text().strip().endswith("Section 1: Introduction")
     tree.get_by_text("Kinesis Shards").click()
     page.wait_for_function("() => document.querySelector('#section-text .crumbs')?.textContent.includes('Shards')")
     text = page.locator("#section-text").inner_text()
     assert "Doc 101 › Section 2: Data Streaming › Kinesis Shards" in text and "1MB/s in" in text
     shoot(page, "browse")
+
+
+def test_browse_search_opens_the_hit_marked_and_its_permalink_opens_the_section(page, app_url):
+    page.get_by_role("tab", name="Browse").click()
+    page.fill("#browse-search textarea, #browse-search input", "message size")
+    page.keyboard.press("Enter")
+    result = page.locator("#browse-results label").first
+    result.wait_for(state="visible")
+    assert result.inner_text().startswith("Doc 100 › Messaging › Amazon SQS")
+    result.click()
+    page.locator("#section-text .line.hit mark").first.wait_for(state="visible")
+    assert page.locator("#section-text .crumbs").inner_text().startswith("Doc 100 › Messaging › Amazon SQS")
+    assert page.locator("#section-text .line.hit mark").all_inner_texts()[:2] == ["message", "size"]
+    shoot(page, "browse-search")
+
+    page.click("#browse-next")
+    page.wait_for_function("() => document.querySelector('#section-text .crumbs')?.textContent.includes('SNS')")
+    page.click("#browse-prev")
+    page.wait_for_function("() => document.querySelector('#section-text .crumbs')?.textContent.includes('SQS')")
+
+    href = page.locator("#section-text a.permalink").get_attribute("href")
+    assert href == "?doc=100&section=Messaging+%3E+Amazon+SQS"
+    page.goto(app_url)  # a fresh page on the Chat tab, then the shared link
+    page.wait_for_selector("#question textarea")
+    page.goto(app_url + href)
+    page.wait_for_function("() => document.querySelector('#section-text .crumbs')?.textContent.includes('SQS')")
+    assert page.get_by_role("tab", name="Browse").get_attribute("aria-selected") == "true"
+    assert page.locator("#section-tree label.selected").inner_text().strip().endswith("Amazon SQS")
+    page.locator("#section-text a.permalink").click()  # following the link itself lands on the same section
+    page.wait_for_function("() => location.search.includes('section=Messaging')")
+    page.wait_for_function("() => document.querySelector('#section-text .crumbs')?.textContent.includes('SQS')")
 
 
 def test_a_practice_exam_runs_to_its_score(page):

@@ -89,6 +89,17 @@ def test_mastery_chart_per_document_then_per_section(service):
     assert tab.open_target(service, screen.state) == (card.doc_id, card.section_path, card.passage)
 
 
+def test_the_mastery_chart_is_hidden_until_a_card_was_seen(service):
+    """An empty frame draws a chart with an infinite extent (Vega-Lite warns): no data, no chart."""
+    empty = tab.mastery_chart(tab.mastery_frame(service, "nobody", "all", NOW))
+    assert empty.visible is False and empty.value is None
+    screen = tab.start_round(service, "carol", "900", "Amazon SQS", 1, NOW, seed=1)
+    card = service.deck.card(screen.state["cards"][0])
+    tab.check_answer(service, screen.state, card.answer, card.answer, NOW)
+    shown = tab.mastery_chart(tab.mastery_frame(service, "carol", "all", NOW))
+    assert shown.visible is True and shown.value is not None
+
+
 def test_the_tab_builds_next_to_browse_without_touching_data(tmp_path):
     from bot.ui import browse
     from bot.ui.context import AppContext, Library

@@ -51,6 +51,7 @@ def build_app(bot: StudyBot, settings: Settings) -> gr.Blocks:
     ctx = AppContext(bot, settings, Library.from_settings(settings), live=live_bot(bot, settings, settings.llm))
     modules = tab_modules()
     with gr.Blocks(title="AWS study bot") as app:
+        ctx.app = app
         gr.Markdown(header(bot, ctx.library), elem_classes="app-header")
         with gr.Tabs() as ctx.tabs:
             for module in modules:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
 
 from bot.answer import QuestionError, StudyBot, clean_question
+from bot.disagree import Disagreement, wanted_kind
 from bot.followup import stream_reply
 from bot.index import IndexUnavailable
 from bot.llm import LLMConfigError
@@ -114,7 +115,8 @@ def source_links(answer: Answer) -> list[SourceLink]:
 
 
 def reply_stream(
-    bot: StudyBot, question: str, conversation: list[tuple[str, str]], doc_choice: str | None
+    bot: StudyBot, question: str, conversation: list[tuple[str, str]], doc_choice: str | None,
+    known: Sequence[Disagreement] = (),
 ) -> Iterator[str | Turn]:
     """HTML of the partial reply while a chat model streams, then the finished Turn (always last).
 
@@ -136,20 +138,42 @@ def reply_stream(
     except IndexUnavailable as err:
         yield Turn([asked, bot_message(notice_html(str(err), "error"))])
         return
-    yield finished_turn(bot, question, asked, answer)
+    yield finished_turn(bot, question, asked, answer, known)
 
 
-def finished_turn(bot: StudyBot, question: str, asked: dict, answer: Answer) -> Turn:
+def finished_turn(bot: StudyBot, question: str, asked: dict, answer: Answer,
+                  known: Sequence[Disagreement] = ()) -> Turn:
     standalone = clean_question(question, bot.settings.max_question_chars)
     read_as = answer.question if answer.question != standalone else ""
-    content = refusal_html(answer, read_as) if answer.refused else answer_html(answer, read_as)
+    if answer.refused:
+        content = refusal_html(answer, read_as)
+    else:
+        content = answer_html(answer, read_as, disagreement_note(answer, known))
     exchange = [("user", standalone), ("assistant", answer.text)]
     return Turn([asked, bot_message(content)], answer, source_links(answer), exchange)
 
 
-def answer_turn(bot: StudyBot, question: str, doc_choice: str | None, conversation=()) -> Turn:
-    *_, turn = reply_stream(bot, question, list(conversation), doc_choice)
+def answer_turn(bot: StudyBot, question: str, doc_choice: str | None, conversation=(),
+                known: Sequence[Disagreement] = ()) -> Turn:
+    *_, turn = reply_stream(bot, question, list(conversation), doc_choice, known)
     return turn
+
+
+def disagreement_note(answer: Answer, known: Sequence[Disagreement]) -> str:
+    """A line naming a disagreement of the Browse list when the answer quotes one side of it for an amount of
+    that kind (unless the answer says already that the notes disagree)."""
+    if answer.refused or "The notes disagree" in answer.text:
+        return ""
+    kind = wanted_kind(answer.question)
+    for item in known:
+        sides = (item.first, item.second)
+        quoted = any(side.amount in answer.text and any(item.about(c.text) for c in answer.citations)
+                     for side in sides)
+        if kind == item.kind and quoted:
+            first, second = (f"{s.amount} in {s.doc_title}" for s in sides)
+            return (f"The notes disagree on {item.subject} {item.measure}: {first}, but {second}. "
+                    "Browse › Where the notes disagree lists both passages.")
+    return ""
 
 
 def follow_updates(links: list[SourceLink], refused: bool = False) -> tuple[Any, Any]:
@@ -159,7 +183,8 @@ def follow_updates(links: list[SourceLink], refused: bool = False) -> tuple[Any,
 
 
 def respond(
-    bot: StudyBot, question: str, history: list | None, conversation: list | None, doc_choice: str | None
+    bot: StudyBot, question: str, history: list | None, conversation: list | None, doc_choice: str | None,
+    known: Sequence[Disagreement] = (),
 ) -> Iterator[tuple]:
     """Outputs: (question box, chat, sources panel, follow column, link choice, links, conversation).
 
@@ -173,7 +198,7 @@ def respond(
         return
     asked = user_message(question)
     yield "", history + [asked, PENDING], *keep
-    for item in reply_stream(bot, question, conversation, doc_choice):
+    for item in reply_stream(bot, question, conversation, doc_choice, known):
         if isinstance(item, str):
             yield "", history + [asked, bot_message(item)], *keep
             continue
@@ -247,7 +272,8 @@ def respond_in_session(
     doc_choice: str | None,
 ) -> Iterator[tuple]:
     """`respond` with the answerer this browser session chose."""
-    yield from respond(session_bot(ctx, spec), question, history, conversation, doc_choice)
+    yield from respond(session_bot(ctx, spec), question, history, conversation, doc_choice,
+                       ctx.library.disagreements())
 
 
 def clear() -> tuple:

@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.answer import StudyBot
+from bot.disagree import Disagreement, notes_disagreements
 from bot.live import LiveBot
 from bot.llm import parse_spec, with_llm
-from bot.load import read_manifest, read_text, sections_of
+from bot.load import CorpusError, read_manifest, read_text, sections_of
 from bot.models import Section, SourceDoc
 from bot.settings import Settings
 
@@ -20,6 +21,7 @@ class Library:
     def __init__(self, docs: list[SourceDoc]):
         self.docs = docs
         self._sections: dict[str, list[Section]] = {}
+        self._disagreements: list[Disagreement] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Library:
@@ -34,6 +36,20 @@ class Library:
             self._sections[doc.doc_id] = sections_of(doc, read_text(doc))
         return self._sections[doc.doc_id]
 
+    def disagreements(self) -> list[Disagreement]:
+        """Facts two documents give different values for (bot.disagree), over every readable document."""
+        if self._disagreements is None:
+            from bot.query import load_service_names
+
+            readable = {}
+            for doc in self.docs:
+                try:
+                    readable[doc] = self.sections(doc)
+                except CorpusError:
+                    continue
+            self._disagreements = notes_disagreements(readable, load_service_names())
+        return self._disagreements
+
 
 @dataclass
 class AppContext:
@@ -41,6 +57,7 @@ class AppContext:
     settings: Settings
     library: Library
     tabs: Any = None  # the gr.Tabs, for handlers that switch tab
+    app: Any = None  # the gr.Blocks, for handlers that run when a page loads
     views: dict[str, Any] = field(default_factory=dict)  # TAB_ID -> what that tab's build() returned
     live: LiveBot | None = None
     bots: dict[str, StudyBot] = field(default_factory=dict, init=False, repr=False)  # spec -> bot (bot_for)

@@ -193,6 +193,12 @@ def mastery_frame(service: QuizService, profile: str, doc_choice: str | None,
                          "cards seen": [r[2] for r in rows]})
 
 
+def mastery_chart(frame: pd.DataFrame):
+    """The chart's update: hidden until a card has been seen (an empty frame makes Vega-Lite warn of an
+    infinite extent)."""
+    return gr.BarPlot(value=frame if not frame.empty else None, visible=not frame.empty)
+
+
 def stats_markdown(service: QuizService, profile: str, doc_choice: str | None, now: datetime | None = None) -> str:
     try:
         stats = service.stats(profile, _doc_id(doc_choice), now)
@@ -255,7 +261,7 @@ def _scope_column(ctx: AppContext) -> dict:
                                  elem_id="quiz-by-domain"),
         "start": gr.Button("Start a round", variant="primary", elem_id="quiz-start"),
         "chart": gr.BarPlot(x="where", y="mastery", y_lim=[0, 100], y_title="mastery %", x_title="",
-                            x_label_angle=-30, label="Mastery", elem_id="quiz-mastery", height=280),
+                            x_label_angle=-30, label="Mastery", elem_id="quiz-mastery", height=280, visible=False),
         "stats": gr.Markdown(elem_id="quiz-stats"),
     }
 
@@ -295,7 +301,8 @@ def _connect(view: QuizView) -> None:
 
     def refresh(profile_name, doc_choice):
         quiz = service.get()
-        return mastery_frame(quiz, profile_name, doc_choice), stats_markdown(quiz, profile_name, doc_choice)
+        chart = mastery_chart(mastery_frame(quiz, profile_name, doc_choice))
+        return chart, stats_markdown(quiz, profile_name, doc_choice)
 
     def on_start(profile_name, doc_choice, section_text, size, by_domain):
         return show_screen(start_round(service.get(), profile_name, doc_choice, section_text, size,

@@ -90,11 +90,13 @@ def marker_html(citation: Citation) -> str:
     )
 
 
-def answer_html(answer: Answer, read_as: str = "") -> str:
-    """The answer, each [n] an openable citation; `read_as` is the standalone question a follow-up became."""
+def answer_html(answer: Answer, read_as: str = "", disagreement: str = "") -> str:
+    """The answer, each [n] an openable citation; `read_as` is the standalone question a follow-up became;
+    `disagreement` a line on what the notes disagree about."""
     by_marker = {c.marker: c for c in answer.citations}
     lines = "".join(_line_html(line, by_marker) for line in answer.text.split("\n") if line.strip())
-    return f'<div class="answer">{_read_as(read_as)}{lines}{_note(answer.note)}{answered_by_html(answer)}</div>'
+    extra = f'<div class="disagree-note">{escape(disagreement)}</div>' if disagreement else ""
+    return f'<div class="answer">{_read_as(read_as)}{lines}{extra}{_note(answer.note)}{answered_by_html(answer)}</div>'
 
 
 def answered_by_html(answer: Answer, refusal: bool = False) -> str:

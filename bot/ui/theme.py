@@ -41,17 +41,24 @@ CSS = """
 .sources .source-card { flex: 1; min-width: 0; }
 .sources { max-height: 540px; overflow-y: auto; padding-right: .4em; }
 
-/* the section tree: a Radio shown as a scrolling vertical list */
-#section-tree .wrap { flex-direction: column; flex-wrap: nowrap; gap: 1px; max-height: 65vh; overflow-y: auto; }
-#section-tree label {
+/* the section tree and search results: a Radio shown as a vertical list; the page is their one scroll region */
+.section-tree .wrap { flex-direction: column; flex-wrap: nowrap; gap: 1px; }
+.section-tree label {
   flex-shrink: 0; width: 100%; padding: 3px 8px; white-space: pre; overflow: hidden; text-overflow: ellipsis;
   background: none; box-shadow: none; border: none; cursor: pointer;
 }
-#section-tree label:hover { background: var(--background-fill-secondary); }
-#section-tree label.selected { background: var(--color-accent-soft); font-weight: 600; }
-#section-tree input { position: absolute; opacity: 0; width: 1px; height: 1px; }
-#section-tree label:focus-within { outline: 2px solid var(--color-accent); }
+.section-tree label:hover { background: var(--background-fill-secondary); }
+.section-tree label.selected { background: var(--color-accent-soft); font-weight: 600; }
+.section-tree input { position: absolute; opacity: 0; width: 1px; height: 1px; }
+.section-tree label:focus-within { outline: 2px solid var(--color-accent); }
 .section-view .crumbs { color: var(--body-text-color-subdued); margin-bottom: .6em; }
+.section-view .permalink { margin-left: .8em; font-size: .9em; }
+.disagreements ul { list-style: none; padding: 0; }
+.disagreement { margin: .8em 0; padding-bottom: .6em; border-bottom: 1px solid var(--border-color-primary); }
+.disagreement .what { font-weight: 600; }
+.disagreement .side { margin: .3em 0 0 .8em; }
+.disagreement .quote { color: var(--body-text-color-subdued); white-space: pre-wrap; }
+.answer .disagree-note { margin-top: .5em; font-style: italic; }
 .section-view .heading { margin: .8em 0 .3em; }
 .section-view .line { white-space: pre-wrap; line-height: 1.5; }
 .section-view .line.hit { border-radius: 2px; }

@@ -1,0 +1,72 @@
+"""Screenshots of the Browse and Evals tabs on the real corpus, for the README (docs/app-browse.png, app-evals.png).
+
+Run: .venv/bin/python scripts/screenshots.py   (needs the built index, /usr/bin/chromium, and for the Evals plots
+the results of `make eval` under evals/reports/)
+Starts the app on a free port with a throwaway progress folder; Browse: a search, its first hit opened, and the
+"Where the notes disagree" list opened; Evals: the tab as it loads.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.answer import build_bot  # noqa: E402
+from bot.settings import ROOT, Settings  # noqa: E402
+from bot.ui import build_app  # noqa: E402
+from bot.ui.serve import launch_options  # noqa: E402
+
+DOCS = ROOT / "docs"
+
+
+def browse(page, url: str) -> None:
+    page.goto(url + "?doc=003&section=1.%20Data%20collection%20%3E%201.3%20SQS")
+    page.wait_for_function("() => document.querySelector('#section-text .crumbs')?.textContent.includes('SQS')")
+    page.fill("#browse-search textarea, #browse-search input", "SQS retention")
+    page.keyboard.press("Enter")
+    page.locator("#browse-results label").first.wait_for(state="visible")
+    page.locator("#browse-results label").nth(2).click()
+    page.locator("#section-text .line.hit mark").first.wait_for(state="visible")
+    page.locator("#notes-disagree button").first.click()
+    page.locator(".disagreement").first.wait_for(state="visible")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(DOCS / "app-browse.png"), full_page=True)
+
+
+def evals(page, url: str) -> None:
+    page.goto(url)
+    page.get_by_role("tab", name="Evals").click()
+    page.wait_for_timeout(4000)  # the tab's tables and plots render after the click
+    page.screenshot(path=str(DOCS / "app-evals.png"), full_page=True)
+
+
+def main() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.TemporaryDirectory() as data:
+        settings = Settings.from_env(data_dir=Path(data), port=port)
+        app = build_app(build_bot(settings), settings)
+        app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+                page = browser.new_page(viewport={"width": 1360, "height": 1000})
+                page.set_default_timeout(60_000)
+                url = f"http://127.0.0.1:{port}/"
+                for take in (browse, evals):
+                    take(page, url)
+                    print(f"took {take.__name__}")
+                browser.close()
+        finally:
+            app.close()
+
+
+if __name__ == "__main__":
+    main()
