@@ -130,6 +130,21 @@ def test_question_gets_an_answer_with_its_cited_section(ui_bot):
     assert turn.links[0].label.startswith("[1] Doc 100")
 
 
+def test_an_answer_quoting_one_side_of_a_listed_disagreement_says_so(ui_bot):
+    from bot.disagree import Disagreement, Statement
+
+    line = "- Max message size is 256 KB."
+    other = Statement("102", "Doc 102", ("SQS",), "- SQS messages up to 1 MB.", "1 MB")
+    known = [Disagreement("SQS", "message size", "size", Statement("100", "Doc 100", ("Messaging", "Amazon SQS"),
+                                                                   line, "256 KB"), other)]
+    turn = answer_turn(ui_bot, "What is the max message size in SQS?", ALL_DOCS, known=known)
+    note = ("The notes disagree on SQS message size: 256 KB in Doc 100, but 1 MB in Doc 102. "
+            "Browse › Where the notes disagree lists both passages.")
+    assert f'<div class="disagree-note">{note}</div>' in turn.messages[1]["content"]
+    assert "disagree-note" not in answer_turn(ui_bot, "What is the max message size in SQS?", ALL_DOCS).messages[1][
+        "content"]
+
+
 def test_out_of_corpus_question_gets_the_refusal_and_nearest_sections(ui_bot):
     turn = answer_turn(ui_bot, "How do I bake sourdough bread at home?", ALL_DOCS)
     assert turn.answer.refused

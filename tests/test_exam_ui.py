@@ -67,6 +67,16 @@ def test_a_bad_letter_is_explained_and_the_question_stays(service):
     assert again.running and "Pick one of" in again.result and again.state["i"] == mcq
 
 
+def test_a_tick_updates_each_output_of_the_screen_once(service):
+    outputs = len(tab.show(tab.start_exam(service, "tick", "DEA-C01", 2, 1, T0)))
+    assert outputs >= 3 and len(tab.tick_updates(None, outputs)) == outputs
+    running = tab.tick(service, tab.start_exam(service, "tick", "DEA-C01", 2, 1, T0).state, T0 + timedelta(seconds=5))
+    updates = tab.tick_updates(running, outputs)
+    assert len(updates) == outputs and updates[1] == running.status
+    over = tab.tick(service, running.state, T0 + timedelta(seconds=61))
+    assert len(tab.tick_updates(over, outputs)) == outputs
+
+
 def test_the_clock_counts_down_and_the_deadline_ends_the_exam(service):
     assert tab.tick(service, {}, T0) is None  # no exam: nothing to update
     screen = tab.start_exam(service, "gus", "DEA-C01", 3, 1, T0, seed=2)

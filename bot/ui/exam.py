@@ -221,14 +221,16 @@ def _connect(view: ExamView, service, guides) -> None:
     view.end.click(lambda current: show(finish(service.get(), current)), view.state, view.screen).then(
         plot, [view.profile, view.exam], view.history)
 
-    unchanged = [gr.skip()] * (len(view.screen) - 1)
-
     def on_tick(current):
-        screen = tick(service.get(), current)
-        if screen is None:
-            return (*unchanged, gr.Timer(active=False))
-        if screen.running:  # only the clock moves: the answer being typed or picked stays as it is
-            return (gr.skip(), screen.status, *unchanged[1:], gr.skip())
-        return show(screen)
+        return tick_updates(tick(service.get(), current), len(view.screen))
 
     view.clock.tick(on_tick, view.state, view.screen, show_progress="hidden")
+
+
+def tick_updates(screen: ExamScreen | None, outputs: int) -> tuple:
+    """One update per output of the screen (state, status, …, timer) for a tick of the clock."""
+    if screen is None:
+        return (*[gr.skip()] * (outputs - 1), gr.Timer(active=False))
+    if screen.running:  # only the clock moves: the answer being typed or picked stays as it is
+        return (gr.skip(), screen.status, *[gr.skip()] * (outputs - 2))
+    return show(screen)
