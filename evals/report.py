@@ -12,8 +12,11 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from evals.harness import HEADLINE, _fmt, fallback_warning  # noqa: E402
+
+LATENCY_BINS = 30  # bins of the latency histogram; the app's Evals tab aims at as many
 
 
 def _png(fig) -> str:
@@ -23,16 +26,37 @@ def _png(fig) -> str:
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
-def _bars(groups: dict, metric: str, baseline_groups: dict | None, title: str) -> str:
-    names = [n for n in groups if groups[n].get(metric) is not None]  # e.g. no hit@k for unanswerable items
-    fig, ax = plt.subplots(figsize=(7, 3))
-    width = 0.4 if baseline_groups else 0.8
-    xs = range(len(names))
-    ax.bar([x - (width / 2 if baseline_groups else 0) for x in xs],
-           [groups[n].get(metric) or 0 for n in names], width, label="ours")
+def bar_frame(groups: dict, metric: str, baseline_groups: dict | None = None) -> pd.DataFrame:
+    """`metric` per group, ours and (with `baseline_groups`) the baseline's: columns group, system, value.
+
+    A group whose `metric` is None in our run is left out (e.g. no hit@k for unanswerable items); a group the
+    baseline lacks has no baseline value (NaN). The report's bar charts and the app's Evals tab draw this.
+    """
+    names = [n for n in groups if groups[n].get(metric) is not None]
+    rows = [(n, "ours", groups[n][metric]) for n in names]
     if baseline_groups:
-        ax.bar([x + width / 2 for x in xs], [(baseline_groups.get(n) or {}).get(metric) or 0 for n in names],
-               width, label="baseline")
+        rows += [(n, "baseline", (baseline_groups.get(n) or {}).get(metric)) for n in names]
+    return pd.DataFrame(rows, columns=["group", "system", "value"]).astype({"value": float})
+
+
+def latency_frame(out: Path) -> pd.DataFrame:
+    """Milliseconds per question of the run in `out` (run.jsonl), in run order: column ms."""
+    runs = [json.loads(line) for line in (out / "run.jsonl").read_text().splitlines() if line]
+    return pd.DataFrame({"ms": [r["ms"] for r in runs]}, dtype=float)
+
+
+def _bars(groups: dict, metric: str, baseline_groups: dict | None, title: str) -> str:
+    frame = bar_frame(groups, metric, baseline_groups)
+    names = list(dict.fromkeys(frame["group"]))
+    values = {system: rows.set_index("group")["value"].reindex(names).fillna(0).tolist()
+              for system, rows in frame.groupby("system", sort=False)}
+    baseline = values.get("baseline")
+    fig, ax = plt.subplots(figsize=(7, 3))
+    width = 0.4 if baseline else 0.8
+    xs = range(len(names))
+    ax.bar([x - (width / 2 if baseline else 0) for x in xs], values.get("ours", []), width, label="ours")
+    if baseline:
+        ax.bar([x + width / 2 for x in xs], baseline, width, label="baseline")
     ax.set_xticks(list(xs), names, rotation=20)
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
@@ -41,9 +65,8 @@ def _bars(groups: dict, metric: str, baseline_groups: dict | None, title: str) -
 
 
 def _latency_histogram(out: Path) -> str:
-    runs = [json.loads(line) for line in (out / "run.jsonl").read_text().splitlines() if line]
     fig, ax = plt.subplots(figsize=(7, 3))
-    ax.hist([r["ms"] for r in runs], bins=30)
+    ax.hist(latency_frame(out)["ms"], bins=LATENCY_BINS)
     ax.set_xlabel("ms per question (retrieve + answer)")
     ax.set_title("Latency")
     return _png(fig)
@@ -127,6 +150,7 @@ def write_report(out: Path, gold: list[dict], ours: dict, baseline: dict | None)
     k = ours["k"]
     base_types = baseline["by_type"] if baseline else None
     base_docs = baseline["by_doc"] if baseline else None
+
     parts = [
         "<h1>Study bot eval</h1>", _answering(ours), _headline(ours, baseline, k),
         "<h2>Retrieval by question type</h2>", _bars(ours["by_type"], f"hit@{k}", base_types, f"hit@{k} by type"),

@@ -1,9 +1,10 @@
-"""Screenshots of the Browse and Evals tabs on the real corpus, for the README (docs/app-browse.png, app-evals.png).
+"""Screenshots of the app on the real corpus, for the README (docs/app-browse.png, app-evals.png, app-exam.png).
 
-Run: .venv/bin/python scripts/screenshots.py   (needs the built index, /usr/bin/chromium, and for the Evals plots
-the results of `make eval` under evals/reports/)
-Starts the app on a free port with a throwaway progress folder; Browse: a search, its first hit opened, and the
-"Where the notes disagree" list opened; Evals: the tab as it loads.
+Run: .venv/bin/python scripts/screenshots.py [browse|evals|exam …]   (needs the built index, /usr/bin/chromium,
+and for the Evals plots the results of `make eval` under evals/reports/)
+Starts the app on a free port with a throwaway progress folder. Browse: a permalink opened, a search and one of
+its hits, and "Where the notes disagree" opened; Evals: the tab as it loads; Practice exam: a 10-question
+DEA-C01 exam answering "A" to every choice question and leaving typed ones blank, then its result.
 """
 
 from __future__ import annotations
@@ -46,7 +47,27 @@ def evals(page, url: str) -> None:
     page.screenshot(path=str(DOCS / "app-evals.png"), full_page=True)
 
 
-def main() -> None:
+def exam(page, url: str) -> None:
+    page.goto(url)
+    page.get_by_role("tab", name="Practice exam").click()
+    page.locator("#exam-n input[type=number]").fill("10")
+    page.locator("#exam-n input[type=number]").press("Enter")
+    page.click("#exam-start")
+    for number in range(1, 11):
+        page.wait_for_function(f"() => document.querySelector('#exam-status')?.textContent"
+                               f".includes('Question {number} of 10')")
+        choice = page.locator("#exam-choice label").first
+        if choice.is_visible():
+            choice.click()
+        page.click("#exam-next")
+    page.wait_for_selector("#exam-result .exam-score")
+    page.screenshot(path=str(DOCS / "app-exam.png"), full_page=True)
+
+
+TAKES = {"browse": browse, "evals": evals, "exam": exam}
+
+
+def main(names: list[str]) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -60,13 +81,13 @@ def main() -> None:
                 page = browser.new_page(viewport={"width": 1360, "height": 1000})
                 page.set_default_timeout(60_000)
                 url = f"http://127.0.0.1:{port}/"
-                for take in (browse, evals):
-                    take(page, url)
-                    print(f"took {take.__name__}")
+                for name in names or list(TAKES):
+                    TAKES[name](page, url)
+                    print(f"took {name}")
                 browser.close()
         finally:
             app.close()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

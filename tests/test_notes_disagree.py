@@ -91,11 +91,16 @@ KNOWN = [Disagreement("Kinesis", "retention", "time", statement("a", "365 days",
                       statement("b", "7 days", "Kinesis retains data from one day up until 7 days."))]
 
 
-def test_the_list_quotes_both_sides_with_a_link_to_each_section():
-    shown = disagreements_html(KNOWN)
-    assert "Kinesis · retention" in shown and "<mark>365 days</mark>" in shown and "<mark>7 days</mark>" in shown
-    assert shown.count('class="permalink" href="?doc=') == 2
+def test_the_list_quotes_each_line_once_per_fact_with_a_link_to_its_section():
+    third = statement("c", "365 days", "Retention can be between 1-365 days.")
+    shown = disagreements_html([*KNOWN, Disagreement("Kinesis", "retention", "time", third, KNOWN[0].second)])
+    assert shown.count('class="what"') == 1 and "Kinesis · retention" in shown
+    assert shown.count('class="permalink" href="?doc=') == 3  # the 7-day line once, not once per pair
+    assert shown.index("<mark>7 days</mark>") < shown.index("<mark>365 days</mark>")  # smallest value first
     assert "No two documents" in disagreements_html([])
+    assert "1<mark>4 days</mark>" not in disagreements_html([Disagreement(
+        "SQS", "retention", "time", statement("a", "4 days", "kept 1 minute to 14 days, 4 days by default"),
+        statement("b", "3 days", "3 days default"))])
 
 
 def answer(question: str, text: str, passage: str) -> Answer:

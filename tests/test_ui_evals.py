@@ -1,18 +1,32 @@
-"""The Evals tab's handlers without a browser: stored results shown, none yet, failures escaped, a run in-process."""
+"""The Evals tab's handlers without a browser: stored results shown (tables, plots, dev beside test, reports to
+download), none yet, failures escaped, a run in-process."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 
+import pandas as pd
 import pytest
 from test_harness import GOLD
 
 from bot.settings import ROOT
-from bot.ui.evals import passage_sections, results_panel, run_now, show_panel
+from bot.ui.evals import (
+    Panel,
+    SplitPlots,
+    downloadable,
+    passage_sections,
+    results_panel,
+    run_now,
+    show_panel,
+    show_plots,
+)
 from evals.harness import DEFAULT_OUT, EvalPaths
 from evals.metrics import summarize
+from evals.report import write_report
 
 SCRIPT = "<script>alert('q')</script>"
 SCORES = [
@@ -37,11 +51,11 @@ QUESTIONS = [
 ]
 
 
-def write_results(out, baseline_hit1: float | None = None) -> EvalPaths:
+def write_results(out, baseline_hit1: float | None = None, hit1: float = 0.8125) -> EvalPaths:
     """Run files as `studybot eval` writes them, with distinctive headline numbers."""
     out.mkdir(parents=True)
     metrics = summarize(SCORES, 5) | {"k": 5}
-    metrics["overall"] |= {"hit@1": 0.8125, "fact_recall": 0.6789, "latency_p50_ms": 42.5}
+    metrics["overall"] |= {"hit@1": hit1, "fact_recall": 0.6789, "latency_p50_ms": 42.5}
     (out / "metrics.json").write_text(json.dumps(metrics))
     (out / "scores.json").write_text(json.dumps(SCORES))
     (out / "run.jsonl").write_text("".join(json.dumps(r) + "\n" for r in RUNS))
@@ -142,7 +156,7 @@ def test_run_now_scores_the_loaded_bot_into_the_chosen_folder(tiny_bot, tmp_path
     assert headline.loc["hit@1", "ours"] == "1.000" and headline.loc["refusal_recall", "ours"] == "1.000"
     assert "baseline" not in panel.headline.columns
     assert "No failed questions out of 3." in panel.failures
-    assert "report.html" in panel.status
+    assert panel.dev.report == paths.out / "report.html" and panel.test is None
     after = DEFAULT_OUT.joinpath("metrics.json").stat().st_mtime if DEFAULT_OUT.joinpath("metrics.json").exists() \
         else None
     assert after == before, "the test run must not touch the repository's results"
@@ -188,3 +202,127 @@ def test_the_baseline_box_runs_the_naive_rag_too(tiny_bot, tmp_path, monkeypatch
     assert steps.count("baseline") == 3 and "indexing for the baseline" in steps
     headline = panel.headline.set_index("metric")
     assert headline.loc["hit@1", "baseline"] == "0.000" and headline.loc["hit@1", "ratio"] == "-"
+
+
+PLOT_PARTS = ("column", "by_type", "by_doc", "latency", "report")
+
+
+def plot_updates(panel: Panel) -> dict:
+    """`show_plots`' updates by name: 'headline', then 'dev.by_type', 'test.report', …"""
+    headline, *splits = show_plots(panel)
+    named = {"headline": headline}
+    for split, updates in (("dev", splits[:5]), ("test", splits[5:])):
+        named |= {f"{split}.{part}": update for part, update in zip(PLOT_PARTS, updates, strict=True)}
+    return named
+
+
+def plotted(update) -> pd.DataFrame | None:
+    return update.constructor_args["value"]
+
+
+def test_stored_results_are_plotted_with_their_numbers(tmp_path):
+    panel = results_panel(write_results(tmp_path / "latest", baseline_hit1=0.625), {"100": "SQS notes"})
+    headline = panel.headline_plot.set_index(["group", "system"])["value"]
+    assert headline["hit@1", "ours"] == 0.8125 and headline["hit@1", "baseline"] == 0.625
+    assert headline["fact_recall", "ours"] == 0.6789 and "latency_p50_ms" not in headline  # ms: another scale
+    by_type = panel.dev.by_type.set_index(["group", "system"])["value"]
+    assert by_type["numeric", "hit@5 · ours"] == 1.0 and by_type["keyword", "hit@5 · ours"] == 0.0
+    assert by_type["keyword", "fact recall · baseline"] == 0.0 and "unanswerable" not in by_type  # no hit@k there
+    assert set(panel.dev.by_doc["group"]) == {"100 · SQS notes", "101"}
+    assert sorted(panel.dev.latency["ms"]) == [8.0, 12.0, 30.0]
+    updates = plot_updates(panel)
+    for name in ("headline", "dev.by_type", "dev.by_doc", "dev.latency"):
+        assert updates[name].visible and not plotted(updates[name]).empty, name
+    assert updates["dev.column"].visible and updates["dev.latency"].constructor_args["x_bin"] > 0
+
+
+def test_dev_and_test_results_are_shown_side_by_side(tmp_path):
+    paths = write_results(tmp_path / "latest", baseline_hit1=0.625)
+    write_results(tmp_path / "test", baseline_hit1=0.25, hit1=0.4375)
+    panel = results_panel(paths)
+    headline = panel.headline.set_index("metric")
+    assert list(headline.columns) == ["ours · dev", "baseline · dev", "ratio · dev", "ours · test", "baseline · test",
+                                      "ratio · test", "what it measures"]
+    assert headline.loc["hit@1", "ours · dev"] == "0.812" and headline.loc["hit@1", "ours · test"] == "0.438"
+    assert headline.loc["hit@1", "baseline · test"] == "0.250" and headline.loc["hit@1", "ratio · test"] == "1.75x"
+    assert "retrieved first" in headline.loc["hit@1", "what it measures"]
+    rates = panel.headline_plot.set_index(["group", "system"])["value"]
+    assert rates["hit@1", "ours · dev"] == 0.8125 and rates["hit@1", "ours · test"] == 0.4375
+    assert rates["hit@1", "baseline · test"] == 0.25
+    assert "Test split" in panel.status and "3 questions, shown beside dev" in panel.status
+    updates = plot_updates(panel)
+    for split in ("dev", "test"):
+        assert updates[f"{split}.column"].visible
+        for part in ("by_type", "by_doc", "latency"):
+            assert updates[f"{split}.{part}"].visible and not plotted(updates[f"{split}.{part}"]).empty
+
+
+def test_only_dev_is_shown_while_the_test_split_has_not_been_run(tmp_path):
+    panel = results_panel(write_results(tmp_path / "latest", baseline_hit1=0.625))
+    assert panel.test is None and "Test split" not in panel.status
+    assert list(panel.headline.columns) == ["metric", "ours", "baseline", "ratio", "what it measures"]
+    assert set(panel.headline_plot["system"]) == {"ours", "baseline"}
+    updates = plot_updates(panel)
+    assert updates["dev.column"].visible and not updates["test.column"].visible
+    for part in ("by_type", "by_doc", "latency"):
+        assert not updates[f"test.{part}"].visible and plotted(updates[f"test.{part}"]) is None
+    assert not updates["test.report"]["visible"] and updates["test.report"]["value"] is None
+
+
+def test_unreadable_test_results_say_so_and_dev_is_still_shown(tmp_path):
+    paths = write_results(tmp_path / "latest")
+    (tmp_path / "test").mkdir()
+    (tmp_path / "test" / "metrics.json").write_text("{not json")
+    panel = results_panel(paths)
+    assert 'class="error"' in panel.status and "Test split: cannot read the eval results" in panel.status
+    assert panel.test is None and panel.dev is not None and "ours" in panel.headline.columns
+
+
+def test_each_split_report_downloads_from_the_tab(tmp_path):
+    paths = write_results(tmp_path / "latest")
+    write_results(tmp_path / "test", hit1=0.5)
+    for split in ("latest", "test"):
+        out = tmp_path / split
+        write_report(out, QUESTIONS, json.loads((out / "metrics.json").read_text()), None)
+    panel = results_panel(paths)
+    updates = plot_updates(panel)
+    for name, folder in (("dev", "latest"), ("test", "test")):
+        download = updates[f"{name}.report"]
+        report = tmp_path / folder / "report.html"
+        assert download["visible"] and download["value"] == str(report) and report.exists()
+        assert "<h1>Study bot eval</h1>" in report.read_text()
+    assert "report.html" not in panel.status  # the button replaces the path in the text
+
+
+def test_without_a_report_there_is_nothing_to_download(tmp_path):
+    updates = plot_updates(results_panel(write_results(tmp_path / "latest")))
+    assert not updates["dev.report"]["visible"] and updates["dev.report"]["value"] is None
+
+
+def test_a_report_the_app_may_not_serve_is_copied_to_the_temp_folder(tmp_path, monkeypatch):
+    report = tmp_path / "latest" / "report.html"
+    report.parent.mkdir()
+    report.write_text("<h1>Study bot eval</h1>")
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "temp"))
+    copy = downloadable(report)
+    assert copy.is_relative_to(tmp_path / "temp") and copy.read_text() == "<h1>Study bot eval</h1>"
+    report.write_text("<h1>the next run</h1>")
+    os.utime(report, (1e9, 1e9))
+    assert downloadable(report) == copy and copy.read_text() == "<h1>the next run</h1>"
+    monkeypatch.chdir(tmp_path)
+    assert downloadable(report) == report  # under the working folder: served as it is
+
+
+def test_no_plot_is_given_an_empty_frame(tmp_path):
+    nothing = plot_updates(results_panel(EvalPaths(out=tmp_path / "nothing")))
+    empty = pd.DataFrame({"group": [], "system": [], "value": []})
+    blank = plot_updates(Panel("", headline_plot=empty, dev=SplitPlots(empty, empty, pd.DataFrame({"ms": []}))))
+    for updates in (nothing, blank):
+        for name, update in updates.items():
+            if name.endswith(".report"):
+                assert not update["visible"] and update["value"] is None
+            elif not name.endswith(".column"):
+                assert not update.visible and plotted(update) is None, name
+    assert not nothing["dev.column"].visible and not nothing["test.column"].visible

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import gradio as gr
 
-from bot.disagree import Disagreement, Statement
+from bot.disagree import Disagreement, Statement, amounts
 from bot.load import CorpusError
 from bot.models import Section
 from bot.ui.context import AppContext, Library
@@ -168,7 +168,8 @@ def _marked(line: str, words: tuple[str, ...]) -> str:
     """The line as HTML with every searched word in <mark> (case-insensitive)."""
     if not words:
         return escape(line)
-    pattern = re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)), re.IGNORECASE)
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![\w.])(?:{alternatives})", re.IGNORECASE)  # "4 days" is not in "14 days"
     parts, position = [], 0
     for match in pattern.finditer(line):
         parts.append(escape(line[position:match.start()]) + f"<mark>{escape(match.group())}</mark>")
@@ -176,14 +177,29 @@ def _marked(line: str, words: tuple[str, ...]) -> str:
     return "".join(parts) + escape(line[position:])
 
 
+def disagreement_groups(items: list[Disagreement]) -> list[tuple[str, list[Statement]]]:
+    """("Kinesis · retention", every line stating a value for it, once each, smallest value first) per fact."""
+    groups: dict[str, dict[tuple[str, str], Statement]] = {}
+    for item in items:
+        sides = groups.setdefault(f"{item.subject} · {item.measure}", {})
+        for side in (item.first, item.second):
+            sides.setdefault((side.doc_id, side.line), side)
+    return [(fact, sorted(sides.values(), key=lambda side: (_amount_value(side.amount), side.doc_id)))
+            for fact, sides in groups.items()]
+
+
+def _amount_value(text: str) -> float:
+    found = amounts(text)
+    return found[0].value if found else 0.0
+
+
 def disagreements_html(items: list[Disagreement]) -> str:
-    """Every fact two documents give different values for, both sides quoted with a link to their section."""
+    """Every fact two documents give different values for, each line quoted with a link to its section."""
     if not items:
         return notice_html("No two documents give different values for the same fact.")
     rows = "".join(
-        f'<li class="disagreement"><div class="what">{escape(d.subject)} · {escape(d.measure)}</div>'
-        f"{_side_html(d.first)}{_side_html(d.second)}</li>"
-        for d in items
+        f'<li class="disagreement"><div class="what">{escape(fact)}</div>{"".join(map(_side_html, sides))}</li>'
+        for fact, sides in disagreement_groups(items)
     )
     intro = ("Where two documents give different values for the same thing. The exam follows the current AWS "
              "documentation: check it before you learn either value.")
@@ -342,7 +358,8 @@ def build(ctx: AppContext) -> BrowseView:
                 following = gr.Button("Next section ▶", size="sm", elem_id="browse-next")
             view = gr.HTML(text, elem_id="section-text", js_on_load=SCROLL_INTO_VIEW, padding=True)
             known = library.disagreements()
-            with gr.Accordion(f"Where the notes disagree ({len(known)})", open=False, elem_id="notes-disagree"):
+            facts = len(disagreement_groups(known))
+            with gr.Accordion(f"Where the notes disagree ({facts})", open=False, elem_id="notes-disagree"):
                 gr.HTML(disagreements_html(known), padding=True)
     doc.input(lambda d, lv: choose_doc(library, d, lv), [doc, level], [tree, view], show_progress="hidden")
     tree.input(lambda d, v, lv: choose_section(library, d, v, lv), [doc, tree, level], [tree, view],
