@@ -30,6 +30,35 @@ def test_ingest_is_incremental_and_removes_deleted_documents(tiny_settings):
     assert third.problems and "cannot read" in third.problems[0].message
 
 
+def stored_texts(settings) -> list[str]:
+    """Every document text in every collection of the store: what a re-ingest leaves behind, wherever."""
+    from bot.index import make_client
+
+    client = make_client(settings)
+    texts = []
+    for listed in client.list_collections():
+        collection = client.get_collection(getattr(listed, "name", listed))
+        texts += [t for t in collection.get(include=["documents"])["documents"] if t]
+    return texts
+
+
+def test_an_edit_leaves_no_trace_of_the_old_text_in_the_store_or_the_answers(tiny_settings):
+    """Issue 15: "256 KB" edited to "1 MB" must be gone from every collection, the start-up snapshot, the
+    retrieved passages and the answer, not only joined by the new text."""
+    ingest(tiny_settings, progress=False)
+    assert any("256 KB" in t for t in stored_texts(tiny_settings))
+    queues = tiny_settings.corpus_dir / "queues.md"
+    queues.write_text(queues.read_text().replace("256 KB", "1 MB"))
+    report = ingest(tiny_settings, progress=False)
+    assert report.embedded >= 1 and report.removed >= 1
+    texts = stored_texts(tiny_settings)
+    assert any("1 MB" in t for t in texts) and not any("256 KB" in t for t in texts)
+    assert not any("256 KB" in c.text for c in open_store(tiny_settings).chunks)  # the snapshot the app starts from
+    answer = build_bot(tiny_settings).ask("What is the max message size in SQS?")
+    assert "1 MB" in answer.text and "256 KB" not in answer.text
+    assert not any("256 KB" in hit.chunk.text for hit in answer.hits)
+
+
 def test_crash_mid_ingest_leaves_previous_index_answering(tiny_settings):
     ingest(tiny_settings, progress=False)
     before = build_bot(tiny_settings).ask("What is the max message size in SQS?")
