@@ -1,0 +1,110 @@
+"""Retrieval and refusal rules one at a time (issue 15): a passage only BM25 finds reaches the top k, fusion orders
+a constructed case as computed by hand, and each refusal rule fires alone and not on a paraphrase."""
+
+import pytest
+from conftest import tiny_docs, write_corpus
+
+from bot.answer import ExtractiveAnswerer, build_bot, missing_names, unknown_features, unknown_services
+from bot.index import ingest
+from bot.models import Chunk, Hit
+from bot.retrieve import Ranked, reciprocal_rank_fusion
+from bot.settings import Settings
+from bot.text import terms
+
+# Three SQS passages the model ranks above anything else for an SQS question, and one that only shares a made-up
+# name with it: with fetch_k=1 and k=3 the dense search never reaches it.
+QUEUES = ("# Queues\n\n## SQS limits\n\n- An SQS message holds up to 256 KB of text.\n\n## SQS sizes\n\n"
+          "- Bigger SQS payloads go to S3 with the extended client.\n\n## SQS batches\n\n"
+          "- A batch of SQS messages is at most 256 KB in total.\n\n## Billing\n\n"
+          "- Quokkabridge copies invoices every night at two.\n")
+
+
+@pytest.fixture(scope="module")
+def searcher(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("rules")
+    corpus = write_corpus(folder / "corpus", tiny_docs() | {"104": ("queues2.md", "markdown", QUEUES)})
+    settings = Settings.from_env({}, corpus_dir=corpus, index_dir=folder / "index", chunk_size=300, fetch_k=1)
+    ingest(settings, progress=False)
+    return build_bot(settings).searcher
+
+
+def test_a_passage_only_bm25_finds_reaches_the_top_k(searcher):
+    hits = searcher.search("quokkabridge sqs payload", 3)
+    found = [h for h in hits if "Quokkabridge" in h.chunk.text]
+    assert found, [h.chunk.text[:40] for h in hits]
+    assert found[0].dense_rank is None and found[0].lexical_rank is not None  # BM25's candidate, not the model's
+    assert [h.chunk.text[:20] for h in searcher.search("When does Quokkabridge run?", 1)] == ["- Quokkabridge copie"]
+
+
+def test_rrf_orders_a_constructed_case_as_computed_by_hand():
+    dense = [Ranked("a", 1), Ranked("b", 2), Ranked("c", 3)]
+    lexical = [Ranked("c", 1), Ranked("a", 2)]
+    fused = dict(reciprocal_rank_fusion([(dense, 1.0), (lexical, 2.0)], 10))
+    assert fused["a"] == pytest.approx(1 / 11 + 2 / 12)  # 0.2576
+    assert fused["c"] == pytest.approx(1 / 13 + 2 / 11)  # 0.2587: the lexical weight lifts c above a
+    assert fused["b"] == pytest.approx(1 / 12)
+    assert [cid for cid, _ in reciprocal_rank_fusion([(dense, 1.0), (lexical, 2.0)], 10)] == ["c", "a", "b"]
+    assert [cid for cid, _ in reciprocal_rank_fusion([(dense, 1.0), (lexical, 0.0)], 10)] == ["a", "b", "c"]
+
+
+def test_score_fusion_ranks_the_passage_covering_the_question_first(searcher):
+    """Same cosine for two candidates: the one holding the question's rarest term comes first."""
+    from bot.query import query_weights
+
+    question = "quokkabridge invoices"
+    vector = searcher.embed_query(question)
+    target = next(c.id for c in searcher.chunks if "Quokkabridge" in c.text)
+    other = next(c.id for c in searcher.chunks if "extended client" in c.text)
+    dense = [Ranked(other, 1, 0.5), Ranked(target, 2, 0.5)]
+    fused = searcher.score_fusion(query_weights(searcher.bm25.idf, question), searcher.bm25.scores(question),
+                                  vector, dense, [])
+    assert [cid for cid, _ in fused] == [target, other]
+
+
+def hit(text: str, similarity: float) -> Hit:
+    chunk = Chunk("c1", "1", "Doc", ("Messaging", "Amazon SQS"), text, 0, 1)
+    return Hit(chunk, similarity, similarity, 1, 1)
+
+
+SQS_LINE = "Amazon SQS: the max message size is 256 KB."
+
+
+@pytest.fixture
+def answerer():
+    idf = dict.fromkeys(terms(f"{SQS_LINE} how big can message be sns fans out subscribers"), 1.0)
+    return ExtractiveAnswerer(idf, Settings.from_env({}), mentions=lambda phrase: True, is_name=lambda word: False)
+
+
+def test_the_similarity_rule_alone(answerer):
+    question = "What is the max message size in SQS?"
+    assert answerer.should_refuse(question, [hit(SQS_LINE, 0.2)])  # every word covered, but nothing close
+    assert not answerer.should_refuse(question, [hit(SQS_LINE, 0.7)])
+    assert not answerer.should_refuse("How big can an SQS message be?", [hit(SQS_LINE, 0.6)])  # a paraphrase
+
+
+def test_the_coverage_rule_alone(answerer):
+    question = "What is the max message size in SQS?"
+    assert answerer.should_refuse(question, [hit("SNS fans out to many subscribers.", 0.9)])  # close, says nothing
+    assert not answerer.should_refuse(question, [hit(SQS_LINE, 0.9)])
+    assert answerer.should_refuse(question, [])
+
+
+def test_the_missing_name_rule_alone():
+    passages = [frozenset(terms("S3 storage classes and lifecycle rules keep costs down."))]
+    assert missing_names("What does S3 Storage Lens report?", passages) == ["len"]
+    assert missing_names("What does the S3 storage report show?", passages) == []  # no name: no rule
+    assert missing_names("Analysts ask: what do S3 storage classes cost?", passages) == []  # a capitalised first word
+
+
+def test_the_unknown_service_rule_alone():
+    assert unknown_services("Is Amazon Keyspaces serverless?", lambda name: False) == ["Keyspaces"]
+    assert unknown_services("Is Amazon Keyspaces serverless?", lambda name: True) == []  # the notes mention it
+    assert unknown_services("is a keyspace in cassandra serverless?", lambda name: False) == []  # not the name
+
+
+def test_the_unknown_feature_rule_alone():
+    said = {"glue", "schema"}
+    mentions = lambda phrase: set(phrase.lower().split()) <= said  # noqa: E731
+    is_name = lambda word: word.lower() == "glue"  # noqa: E731
+    assert unknown_features("Does the Glue Schema Registry check Avro?", mentions, is_name) == ["Glue Schema Registry"]
+    assert not unknown_features("Does Glue check schemas?", mentions, is_name)
