@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import html
-from pathlib import Path
 
 import gradio as gr
 import pytest
-from conftest import tiny_docs, write_corpus
+from helpers.ui_corpus import SCRIPT, write_ui_corpus
 from langchain_core.language_models import GenericFakeChatModel
 
 from bot.answer import NOT_IN_MATERIAL, StudyBot, build_bot
@@ -40,28 +39,6 @@ from bot.ui.chat import ALL_DOCS, PENDING, answer_turn, respond
 from bot.ui.context import Library
 from bot.ui.render import answer_html, escape, highlighted, quote_spans, sources_html
 from bot.ui.serve import UnsafeBinding, ensure_index, is_loopback, launch_options, main, parse_auth
-
-# Cleaning strips tags once, so this line reaches the index as `<script>alert('xss')</script>`.
-UNSAFE_DOC = """Section 1: Web consoles
-
-
-
-CloudFront console
-
-- The CloudFront console prints <<b>script>alert('xss')<</b>/script> as plain text and never runs it.
-- CloudFront edge locations cache static objects for 24 hours by default.
-- An <img src=x onerror=alert('img') tag left open is only text too.
-"""
-SCRIPT = "<script>alert('xss')</script>"
-
-
-def write_ui_corpus(folder: Path, **overrides) -> Settings:
-    """The tiny corpus of conftest plus a document holding markup."""
-    docs = tiny_docs() | {"103": ("web.txt", "slides", UNSAFE_DOC)}
-    corpus = write_corpus(folder / "corpus", docs, exam="DEA-C01")
-    return Settings.from_env(
-        {}, corpus_dir=corpus, index_dir=folder / "index", data_dir=folder / "data", chunk_size=300, **overrides
-    )
 
 
 @pytest.fixture(scope="module")

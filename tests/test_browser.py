@@ -10,7 +10,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from test_app import SCRIPT, write_ui_corpus
+from helpers.ui_corpus import SCRIPT, write_ui_corpus
 
 from bot.answer import build_bot
 from bot.index import ingest

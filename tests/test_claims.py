@@ -162,7 +162,7 @@ def test_the_answerers_do_not_import_the_conversation_layer():
 
 
 def test_the_app_shows_only_the_checked_sentences(tmp_path, monkeypatch):
-    from test_app import write_ui_corpus
+    from helpers.ui_corpus import write_ui_corpus
 
     from bot.ui.chat import respond_in_session
     from bot.ui.context import AppContext, Library

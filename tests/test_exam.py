@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from test_quiz import small_deck
+from helpers.quiz_docs import small_deck
 
 from bot.quiz.cards import Card
 from bot.quiz.deck import QuizInputError

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from test_quiz import small_deck
+from helpers.quiz_docs import small_deck
 
 from bot.quiz.progress import Progress
 from bot.quiz.session import QuizService

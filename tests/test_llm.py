@@ -132,10 +132,11 @@ def test_a_failing_model_gives_a_message_and_the_extractive_answer():
 
 def test_a_model_that_does_not_answer_in_time_falls_back_within_the_timeout():
     hits = sample_hits(5)
-    model = FakeListChatModel(responses=["late [1]"], sleep=3)
+    model = FakeListChatModel(responses=["late [1]"], sleep=20)
     started = time.perf_counter()
     _, answer = run(answerer_with(model, hits, timeout=0.3), "Kinesis retention", hits)
-    assert time.perf_counter() - started < 2
+    # Generous on purpose (a loaded CI machine): far below the model's 20 s, so the 0.3 s limit ended it.
+    assert time.perf_counter() - started < 10
     assert "no reply within 0.3 s (timeout)" in answer.note and answer.answerer == "extractive"
 
 

@@ -71,7 +71,7 @@ def test_a_server_error_is_a_message_and_the_extractive_answer(stub):
     stub.mode, stub.status = "error", 500
     hits = sample_hits(5)
     tokens, answer, seconds = run(openai_answerer(hits), "How long does SQS keep messages?", hits)
-    assert tokens == [] and seconds < 5
+    assert tokens == []
     assert answer.note == "LLM openai:stub-model failed: server error (HTTP 500) — showing the extractive answer"
     assert answer.answerer == "extractive" and "14 days" in answer.text and len(stub.requests) == 1  # no retries
 
@@ -84,18 +84,18 @@ def test_a_rate_limit_is_a_message(stub):
 
 
 def test_a_slow_server_times_out_within_the_configured_timeout(stub):
-    stub.mode, stub.delay = "slow", 5.0
+    stub.mode, stub.delay = "slow", 20.0
     hits = sample_hits(5)
     _, answer, seconds = run(openai_answerer(hits, timeout=0.5), "How long does SQS keep messages?", hits)
-    assert seconds < 2.5
+    assert seconds < 10  # generous for a loaded machine, far below the server's 20 s: the 0.5 s limit ended it
     assert "timeout" in answer.note and answer.answerer == "extractive" and "14 days" in answer.text
 
 
 def test_a_stream_that_stalls_midway_times_out_too(stub):
-    stub.mode, stub.delay, stub.reply = "stall", 5.0, "Messages are kept up to 14 days [3]."
+    stub.mode, stub.delay, stub.reply = "stall", 20.0, "Messages are kept up to 14 days [3]."
     hits = sample_hits(5)
     tokens, answer, seconds = run(openai_answerer(hits, timeout=0.5), "How long does SQS keep messages?", hits)
-    assert tokens == ["Messages "] and seconds < 2.5
+    assert tokens == ["Messages "] and seconds < 10  # far below the 20 s stall (generous for a loaded machine)
     assert "timeout" in answer.note and answer.answerer == "extractive"
 
 
@@ -114,7 +114,7 @@ def test_an_unreachable_server_is_a_message(monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     hits = sample_hits(5)
     _, answer, seconds = run(openai_answerer(hits), "How long does SQS keep messages?", hits)
-    assert seconds < 3
+    assert seconds < 10  # a refused connection is not retried until some long client timeout (generous bound)
     assert "cannot reach the server" in answer.note and answer.answerer == "extractive"
 
 
@@ -125,7 +125,7 @@ def test_a_follow_up_on_a_hung_server_waits_one_timeout_not_two(stub):
     from bot.followup import stream_reply
     from bot.query import Speller
 
-    stub.mode, stub.delay = "slow", 5.0
+    stub.mode, stub.delay = "slow", 20.0
     hits = sample_hits(5)
     answerer = openai_answerer(hits, timeout=0.5)
     searcher = SimpleNamespace(search=lambda query, k, doc_id, context="": hits, speller=Speller([]),
@@ -134,7 +134,9 @@ def test_a_follow_up_on_a_hung_server_waits_one_timeout_not_two(stub):
     history = [("user", "What is the maximum message size in SQS?"), ("assistant", "256 KB [1]")]
     started = time.perf_counter()
     items = list(stream_reply(bot, "and how long are messages kept?", history))
-    assert time.perf_counter() - started < 1.5 and len(stub.requests) == 1  # the rewrite request only
+    # one request (the rewrite's) proves the answer's was never sent; the time, far below the server's 20 s,
+    # that the rewrite's own limit ended the wait (generous for a loaded machine)
+    assert len(stub.requests) == 1 and time.perf_counter() - started < 10
     answer = items[-1]
     assert answer.question == "and how long are messages kept? (about: sqs)"  # the heuristic took over
     assert "timeout" in answer.note and answer.answerer == "extractive" and "14 days" in answer.text
@@ -172,9 +174,11 @@ def test_a_refusal_that_cites_a_passage_is_still_a_refusal(stub):
 
 
 def test_a_model_that_trickles_tokens_is_cut_off_by_the_total_limit(stub):
-    stub.mode, stub.delay, stub.reply = "trickle", 0.4, "Messages are kept up to 14 days by default in SQS [3]."
+    stub.mode, stub.delay, stub.reply = "trickle", 0.9, "Messages are kept up to 14 days by default in SQS [3]."
     hits = sample_hits(5)
     tokens, answer, seconds = run(openai_answerer(hits, timeout=2.0, total=1.0), "How long are messages kept?",
                                   hits)
-    assert 0 < len(tokens) < 6 and seconds < 3  # no gap reached the 2 s idle limit; the 1 s total did
+    # no gap reached the 2 s idle limit; the 1 s total did: a few words of eleven, and far less than the ~10 s the
+    # whole trickle takes (generous for a loaded machine)
+    assert 0 < len(tokens) < 4 and seconds < 6
     assert "total time limit" in answer.note and answer.answerer == "extractive" and "14 days" in answer.text

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fsrs import Scheduler
-from test_quiz import small_deck
+from helpers.quiz_docs import small_deck
 
 from bot.quiz.deck import QuizInputError
 from bot.quiz.grading import AGAIN, GOOD, grade

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 from conftest import write_corpus
 from fsrs import Scheduler
-from test_quiz import DOCS, markdown, small_deck
+from helpers.quiz_docs import DOCS, markdown, small_deck
 
 from bot.cli import main
 from bot.quiz.cli import run_quiz, section_excerpt

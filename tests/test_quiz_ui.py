@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import gradio as gr
 import pytest
 from fsrs import Scheduler
-from test_quiz import small_deck
+from helpers.quiz_docs import small_deck
 
 from bot.quiz.progress import Progress
 from bot.quiz.session import QuizService

@@ -11,7 +11,7 @@ import tempfile
 
 import pandas as pd
 import pytest
-from test_harness import GOLD
+from helpers.tiny_gold import GOLD
 
 from bot.settings import ROOT
 from bot.ui.evals import (

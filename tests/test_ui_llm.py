@@ -12,8 +12,8 @@ import importlib.util
 import gradio as gr
 import langchain_openai  # noqa: F401  (the [openai] extra: missing must fail, not skip)
 import pytest
+from helpers.ui_corpus import write_ui_corpus
 from stub_openai import StubOpenAI
-from test_app import write_ui_corpus
 
 from bot.answer import build_bot
 from bot.index import ingest
