@@ -253,3 +253,73 @@ def test_every_tab_opens_and_is_captured(page):
         )
         shoot(page, f"tab-{module.TAB_ID}")
     assert page.dialogs == [] and page.remote == []
+
+
+def test_a_quiz_card_answered_wrong_shows_the_verdict_and_the_cited_line(page):
+    page.get_by_role("tab", name="Quiz").click()
+    page.fill("#quiz-profile input", "verdict")
+    page.fill("#quiz-section input", "Amazon SQS")
+    page.click("#quiz-start")
+    page.wait_for_function("() => document.querySelector('#quiz-status')?.textContent.includes('Card 1 of')")
+    choice = page.locator("#quiz-choice label")
+    if choice.first.is_visible():
+        options = choice.all_inner_texts()
+        prompt = page.locator("#quiz-prompt").inner_text()
+        choice.nth(next(i for i, text in enumerate(options) if text.split(" ", 1)[-1] not in prompt)).click()
+        page.click("#quiz-check")
+    else:
+        page.fill("#quiz-typed input", "a wrong answer")
+        page.locator("#quiz-typed input").press("Enter")
+    feedback = page.locator("#quiz-feedback .quiz-feedback")
+    feedback.wait_for(state="visible")
+    verdict = feedback.locator(".quiz-verdict").inner_text()
+    assert verdict[0] in "✓✗" and len(verdict) > 2
+    card = feedback.locator(".source-card")
+    assert card.locator(".src-title").inner_text() == "Doc 100"
+    assert card.locator(".src-path").inner_text() == "Messaging › Amazon SQS"
+    assert card.locator(".src-text mark").first.inner_text().strip()  # the answer, marked in its cited line
+    page.locator("#quiz-mastery").wait_for(state="visible")  # seen a card: the chart appears
+    shoot(page, "quiz-verdict")
+
+
+@pytest.fixture(scope="module")
+def evals_app_url(tmp_path_factory):
+    """The app with its Evals tab reading and writing a temporary folder, on the tiny gold file."""
+    import json
+
+    from helpers.tiny_gold import GOLD
+
+    from evals.harness import EvalPaths
+
+    folder = tmp_path_factory.mktemp("evals-browser")
+    settings = write_ui_corpus(folder, port=free_port())
+    gold = folder / "gold.jsonl"
+    gold.write_text("\n".join(json.dumps(item) for item in GOLD) + "\n")
+    ingest(settings, progress=False)
+    app = build_app(build_bot(settings), settings, eval_paths=EvalPaths(out=folder / "reports" / "latest", gold=gold))
+    app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
+    yield f"http://127.0.0.1:{settings.port}/"
+    app.close()
+
+
+def test_an_eval_run_from_the_tab_shows_its_table_and_plots(browser, evals_app_url):
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(evals_app_url)
+    page.get_by_role("tab", name="Evals").click()
+    page.locator("#evals-status").get_by_text("No eval results yet").wait_for(state="visible")
+    page.click("#evals-run")
+    page.locator("#evals-headline").wait_for(state="visible")
+    headline = page.locator("#evals-headline").inner_text()
+    assert "hit@1" in headline and "fact_recall" in headline
+    assert "3 questions" in page.locator("#evals-status").inner_text()
+    plot = page.locator("#evals-dev-by-type-plot")
+    plot.wait_for(state="visible")
+    page.wait_for_function("() => document.querySelector('#evals-dev-by-type-plot canvas, "
+                           "#evals-dev-by-type-plot svg') !== null")  # Vega drew it
+    assert page.locator("#evals-dev-report").is_visible()
+    assert not page.locator("#evals-test").is_visible()  # no test split in this folder
+    shoot(page, "evals-run")
+    context.close()
+

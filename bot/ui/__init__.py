@@ -47,8 +47,10 @@ def header(bot: StudyBot, library: Library) -> str:
     return f"# AWS study bot\n{how}"
 
 
-def build_app(bot: StudyBot, settings: Settings) -> gr.Blocks:
-    ctx = AppContext(bot, settings, Library.from_settings(settings), live=live_bot(bot, settings, settings.llm))
+def build_app(bot: StudyBot, settings: Settings, eval_paths=None) -> gr.Blocks:
+    """`eval_paths` (an evals.harness.EvalPaths): where the Evals tab reads and runs its eval; None: evals/."""
+    ctx = AppContext(bot, settings, Library.from_settings(settings), live=live_bot(bot, settings, settings.llm),
+                     eval_paths=eval_paths)
     modules = tab_modules()
     with gr.Blocks(title="AWS study bot") as app:
         ctx.app = app

@@ -58,6 +58,7 @@ class AppContext:
     library: Library
     tabs: Any = None  # the gr.Tabs, for handlers that switch tab
     app: Any = None  # the gr.Blocks, for handlers that run when a page loads
+    eval_paths: Any = None  # the Evals tab's question set and results folder (evals.harness.EvalPaths; None: defaults)
     views: dict[str, Any] = field(default_factory=dict)  # TAB_ID -> what that tab's build() returned
     live: LiveBot | None = None
     bots: dict[str, StudyBot] = field(default_factory=dict, init=False, repr=False)  # spec -> bot (bot_for)

@@ -420,6 +420,7 @@ def _split_column(title: str, split: str) -> SplitView:
 
 
 def build(ctx: AppContext, paths=None) -> EvalsView:
+    paths = paths if paths is not None else ctx.eval_paths
     gr.Markdown(INTRO, elem_id="evals-intro")
     with gr.Row(equal_height=True):
         baseline = gr.Checkbox(False, label="Also run the naive baseline (slower; its own index is built once)",
