@@ -7,7 +7,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test setup index eval lint bench clean-index
+.PHONY: run test setup index eval lint bench clean-index mutate
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -35,6 +35,12 @@ eval: index
 
 bench: index
 	$(PY) bench/latency.py
+
+# Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); not part of `make test` (it takes long).
+mutate: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,openai,mutate]'
+	$(VENV)/bin/mutmut run
+	$(PY) bench/mutation_score.py
 
 lint: setup
 	$(PY) -m ruff check .

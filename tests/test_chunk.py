@@ -50,3 +50,49 @@ def test_repeated_text_in_one_document_is_kept_once():
 
 def test_tiny_fragments_are_dropped():
     assert split_section(("ok",), 100, 0) == []
+
+
+# --- the edges of the packing, exactly (mutation testing: `make mutate` kills the off-by-one variants) ----------
+
+NINE = [f"w{i} xx yyy" for i in range(1, 7)]  # six lines of 9 characters and 3 words each
+
+
+def test_lines_are_packed_while_the_joined_text_and_a_newline_fit_the_size():
+    # a line costs its length + 1 (the newline joining it): two lines need 20, not the 19 they print as
+    assert split_section(tuple(NINE[:3]), size=20, overlap_lines=0) == ["w1 xx yyy\nw2 xx yyy", "w3 xx yyy"]
+    assert split_section(tuple(NINE[:3]), size=19, overlap_lines=0) == NINE[:3]
+
+
+def test_the_overlap_line_counts_toward_the_next_chunk():
+    assert split_section(tuple(NINE), size=29, overlap_lines=1) == [
+        "w1 xx yyy\nw2 xx yyy", "w2 xx yyy\nw3 xx yyy", "w3 xx yyy\nw4 xx yyy", "w4 xx yyy\nw5 xx yyy",
+        "w5 xx yyy\nw6 xx yyy"]
+    assert split_section(tuple(NINE), size=30, overlap_lines=1) == [
+        "w1 xx yyy\nw2 xx yyy\nw3 xx yyy", "w3 xx yyy\nw4 xx yyy\nw5 xx yyy", "w5 xx yyy\nw6 xx yyy"]
+
+
+def test_a_line_longer_than_the_size_breaks_at_sentence_ends_at_the_exact_edge():
+    line = "Aa xx yy. Bb xx yy. Cc xx yy."  # sentences of 9 characters
+    assert split_section((line,), size=19, overlap_lines=0) == ["Aa xx yy. Bb xx yy.", "Cc xx yy."]
+    assert split_section((line,), size=18, overlap_lines=0) == ["Aa xx yy.", "Bb xx yy.", "Cc xx yy."]
+    exact = "Aa xx yy.  Bb xx yy."  # as long as the size: kept as written, double space and all
+    assert split_section((exact,), size=len(exact), overlap_lines=0) == [exact]
+
+
+def test_chunk_sections_passes_the_overlap_on():
+    chunks = chunk_sections([section(("A",), NINE)], size=29, overlap_lines=1)
+    assert [c.text.split("\n")[0] for c in chunks[1:]] == ["w2 xx yyy", "w3 xx yyy", "w4 xx yyy", "w5 xx yyy"]
+
+
+def test_a_repeated_chunk_is_skipped_and_the_section_goes_on():
+    twins = [section(("A",), ["same slide text here"]), section(("B",), ["same slide text here", "", "x" * 120,
+                                                                          "and then new words follow"])]
+    texts = [c.text for c in chunk_sections(twins, 40, 0)]
+    assert texts[0] == "same slide text here" and texts[-1] == "and then new words follow"
+
+
+def test_chunk_ids_are_the_documented_hash():
+    import hashlib
+
+    digest = hashlib.sha256(b"100\x1fA\x1fB\x1falpha beta").hexdigest()
+    assert chunk_id("100", ("A", "B"), "alpha beta") == f"100-{digest[:16]}"  # stored ids: changing it re-embeds all

@@ -124,3 +124,38 @@ def test_facts_are_whole_word_phrases_with_alternatives():
 ])
 def test_percentile_is_the_nearest_rank(values, q, expected):
     assert percentile(values, q) == expected
+
+
+# --- the edges `make mutate` found untested ---------------------------------------------------------------------
+
+
+def test_an_item_scores_its_defaults_and_keys():
+    untimed = {key: value for key, value in run("H", "256 KB").items() if key != "ms"}
+    conversation = score_item(gold("H", facts=["256 KB"], history=["What is SQS?"]), untimed, 3)
+    assert conversation["style"] == "conversation" and conversation["ms"] == 0.0  # no style given, no time recorded
+    no_facts = score_item(gold("N"), run("N", "anything", [RELEVANT]), 3)
+    assert no_facts["fact_recall"] is None and no_facts["all_facts"] is None and no_facts["rank"] == 1
+    unanswerable = score_item(gold("U", kind="unanswerable", evidence=""), run("U", "No.", refused=True), 3)
+    assert {k: unanswerable[k] for k in ("rank", "fact_recall", "all_facts", "citation_ok")} == dict.fromkeys(
+        ("rank", "fact_recall", "all_facts", "citation_ok"))
+    said_anyway = score_item(gold("R", facts=["256 KB"]), run("R", "256 KB, but not in the material.", refused=True), 3)
+    assert said_anyway["fact_recall"] == 0.0  # a refusal is scored as stating nothing, whatever its text
+
+
+def test_latency_percentiles_are_the_50th_and_95th():
+    scores = [score_item(gold(f"u{i}", kind="unanswerable", evidence=""), run(f"u{i}", "", ms=i), 3)
+              for i in range(1, 101)]
+    overall = aggregate(scores, 3)
+    assert (overall["latency_p50_ms"], overall["latency_p95_ms"]) == (50.0, 95.0)
+    assert percentile([float(i) for i in range(1, 1001)], 50) == 500.0
+
+
+def test_the_share_counts_the_last_evidence_word_too():
+    assert in_order_share("a b c", "x c") == pytest.approx(1 / 3)
+
+
+def test_summaries_are_keyed_by_k(scores):
+    summary = summarize(scores, 3)
+    assert set(summary) == {"overall", "by_type", "by_doc", "by_style", "latency_median_ms"}
+    assert "mrr@3" in summary["overall"] and "hit@3" in summary["by_type"]["factoid"]
+    assert "hit@3" in summary["by_doc"]["100"] and "hit@3" in summary["by_style"]["typo"]
