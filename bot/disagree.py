@@ -238,11 +238,8 @@ def _clash(mine: list[_Fact], theirs: list[_Fact]) -> tuple[_Fact, _Fact] | None
 
 
 def _facts(doc, sections, services: tuple[str, ...]):
-    from bot.query import service_pattern
-
     def service_in(text: str) -> str | None:
-        named = {s for s in services if service_pattern(s).search(text)}
-        named = {s for s in named if not any(s != o and s.lower() in o.lower() for o in named)}
+        named = _named_services(text, services)
         return next(iter(named)) if len(named) == 1 else None
 
     for section in sections:
@@ -254,18 +251,21 @@ def _facts(doc, sections, services: tuple[str, ...]):
             if (not found or _TABLE_ROW in line or _WORKED_EXAMPLE.search(line)
                     or not any(p.search(line) for p, _ in _MEASURE_PATTERNS.values())):
                 continue
-            if _names_several(line, services):
+            named = _named_services(line, services)
+            if len(named) > 1:
                 continue  # "SWF runs last a year, SQS messages 14 days": whose amount is whose?
-            subject = next((s for s in map(service_in, [line, *reversed(labels), *reversed(section.path)]) if s), None)
+            subject = next(iter(named), None) or next(
+                (s for s in map(service_in, [*reversed(labels), *reversed(section.path)]) if s), None)
             if subject is not None:
                 yield from _line_facts(doc, section, line, subject, found)
 
 
-def _names_several(line: str, services: tuple[str, ...]) -> bool:
+def _named_services(text: str, services: tuple[str, ...]) -> set[str]:
+    """The services `text` names, the most specific only ("Kinesis Data Streams", not also "Kinesis")."""
     from bot.query import service_pattern
 
-    named = {s for s in services if service_pattern(s).search(line)}
-    return len({s for s in named if not any(s != o and s.lower() in o.lower() for o in named)}) > 1
+    named = {s for s in services if service_pattern(s).search(text)}
+    return {s for s in named if not any(s != o and s.lower() in o.lower() for o in named)}
 
 
 def _measure(text: str) -> tuple[str, str] | None:

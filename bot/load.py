@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.clean import PARSERS
 from bot.models import Section, SourceDoc
+from bot.text import folded
 
 log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
@@ -85,7 +86,7 @@ def sections_of(doc: SourceDoc, text: str) -> list[Section]:
 def _below_title(path: tuple[str, ...], doc_title: str) -> tuple[str, ...]:
     """The path without a top heading that only repeats the document's title (a markdown file's "# Title"):
     every breadcrumb starts with the title already."""
-    if len(path) > 1 and " ".join(path[0].lower().split()) == " ".join(doc_title.lower().split()):
+    if len(path) > 1 and folded(path[0]) == folded(doc_title):
         return path[1:]
     return path
 

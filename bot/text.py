@@ -29,6 +29,11 @@ def normalize(text: str) -> str:
     return text.lower()
 
 
+def folded(text: str) -> str:
+    """Lower case, whitespace runs as one space, no edges: for comparing headings and spans as written."""
+    return " ".join(text.lower().split())
+
+
 def stem(token: str) -> str:
     if len(token) > 4 and token.endswith("ies"):
         return token[:-3] + "y"

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.load import load_corpus
 from bot.models import Section, SourceDoc
+from bot.text import folded
 from bot.ui.render import PATH_SEPARATOR, breadcrumb
 
 _GLYPH_BULLET = re.compile(r"^\s*(?:[-*+]\s+)?(?:o|·)\s+\S")
@@ -24,14 +25,10 @@ _CSV_HEADER = re.compile(r"\w,\w+,\w")
 _LATEX = re.compile(r"\\[A-Za-z]+\{|\\(?:Rightarrow|rightarrow|times|cdot|approx)\b|\\\$|\$\\")
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def repeated_heading_lines(doc: SourceDoc, section: Section) -> int:
     """Lines after the first that repeat the section's heading."""
-    heading = _norm(section.path[-1])
-    return sum(_norm(line) == heading for line in section.lines[1:])
+    heading = folded(section.path[-1])
+    return sum(folded(line) == heading for line in section.lines[1:])
 
 
 def bullet_glyph_lines(doc: SourceDoc, section: Section) -> int:
@@ -62,8 +59,8 @@ def empty_sections(doc: SourceDoc, section: Section) -> int:
 def doubled_breadcrumbs(doc: SourceDoc, section: Section) -> int:
     """A breadcrumb that names the same heading twice in a row, or a path that starts with the document's
     title above its own headings (every breadcrumb names the document already)."""
-    parts = [_norm(p) for p in breadcrumb(doc.title, section.path).split(PATH_SEPARATOR)]
-    title_in_path = len(section.path) > 1 and _norm(section.path[0]) == _norm(doc.title)
+    parts = [folded(p) for p in breadcrumb(doc.title, section.path).split(PATH_SEPARATOR)]
+    title_in_path = len(section.path) > 1 and folded(section.path[0]) == folded(doc.title)
     return int(title_in_path or any(a == b for a, b in zip(parts, parts[1:], strict=False)))
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.settings import Settings
+from bot.text import folded
 
 GOLD = Path(__file__).parent / "gold" / "followup.jsonl"
 
@@ -57,10 +58,6 @@ def _targets(turn: dict) -> tuple[tuple[str, str, str], ...]:
     return tuple((p["doc"], p["section"], p["evidence"]) for p in [turn, *turn.get("alt", [])])
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def gold_problems(conversations: list[Conversation], corpus_dir: Path) -> list[str]:
     """Every evidence span must be verbatim (up to case and spacing) in the section it names."""
     from bot.load import load_corpus
@@ -80,14 +77,14 @@ def gold_problems(conversations: list[Conversation], corpus_dir: Path) -> list[s
                 text = sections.get((doc, section))
                 if text is None:
                     problems.append(f"{conv.id} turn {number}: no section {doc} {section!r}")
-                elif _flat(evidence) not in _flat(text):
+                elif folded(evidence) not in folded(text):
                     problems.append(f"{conv.id} turn {number}: evidence not in {doc} {section!r}: {evidence!r}")
     return problems
 
 
 def is_hit(hits, turn: Turn) -> bool:
     return any(
-        h.chunk.doc_id == doc and _flat(evidence) in _flat(h.chunk.text)
+        h.chunk.doc_id == doc and folded(evidence) in folded(h.chunk.text)
         for h in hits
         for doc, _, evidence in turn.targets
     )

@@ -7,16 +7,12 @@
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 
 from bot.settings import Settings
+from bot.text import folded
 from evals.gold_io import GoldError, load_gold
-
-
-def squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().lower()
 
 
 def load_sections(corpus_dir: Path) -> dict[str, list]:
@@ -38,16 +34,16 @@ def item_problems(item: dict, sections_by_doc: dict[str, list]) -> list[str]:
         problems.append(f"{where}: no facts")
     if item["doc"] not in sections_by_doc:
         return problems + [f"{where}: unknown doc {item['doc']!r}"]
-    evidence = squash(item["evidence"])
-    holders = [s for s in sections_by_doc[item["doc"]] if evidence and evidence in squash(s.text)]
+    evidence = folded(item["evidence"])
+    holders = [s for s in sections_by_doc[item["doc"]] if evidence and evidence in folded(s.text)]
     if not holders:
         return problems + [f"{where}: evidence not in cleaned document {item['doc']}: {item['evidence']!r}"]
-    wanted = squash(item["section"]).rstrip(":")
-    if not any(wanted in squash(" > ".join(s.path)) or any(squash(line).startswith(wanted) for line in s.lines)
+    wanted = folded(item["section"]).rstrip(":")
+    if not any(wanted in folded(" > ".join(s.path)) or any(folded(line).startswith(wanted) for line in s.lines)
                for s in holders):
         problems.append(f"{where}: section {item['section']!r} is not where the evidence is: "
                         f"{[' > '.join(s.path) for s in holders]}")
-    if any(not squash(f.split("|")[0]) for f in item["facts"]):
+    if any(not folded(f.split("|")[0]) for f in item["facts"]):
         problems.append(f"{where}: an empty fact")
     history = item.get("history", [])
     if not isinstance(history, list) or not all(isinstance(q, str) and q.strip() for q in history):

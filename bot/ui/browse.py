@@ -266,8 +266,9 @@ def show(library: Library, doc_id: str | None, path: tuple[str, ...] | None = No
         sections = library.sections(doc)
     except CorpusError as err:
         return [], None, notice_html(str(err), "error")
-    if path is None or path not in set(tree_nodes(sections)):
-        path = tree_nodes(sections)[0] if sections else ()
+    nodes = tree_nodes(sections)
+    if path not in nodes:
+        path = nodes[0] if nodes else ()
     text = section_html(doc.title, sections, path, passage, doc.doc_id, words)
     return tree_choices(sections, path, level), node_value(path), text
 

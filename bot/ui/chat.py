@@ -167,9 +167,8 @@ def disagreement_note(answer: Answer, known: Sequence[Disagreement]) -> str:
     kind = wanted_kind(answer.question)
     for item in known:
         sides = (item.first, item.second)
-        quoted = any(side.amount in answer.text and any(item.about(c.text) for c in answer.citations)
-                     for side in sides)
-        if kind == item.kind and quoted:
+        if (kind == item.kind and any(side.amount in answer.text for side in sides)
+                and any(item.about(c.text) for c in answer.citations)):
             first, second = (f"{s.amount} in {s.doc_title}" for s in sides)
             return (f"The notes disagree on {item.subject} {item.measure}: {first}, but {second}. "
                     "Browse › Where the notes disagree lists both passages.")

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.models import Answer, Citation, Hit
+from bot.text import folded
 
 MARKER = re.compile(r"\[(\d+)\]")
 PATH_SEPARATOR = " › "
@@ -32,7 +33,7 @@ def breadcrumb(doc_title: str, path: Sequence[str]) -> str:
     a document's first heading has the document's title as its path)."""
     parts: list[str] = []
     for part in (doc_title, *path):
-        if part and (not parts or " ".join(part.lower().split()) != " ".join(parts[-1].lower().split())):
+        if part and (not parts or folded(part) != folded(parts[-1])):
             parts.append(part)
     return PATH_SEPARATOR.join(parts)
 
