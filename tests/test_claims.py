@@ -122,6 +122,7 @@ def _stub_env(settings, server):
     return cli_env(settings) | {"OPENAI_BASE_URL": server.url, "NO_PROXY": "127.0.0.1", "OPENAI_API_KEY": "dummy"}
 
 
+@pytest.mark.spawns
 def test_the_cli_marks_the_draft_on_stderr_and_prints_only_checked_sentences(tiny_settings):
     ingest(tiny_settings, progress=False)
     reply = "Max message size is 256 KB [1]. Deleted messages go to S3 Glacier for 10 years [9]."
@@ -143,6 +144,7 @@ def test_the_cli_marks_the_draft_on_stderr_and_prints_only_checked_sentences(tin
     assert answer["dropped_sentences"] == 1 and "Glacier" not in as_json.stdout
 
 
+@pytest.mark.spawns
 def test_a_missing_api_key_is_reported_before_the_index_is_looked_at(tmp_path):
     settings = Settings.from_env({}, index_dir=tmp_path / "no-index-here")
     env = {k: v for k, v in cli_env(settings).items() if not k.startswith("OPENAI_")}

@@ -17,6 +17,8 @@ from conftest import cli_env, tiny_docs, write_corpus
 from bot.index import ingest, store_dir
 from bot.settings import Settings
 
+pytestmark = pytest.mark.spawns
+
 QUESTION = "What is the max message size in SQS?"
 
 

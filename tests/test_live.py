@@ -31,6 +31,7 @@ def _wait_for_swap(live: LiveBot, old: str, seconds: float = 60) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.spawns
 def test_the_app_follows_an_ingest_without_a_restart(tiny_settings, caplog):
     settings = tiny_settings.__class__(**{**tiny_settings.__dict__, "index_check_seconds": 0.0})
     ingest(settings, progress=False)

@@ -5,7 +5,19 @@ import pytest
 from bot.quiz.cards import Card
 from bot.quiz.cli import read_pairs
 from bot.quiz.deck import QuizInputError
-from bot.quiz.grading import AGAIN, GOOD, HARD, MAX_ANSWER_CHARS, choice_index, describe, grade, grade_pairs
+from bot.quiz.grading import (
+    AGAIN,
+    GOOD,
+    HARD,
+    MAX_ANSWER_CHARS,
+    Grade,
+    choice_index,
+    describe,
+    grade,
+    grade_pairs,
+    is_command,
+    typed_card,
+)
 from bot.settings import ROOT
 
 
@@ -162,3 +174,113 @@ def test_the_grader_agrees_with_hand_judged_pairs(name, floor):
     pairs = read_pairs(ROOT / "evals" / "quiz" / name)
     agreed, _ = grade_pairs(pairs)
     assert agreed / len(pairs) >= floor, (agreed, len(pairs))
+
+
+def test_a_graded_choice_keeps_the_card_the_response_and_the_pick():
+    assert grade(CHOICE, "b") == Grade("900-abc", "b", True, GOOD, "S3 One Zone-IA", chosen="S3 One Zone-IA")
+    assert grade(CHOICE, "a") == Grade("900-abc", "a", False, AGAIN, "S3 One Zone-IA", chosen="S3 Standard")
+
+
+TIERS = card(kind="mcq", family="definition", answer="S3 Standard",
+             choices=("S3 Standard", "S3 Standard-IA", "S3 Glacier", "S3 One Zone-IA"))
+
+
+@pytest.mark.parametrize(("typed", "index"), [("1", 0), ("4", 3), ("d.", 3), ("S3 Standard", 0),
+                                              ("s3 glacier", 2)])
+def test_the_first_and_last_options_by_number_and_an_exact_name_among_look_alikes(typed, index):
+    assert choice_index(TIERS, typed) == index
+
+
+@pytest.mark.parametrize("typed", ["0", "5", "Standard S3", "BX", "Standard"])
+def test_an_answer_that_does_not_single_out_one_option_is_asked_again(typed):
+    """'Standard S3' has the words of two options ('S3 Standard', 'S3 Standard-IA'); 'BX' is no letter."""
+    with pytest.raises(QuizInputError, match="Pick one of A/B/C/D"):
+        choice_index(TIERS, typed)
+
+
+def test_feedback_says_right_with_its_note_or_not_quite_with_the_answer():
+    assert describe(grade(SIZE, "256 KB")) == "Right: 256 KB"
+    assert describe(grade(SIZE, "256")) == "Right (give the unit too: 256 KB): 256 KB"
+    assert describe(grade(SIZE, "1 MB")) == "Not quite. The answer is 256 KB"
+
+
+@pytest.mark.parametrize(("typed", "names", "meant"), [
+    ("s", ("s", "skip"), True), (" Skip! ", ("s", "skip"), True), ("SKIP", ("skip",), True),
+    ("skipper", ("s", "skip"), False), ("q", ("s", "skip"), False),
+])
+def test_commands_are_read_whatever_the_case_spacing_or_punctuation(typed, names, meant):
+    assert is_command(typed, *names) is meant
+
+
+def _as(which: Card, typed: str, correct: bool, rating: int, note: str = "") -> Grade:
+    return Grade(which.id, typed, correct, rating, which.answer, note=note)
+
+
+@pytest.mark.parametrize(("which", "typed", "expected"), [
+    (SIZE, "256 KB", _as(SIZE, "256 KB", True, GOOD)),
+    (SIZE, "256 MB", _as(SIZE, "256 MB", False, AGAIN)),
+    (SIZE, "no idea", _as(SIZE, "no idea", False, AGAIN)),
+    (SIZE, "1 MB or 2 MB", _as(SIZE, "1 MB or 2 MB", False, AGAIN, "one answer, please: several values were given")),
+    (SIZE, "256", _as(SIZE, "256", True, GOOD, "give the unit too: 256 KB")),
+    (RETENTION, "365 days", _as(RETENTION, "365 days", False, AGAIN, "give both ends: 1-365 days")),
+    (card(answer="15 read replicas"), "15", _as(card(answer="15 read replicas"), "15", True, GOOD)),
+    (SHIELD, "Shield or WAF",
+     _as(SHIELD, "Shield or WAF", False, AGAIN, "one answer, please: several names were given")),
+    (SHIELD, "AWS WAF", _as(SHIELD, "AWS WAF", False, AGAIN)),
+    (NAME, "Firehos", _as(NAME, "Firehos", True, GOOD, "spelled Amazon Kinesis Data Firehose")),
+])
+def test_every_verdict_carries_the_card_the_response_the_answer_and_its_note(which, typed, expected):
+    assert grade(which, typed) == expected
+
+
+@pytest.mark.parametrize(("typed", "note"), [("Firehose / KDF", ""), ("KDF or Kinesis Firehose", ""),
+                                             ("Firehos / KDF", "spelled Amazon Kinesis Data Firehose"),
+                                             ("Firehos / Firehse", "spelled Amazon Kinesis Data Firehose")])
+def test_two_names_for_the_same_answer_are_not_hedging(typed, note):
+    result = grade(NAME, typed)
+    assert (result.correct, result.rating, result.note) == (True, GOOD, note)
+
+
+def test_an_answer_written_with_a_comma_is_right_typed_as_it_stands():
+    both = card(family="name", answer="Athena, Redshift Spectrum")
+    assert grade(both, "Athena, Redshift Spectrum").correct
+
+
+@pytest.mark.parametrize(("which", "typed", "right"), [
+    (card(family="name", answer="Quokka Relay", accepted=("QR",)), "QR", True),  # the card's own accepted forms
+    (card(family="name", answer="Amazon S3"), "Simple Storage", True),  # a part of a catalogue name naming only it
+    (GLACIER, "S3", False),  # a part that is another service's name
+    (NAME, "data", False),  # generic words name nothing
+    (card(family="name", answer="Amazon Route 53"), "53", False),  # digits alone name nothing
+    (NAME, "Kinesis Firehose Data", False),  # a short form has fewer words than the name, not the same reordered
+    (card(family="name", answer="Cross-Region Replication in S3"), "Amazon S3", False),  # mentioned, not the answer
+    (card(family="name", answer="AWS Amazon SQS"), "Simple Queue Service", True),  # the whole answer names SQS
+    (card(family="name", answer="SQS dead-letter queue"), "Amazon SQS", False),
+])
+def test_which_forms_of_a_name_count(which, typed, right):
+    assert grade(which, typed).correct is right
+
+
+@pytest.mark.parametrize(("which", "typed"), [(RETENTION, "1"), (SIZE, "256-512"), (SIZE, "255")])
+def test_a_bare_number_must_equal_the_answer_at_every_end(which, typed):
+    assert not grade(which, typed).correct
+
+
+def test_an_answer_of_exactly_the_limit_is_graded():
+    assert not grade(SIZE, "x" * MAX_ANSWER_CHARS).correct
+    with pytest.raises(QuizInputError, match=r"^Type an answer \(or skip the card\)\.$"):
+        grade(SIZE, " ")
+
+
+def test_pairs_card_is_a_cloze_card_whose_answer_and_source_are_the_expected_text():
+    assert typed_card("256 KB") == Card("pair", "cloze", "number", "", "256 KB", (), (), "", "", (), "256 KB")
+    assert typed_card("TLS 1.2").family == "name"  # a number inside a name does not make a quantity
+
+
+def test_grade_pairs_counts_agreements_and_returns_each_disagreement_with_its_grade():
+    pairs = [{"expected": "256 KB", "typed": "256kb", "accept": True},
+             {"expected": "256 KB", "typed": "1 MB", "accept": True},
+             {"expected": "AWS Shield", "typed": "AWS WAF", "accept": False}]
+    agreed, disagreements = grade_pairs(pairs)
+    assert agreed == 2
+    assert disagreements == [(pairs[1], Grade("pair", "1 MB", False, AGAIN, "256 KB"))]

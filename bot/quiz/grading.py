@@ -6,6 +6,7 @@ right name is still Good (spelling is not memory), the right number without its 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -75,7 +76,7 @@ def _grade_choice(card: Card, text: str) -> Grade:
     return Grade(card.id, text, right, GOOD if right else AGAIN, card.answer, chosen=chosen)
 
 
-def _grade_quantity(card: Card, text: str, nudged_before: bool = False) -> Grade:
+def _grade_quantity(card: Card, text: str, nudged_before: bool) -> Grade:
     expected = amounts(card.answer)[0]
     given = _distinct(amounts(text, typed=True))
     if len(given) > 1:
@@ -110,7 +111,7 @@ def _distinct(found: tuple[Amount, ...]) -> list[Amount]:
 def _same_without_unit(typed: Amount, expected: Amount) -> bool:
     ends = [(typed.low, expected.low), (typed.high, expected.high)]
     return all((t is None and e is None) or (t is not None and e is not None and not t.unit
-                                              and abs(t.value - e.value) < 1e-9) for t, e in ends)
+                                              and math.isclose(t.value, e.value)) for t, e in ends)
 
 
 _ALTERNATIVES = re.compile(r"\s+(?:or|and/or)\s+|\s*/\s*|\s*,\s*|\s*;\s*", re.I)
@@ -119,10 +120,13 @@ _FILLER = frozenset("it its s is was the a an i think answer maybe probably that
 
 def _grade_name(card: Card, text: str) -> Grade:
     forms = answer_forms(card.answer, card.accepted)
-    parts = [p for p in _ALTERNATIVES.split(text) if p and p.strip()]
-    if len(parts) > 1 and not all(_name_match(p, forms, card.answer) for p in parts):
-        return Grade(card.id, text, False, AGAIN, card.answer, note="one answer, please: several names were given")
     match = _name_match(text, forms, card.answer)
+    parts = [p for p in _ALTERNATIVES.split(text) if p.strip()]
+    if match is None and len(parts) > 1:
+        named = [_name_match(p, forms, card.answer) for p in parts]
+        if None in named:
+            return Grade(card.id, text, False, AGAIN, card.answer, note="one answer, please: several names were given")
+        match = next((note for note in named if note), "")  # each part names the answer ("Firehose / KDF")
     if match is None:
         return Grade(card.id, text, False, AGAIN, card.answer)
     return Grade(card.id, text, True, GOOD, card.answer, note=match)
@@ -160,7 +164,7 @@ def answer_forms(answer: str, accepted: tuple[str, ...] = ()) -> tuple[str, ...]
     """The answer, its accepted spellings, and every name the catalogue and the alias file give the same thing."""
     forms = [answer, *accepted, *term_variants(answer)]
     for service, start, end in mentions(answer):
-        if end - start >= len(answer.strip()) - 1 or name_key(answer[start:end]) == name_key(answer):
+        if name_key(answer[start:end]) == name_key(answer):  # the answer is that service, not a part of it
             forms.extend(service.names)
     keys = {name_key(f) for f in forms}
     forms.extend(alias for alias, full in load_aliases().items() if name_key(full) in keys)
