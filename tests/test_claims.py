@@ -18,7 +18,7 @@ from bot.followup import ask_in_conversation
 from bot.index import ingest
 from bot.llm import LLMAnswerer
 from bot.settings import ROOT, Settings
-from bot.support import SupportChecker, join_claims, numbers_in, says_not_covered, split_claims
+from bot.support import Claim, SupportChecker, check_citations, join_claims, numbers_in, says_not_covered, split_claims
 
 SQS = ("Messaging > Amazon SQS", "Max message size is 256 KB.\nMessages are kept for 4 days by default, up to 14 days.")
 
@@ -183,3 +183,22 @@ def test_the_app_shows_only_the_checked_sentences(tmp_path, monkeypatch):
     answer_part = final.split('<div class="answer-note')[0]
     assert "256 KB" in answer_part and "10 years" not in answer_part
     assert "removed 1 sentence no cited passage supports" in final and "answered by openai:stub-model" in final
+
+
+@pytest.mark.parametrize(("written", "numbers"), [
+    ("[6-8]", (6, 7, 8)),  # a range is expanded whatever its numbers add up to
+    ("[3-1]", (3, 1)),  # backwards: two markers, not an empty range
+    ("[1-11]", tuple(range(1, 12))),  # ten apart: still a range
+    ("[1-12]", (1, 12)),  # further apart: two markers (a year, a size), not eleven
+])
+def test_marker_ranges_expand_only_forwards_and_up_to_ten_apart(written, numbers):
+    assert check_citations(f"Fact {written}.", 12).valid == numbers
+
+
+def test_refusals_with_a_typographic_apostrophe_are_recognised():
+    assert says_not_covered("I couldn’t find that in the notes.")
+    assert says_not_covered("The passages don’t mention it.")
+
+
+def test_a_line_of_bare_markers_is_no_claim():
+    assert split_claims("SQS holds 256 KB [1].\n[2]") == [Claim("SQS holds 256 KB [1].", (1,), 0)]

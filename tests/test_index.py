@@ -131,3 +131,34 @@ def test_the_index_is_read_back_page_by_page_in_document_order(tiny_settings):
     assert [(c.doc_id, c.position) for c in whole] == sorted((c.doc_id, c.position) for c in whole)
     stored = _stored_vectors(client, collection.name, {c.id for c in whole})
     assert len(stored) == len(whole) and np.allclose(stored[whole[0].id], vectors[0])
+
+
+def test_the_active_collection_names_what_the_index_serves_and_changes_with_an_ingest(tiny_settings):
+    from bot.index import active_collection
+
+    with pytest.raises(IndexUnavailable, match="no index in .* yet: build it with `studybot ingest`"):
+        active_collection(tiny_settings)
+    ingest(tiny_settings, progress=False)
+    first = active_collection(tiny_settings)
+    assert first == open_store(tiny_settings).generation == "chroma/studybot-chunks-1"  # store folder/collection
+    ingest(tiny_settings, progress=False)
+    assert active_collection(tiny_settings) == first  # nothing changed: the same collection
+    queues = tiny_settings.corpus_dir / "queues.md"
+    queues.write_text(queues.read_text() + "\n## Amazon MQ\n\nAmazon MQ is a managed broker for ActiveMQ.\n")
+    ingest(tiny_settings, progress=False)
+    assert active_collection(tiny_settings) not in ("", first)
+
+
+def test_the_probe_passes_a_healthy_store_and_names_an_empty_one(tiny_settings):
+    """The child process of `verify_store` runs this; called here in-process on a good store and an emptied one."""
+    from bot.index import _forget_client, _pointer, make_client, probe_store, store_dir
+
+    ingest(tiny_settings, progress=False)
+    folder = store_dir(tiny_settings)
+    assert probe_store(str(folder)) is None
+    client = make_client(tiny_settings)
+    collection = client.get_collection(_pointer(client)["collection"])
+    collection.delete(ids=collection.get(include=[])["ids"])
+    _forget_client(folder)
+    with pytest.raises(SystemExit, match="the index is empty"):
+        probe_store(str(folder))

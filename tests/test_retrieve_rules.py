@@ -108,3 +108,105 @@ def test_the_unknown_feature_rule_alone():
     is_name = lambda word: word.lower() == "glue"  # noqa: E731
     assert unknown_features("Does the Glue Schema Registry check Avro?", mentions, is_name) == ["Glue Schema Registry"]
     assert not unknown_features("Does Glue check schemas?", mentions, is_name)
+
+
+def test_the_in_memory_search_ranks_by_dot_product_within_a_document(searcher):
+    """What answers while Chroma is down: the loaded (normalised) vectors, best first, one document if asked."""
+    import numpy as np
+
+    vector = searcher.embed_query("SQS message size")
+    expected = np.argsort(-(searcher.vectors @ np.asarray(vector, dtype=np.float32)), kind="stable")
+    found = searcher.dense_in_memory(vector, 3)
+    assert [r.chunk_id for r in found] == [searcher.chunks[i].id for i in expected[:3]]
+    assert [r.rank for r in found] == [1, 2, 3]
+    assert found[0].similarity == pytest.approx(float(searcher.vectors[expected[0]] @ np.asarray(vector)))
+    assert found[0].similarity >= found[1].similarity >= found[2].similarity
+    in_slides = searcher.dense_in_memory(vector, 2, doc_id="101")
+    assert len(in_slides) == 2 and all(searcher.by_id[r.chunk_id].doc_id == "101" for r in in_slides)
+    assert searcher.dense_in_memory(vector, 3, doc_id="no-such-doc") == []
+
+
+def test_names_are_words_the_notes_capitalise_or_acronyms_they_use(searcher):
+    assert searcher.is_name("SQS")  # an acronym the notes use
+    assert not searcher.is_name("XQZ")  # an acronym they never use
+    assert not searcher.is_name("message")  # a plain word
+    assert searcher.mentions("sqs message") and not searcher.mentions("message sqs") and not searcher.mentions("")
+
+
+def test_the_retriever_returns_documents_with_their_place_and_scores(searcher):
+    from bot.retrieve import HybridRetriever
+
+    documents = HybridRetriever(searcher=searcher, k=2).invoke("What is the max message size in SQS?")
+    hits = searcher.search("What is the max message size in SQS?", 2)
+    assert [d.id for d in documents] == [h.chunk.id for h in hits]
+    first, hit0 = documents[0], hits[0]
+    assert first.page_content == hit0.chunk.text
+    assert first.metadata == {"doc_id": hit0.chunk.doc_id, "doc_title": hit0.chunk.doc_title,
+                              "section": hit0.chunk.section, "position": hit0.chunk.position,
+                              "score": hit0.score, "similarity": hit0.similarity}
+    only = HybridRetriever(searcher=searcher, k=1, doc_id="101").invoke("What is the max message size in SQS?")
+    assert len(only) == 1 and only[0].metadata["doc_id"] == "101"
+
+
+def knows(*phrases):
+    """A `mentions` over notes that say exactly these phrases (any case)."""
+    said = {p.lower() for p in phrases}
+    return lambda phrase: phrase.lower() in said
+
+
+NO_NAMES = knows()
+
+
+@pytest.mark.parametrize(("question", "said", "names", "found"), [
+    ("What is Quokka Relay?", (), (), ["Quokka Relay"]),  # two capitalised words the notes never say
+    ("What is Quokka Relay?", ("quokka relay",), (), []),
+    ("Is Quokka Relay fast?", ("quokka relay",), (), []),  # "Is" starts the sentence: not part of the name
+    ("What are Quokka Relays?", ("quokka relay",), (), []),  # a plural of what the notes say
+    ("What is Quokka Relay?", ("quokka", "relay"), (), []),  # a name the notes use + a word they use
+    ("What is Quokka Relay Nest?", ("quokka relay", "nest"), (), []),
+    ("What is Quokka Relay Nest?", ("quokka", "relay nest"), (), []),
+    ("Explain Quokka Relay.", (), (), ["Explain Quokka Relay"]),
+    ("Is Quokka DB fast?", (), (), ["Is Quokka DB"]),  # two letters are a word of a name
+    ("Can Account B read it?", (), (), []),  # one letter is a label
+    ("Is it in AWS Quokka?", (), (), []),  # the vendor is no part of the feature
+    ("Does Glue Quokka exist?", ("quokka",), ("Glue",), []),  # the leading service dropped, the rest is said
+])
+def test_the_unknown_feature_rule_case_by_case(question, said, names, found):
+    assert unknown_features(question, knows(*said), lambda word: word in names) == found
+
+
+def test_a_service_name_opening_the_question_counts_only_when_it_has_several_words():
+    assert unknown_services("Athena queries?", NO_NAMES) == []  # capitalised anyway as the first word
+    assert unknown_services("Does Athena query?", NO_NAMES) == ["Athena"]
+    assert unknown_services("Step Functions retries?", NO_NAMES) == ["Step Functions"]
+
+
+def test_the_rows_a_phrase_can_be_in_hold_every_term(searcher):
+    wanted = set(terms("sqs message"))
+    rows = searcher._rows_with(list(wanted))
+    assert rows == [r for r, c in enumerate(searcher.chunks) if wanted <= set(terms(c.embedding_text()))] != []
+    assert list(searcher._rows_with([])) == list(range(len(searcher.chunks)))
+    assert searcher._rows_with(["nosuchterm"]) == []
+    assert searcher.mentions("Quokkabridge copies invoices") and not searcher.mentions("copies Quokkabridge")
+
+
+def test_ask_times_each_step_and_passes_k_and_the_question_context(searcher):
+    from bot.answer import StudyBot
+    from bot.models import Answer
+
+    class Recording:
+        questions: list[str] = []
+
+        def answer(self, question, hits):
+            self.questions.append(question)
+            return Answer(question, "recorded", hits=tuple(hits))
+
+    bot = StudyBot(searcher, Recording())
+    answer = bot.ask("What is the max message size in SQS?", k=2)
+    assert len(answer.hits) == 2
+    t = answer.timings_ms
+    assert 0 < t["retrieve"] < 60_000 and 0 <= t["answer"] < 60_000
+    assert t["total"] == pytest.approx(t["retrieve"] + t["answer"], rel=1e-9)
+    context = bot.context_for("What is the max message size in SQS?")
+    assert Recording.questions[-1] == (f"What is the max message size in SQS? ({context})" if context
+                                       else "What is the max message size in SQS?")
