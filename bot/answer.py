@@ -258,16 +258,12 @@ class StudyBot:
                    "total": (done - started) * 1000}
         return replace(answer, timings_ms=timings)
 
-    def as_runnable(self):
-        """The chain as a LangChain Runnable: {"question", "doc_id"?} or a plain string in, Answer out."""
-        from langchain_core.runnables import RunnableLambda
+    def as_runnable(self, k: int | None = None):
+        """The chain as a LangChain Runnable (`bot.chain.StudyChain`): a plain string or {"question", "history"?,
+        "doc_id"?} in, the cited Answer out; `.stream()` yields a chat model's tokens first."""
+        from bot.chain import StudyChain
 
-        def run(payload):
-            if isinstance(payload, str):
-                return self.ask(payload)
-            return self.ask(payload["question"], payload.get("doc_id"))
-
-        return RunnableLambda(run, name="studybot")
+        return StudyChain(self, k)
 
 
 def build_bot(settings: Settings | None = None, answerer: Answerer | None = None) -> StudyBot:

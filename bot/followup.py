@@ -274,10 +274,13 @@ def rewriter_for(bot) -> Rewriter:
 
 
 def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: str | None = None,
-                 rewriter: Rewriter | None = None, k: int | None = None) -> Iterator[str | Answer]:
+                 rewriter: Rewriter | None = None, k: int | None = None, *, retrieve_step=None,
+                 answer_step=None) -> Iterator[str | Answer]:
     """One chat turn: read, retrieve, answer. Yields tokens (str) while a model streams, then the Answer.
 
-    Raises QuestionError for an empty or oversized question (before anything is yielded).
+    `retrieve_step` / `answer_step` replace `retrieve_reading` / `answer_items` with wrappers of the same
+    signature (the LangChain chain reports each step to callbacks). Raises QuestionError for an empty or
+    oversized question (before anything is yielded).
     """
     started = time.perf_counter()
     text = bot.spelled(clean_question(question, bot.settings.max_question_chars))
@@ -285,11 +288,9 @@ def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: st
     rewriter = rewriter or rewriter_for(bot)
     reading = rewriter.read(text, turns) if turns and bot.settings.conversation else Reading(text)
     rewritten = time.perf_counter()
-    hits = bot.retrieve(reading.query, doc_id, k, reading.context)
-    if reading.by_model:  # a model's rewrite is used only when it finds at least as good passages
-        reading, hits = _better_reading(bot, reading, hits, heuristic_read(text, turns), doc_id, k)
+    reading, hits = (retrieve_step or retrieve_reading)(bot, reading, text, turns, doc_id, k)
     retrieved = time.perf_counter()
-    items = _answer_items(bot, reading, hits, getattr(rewriter, "last_error", "") if turns else "")
+    items = (answer_step or answer_items)(bot, reading, hits, getattr(rewriter, "last_error", "") if turns else "")
     final = None
     for item in items:
         if isinstance(item, Answer):
@@ -300,6 +301,15 @@ def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: st
     timings = {"rewrite": (rewritten - started) * 1000, "retrieve": (retrieved - rewritten) * 1000,
                "answer": (done - retrieved) * 1000, "total": (done - started) * 1000}
     yield replace(final, question=reading.shown, timings_ms=timings)
+
+
+def retrieve_reading(bot, reading: Reading, text: str, turns: list, doc_id, k) -> tuple[Reading, list]:
+    """The passages for a reading of the turn `text`; a model's rewrite is used only when it finds at least as
+    good passages as the conversation-aware heuristic reading."""
+    hits = bot.retrieve(reading.query, doc_id, k, reading.context)
+    if reading.by_model:
+        reading, hits = _better_reading(bot, reading, hits, heuristic_read(text, turns), doc_id, k)
+    return reading, hits
 
 
 def _better_reading(bot, model_reading: Reading, model_hits, heuristic: Reading, doc_id, k):
@@ -314,7 +324,7 @@ def _best(hits) -> float:
     return max((h.score for h in hits), default=float("-inf"))
 
 
-def _answer_items(bot, reading: Reading, hits, rewrite_error: str):
+def answer_items(bot, reading: Reading, hits, rewrite_error: str):
     """The answerer's stream; when the model already failed on the rewrite, its fallback at once (one timeout).
 
     The extractive answerer takes the context apart (it counts at a lower weight than the question);

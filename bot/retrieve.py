@@ -8,11 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
+from langchain_core.runnables.config import run_in_executor
+from pydantic import ConfigDict, Field
 
+from bot.answer import QuestionError
 from bot.lexicon import Lexicon, Postings
 from bot.models import Chunk, Hit
 from bot.query import CONTEXT_WEIGHT, Speller, query_weights
@@ -261,12 +263,51 @@ def hit_to_document(hit: Hit) -> Document:
 
 
 class HybridRetriever(BaseRetriever):
-    """LangChain retriever over the hybrid search, optionally limited to one document."""
+    """LangChain retriever over the hybrid search, optionally limited to one document.
+
+    `k` and the document can also be chosen per call, as LangChain's standard retriever tests expect:
+    `retriever.invoke(query, k=1)`, `retriever.invoke(query, doc_id="101")` or `filter={"doc_id": "101"}`.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     searcher: HybridSearcher
-    k: int = 5
+    k: int = Field(5, gt=0)
     doc_id: str | None = None
 
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [hit_to_document(h) for h in self.searcher.search(query, self.k, self.doc_id)]
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
+                                k: int | None = None, doc_id: str | None = None,
+                                filter: dict | None = None) -> list[Document]:
+        count = self.k if k is None else self.positive_count(k)
+        document = self.known_document(self.document_of(doc_id, filter) or self.doc_id)
+        return [hit_to_document(h) for h in self.searcher.search(query, count, document)]
+
+    async def _aget_relevant_documents(self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun,
+                                       **options) -> list[Document]:
+        # BaseRetriever's own async path would not pass the per-call options on
+        return await run_in_executor(None, self._get_relevant_documents, query, run_manager=run_manager.get_sync(),
+                                     **options)
+
+    def known_document(self, doc_id: str | None) -> str | None:
+        """`doc_id` when the index holds it; an unknown one is an error (as in `StudyBot.retrieve`), not no passages."""
+        known = self.searcher.doc_rows
+        if doc_id is not None and doc_id not in known:
+            raise QuestionError(f"unknown document {doc_id!r} in the index; known: {', '.join(sorted(known))}")
+        return doc_id
+
+    @staticmethod
+    def positive_count(k) -> int:
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be a whole number of passages, 1 or more (got {k!r})")
+        return k
+
+    @staticmethod
+    def document_of(doc_id: str | None, filter: dict | None) -> str | None:
+        """The one document a call asks for: `doc_id="101"` or `filter={"doc_id": "101"}` (Chroma's form)."""
+        if not filter:
+            return doc_id
+        if set(filter) != {"doc_id"} or not isinstance(filter["doc_id"], str):
+            raise ValueError(f"HybridRetriever filters by one document only, e.g. filter={{'doc_id': '101'}} "
+                             f"(got {filter!r})")
+        if doc_id is not None and doc_id != filter["doc_id"]:
+            raise ValueError(f"doc_id={doc_id!r} and filter={filter!r} ask for different documents")
+        return filter["doc_id"]
