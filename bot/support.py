@@ -131,6 +131,7 @@ _NUMBER = re.compile(r"(?<![A-Za-z0-9.])\d+(?:[.,]\d+)*")
 _NEGATION = frozenset({"not", "no", "never", "cannot", "can't", "don't", "doesn't", "isn't", "aren't", "won't",
                        "without", "none", "neither", "nor"})
 _NAME = re.compile(r"\b(?:[A-Z][a-z0-9]*[A-Z][A-Za-z0-9]*|[A-Z]{2,}[a-z]?|[A-Z][a-z]+)\b")
+_LEAD = re.compile(r"\W*")  # a list bullet, quote or markup before a sentence's first word
 
 
 @dataclass(frozen=True)
@@ -195,15 +196,14 @@ class SupportChecker:
 
     def judge(self, sentence: str, passage: str, heading: str = "") -> Support:
         t = self.thresholds
-        best = Support(False, 0.0, 0.0, "the passage is empty")
-        for rule, share, similarity in self.windows(sentence, passage, heading):
+        judged = []
+        for rule, share, similarity in self.windows(sentence, passage, heading):  # one window at least
             why = rule
             if not why and not (share >= t.words or (similarity >= t.meaning and share >= t.words_with_meaning)):
                 why = f"too little of it is in the passage (words {share:.2f}, meaning {similarity:.2f})"
-            support = Support(not why, share, similarity, why)
-            if (support.supported, share + similarity) > (best.supported, best.word_share + best.similarity):
-                best = support
-        return best
+            judged.append(Support(not why, share, similarity, why))
+        # the first of the best is the narrowest window; even one of similarity below zero is judged
+        return max(judged, key=lambda s: (s.supported, s.word_share + s.similarity))
 
     def windows(self, sentence: str, passage: str, heading: str = "") -> list[tuple[str, float, float]]:
         """(broken hard rule or '', word share, similarity) for each window of one to three lines."""
@@ -235,12 +235,14 @@ def _windows(count: int) -> list[tuple[int, int]]:
 
 def hard_rule(sentence: str, context: str, present: set[str], known_names: frozenset[str] = frozenset()) -> str:
     """What the sentence says that the context plainly does not: a number, a name, a negation ('' if none).
-    A sentence's first word is capitalised anyway: it counts as a name when the notes use it as one."""
+    A sentence's first word (after a list bullet, quote or markup) is capitalised anyway: it counts as a name
+    when the notes use it as one."""
     missing = sorted(numbers_in(sentence) - numbers_in(context))
     if missing:
         return f"the passage does not give {', '.join(missing)}"
+    first = _LEAD.match(sentence).end()
     names = [m.group(0) for m in _NAME.finditer(sentence)
-             if m.start() > 0 or stem(m.group(0).lower()) in known_names or not m.group(0)[1:].islower()]
+             if m.start() > first or stem(m.group(0).lower()) in known_names or not m.group(0)[1:].islower()]
     absent = [n for n in names if stem(n.lower()) not in present and n.lower() not in present
               and not set(terms(n)) <= present]
     if absent:
