@@ -59,3 +59,32 @@ def test_runnable_chain_returns_answers(tiny_bot):
     chain = tiny_bot.as_runnable()
     assert "256 KB" in chain.invoke("SQS max message size").text
     assert chain.invoke({"question": "SQS max message size", "doc_id": "102"}).hits[0].chunk.doc_id == "102"
+    assert len(tiny_bot.as_runnable(k=2).invoke("SQS max message size").hits) == 2
+
+
+def test_a_disagreement_line_names_both_values_their_notes_and_markers():
+    from bot.answer import compose
+    from bot.disagree import amounts
+    from bot.extract import Unit
+    from bot.models import Chunk, Hit
+
+    def hit(doc_title: str, text: str) -> Hit:
+        return Hit(Chunk(f"c-{doc_title}", doc_title[-1], doc_title, ("Amazon SQS",), text, 0, 1), 1.0, 0.9, 1, 1)
+
+    hits = [hit("Notes A", "SQS keeps messages for 4 days by default."),
+            hit("Notes B", "SQS keeps messages for 3 days by default.")]
+    ours, theirs = Unit(0, 0, hits[0].chunk.text, 1.0), Unit(1, 0, hits[1].chunk.text, 0.5)
+    conflict = (ours, amounts(ours.text)[0], theirs, amounts(theirs.text)[0])
+    answer = compose("How long does SQS keep messages?", hits, [ours, theirs], "extractive", conflict)
+    assert answer.text.splitlines()[-1] == ("The notes disagree: 4 days in Notes A [1], but 3 days in Notes B [2]. "
+                                            "Check the current AWS documentation.")
+
+
+def test_the_ingest_summary_says_what_was_done_and_warns_of_each_problem():
+    from bot.index import IngestReport
+    from bot.load import LoadProblem
+
+    done = IngestReport("c", 12, 3, 9, 1, 2.345, problems=[LoadProblem("104", "empty file: skipped")])
+    assert done.summary() == ("indexed 12 chunks (3 embedded, 9 reused, 1 removed) in 2.3s\n"
+                              "warning: empty file: skipped")
+    assert IngestReport("c", 12, 0, 12, 0, 0.1, unchanged=True).summary() == "index up to date: 12 chunks"

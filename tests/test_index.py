@@ -160,5 +160,28 @@ def test_the_probe_passes_a_healthy_store_and_names_an_empty_one(tiny_settings):
     collection = client.get_collection(_pointer(client)["collection"])
     collection.delete(ids=collection.get(include=[])["ids"])
     _forget_client(folder)
-    with pytest.raises(SystemExit, match="the index is empty"):
+    with pytest.raises(SystemExit, match="^the index is empty$"):
         probe_store(str(folder))
+
+
+def test_chunks_read_back_are_the_chunks_written_a_page_per_get(tiny_settings):
+    from bot.index import _pointer, _read_collection, current_chunks, make_client, where
+
+    ingest(tiny_settings, progress=False)
+    written, _ = current_chunks(tiny_settings)
+    collection = make_client(tiny_settings).get_collection(_pointer(make_client(tiny_settings))["collection"])
+
+    class Counting:
+        gets = 0
+
+        def count(self):
+            return collection.count()
+
+        def get(self, **options):
+            Counting.gets += 1
+            return collection.get(**options)
+
+    read, _ = _read_collection(Counting(), page=4)
+    assert sorted(read, key=lambda c: c.id) == sorted(written, key=lambda c: c.id)
+    assert Counting.gets == -(-len(written) // 4)  # one `get` per page of 4
+    assert where(tiny_settings) == str(tiny_settings.index_dir)

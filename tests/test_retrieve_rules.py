@@ -45,6 +45,8 @@ def test_rrf_orders_a_constructed_case_as_computed_by_hand():
     assert fused["b"] == pytest.approx(1 / 12)
     assert [cid for cid, _ in reciprocal_rank_fusion([(dense, 1.0), (lexical, 2.0)], 10)] == ["c", "a", "b"]
     assert [cid for cid, _ in reciprocal_rank_fusion([(dense, 1.0), (lexical, 0.0)], 10)] == ["a", "b", "c"]
+    tie = reciprocal_rank_fusion([([Ranked("b", 1)], 1.0), ([Ranked("a", 1)], 1.0)], 10)
+    assert [cid for cid, _ in tie] == ["a", "b"]  # equal scores: by chunk id, whichever list came first
 
 
 def test_score_fusion_ranks_the_passage_covering_the_question_first(searcher):
@@ -128,6 +130,8 @@ def test_the_in_memory_search_ranks_by_dot_product_within_a_document(searcher):
 
 def test_names_are_words_the_notes_capitalise_or_acronyms_they_use(searcher):
     assert searcher.is_name("SQS")  # an acronym the notes use
+    written_as_name = next(n for n in sorted(searcher.speller.names) if n.isalpha() and len(n) > 3)
+    assert searcher.is_name(written_as_name.capitalize())  # a word the notes capitalise mid-sentence
     assert not searcher.is_name("XQZ")  # an acronym they never use
     assert not searcher.is_name("message")  # a plain word
     assert searcher.mentions("sqs message") and not searcher.mentions("message sqs") and not searcher.mentions("")
