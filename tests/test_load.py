@@ -1,7 +1,7 @@
 import pytest
 from conftest import DATA
 
-from bot.clean import clean_line, join_split_words, parse_markdown, parse_numbered, parse_slides
+from bot.clean import clean_line, join_split_words, parse_markdown, parse_numbered, parse_slides, plain_math
 from bot.load import CorpusError, load_corpus, read_manifest, read_text, section_tree
 
 
@@ -202,3 +202,7 @@ def test_document_title_as_top_heading_is_not_repeated_in_paths(tmp_path):
     corpus = write_corpus(tmp_path, {"200": ("n.md", "markdown", "# Doc 200\n\nIntro.\n\n## SQS\n\nMax 256 KB.\n")})
     (sections,) = load_corpus(corpus)[0].values()
     assert [s.path for s in sections] == [("Doc 200",), ("SQS",)]
+
+
+def test_math_reads_as_one_spaced_line_of_plain_text():
+    assert plain_math("Cost: $6  \\text{ DPU }  *  1/4   h$ total") == "Cost: 6 DPU × 1/4 h total"
