@@ -218,3 +218,59 @@ def test_ask_times_each_step_and_passes_k_and_the_question_context(searcher):
     bot.ask(cheaper)
     context = bot.context_for(cheaper)
     assert context and Recording.questions[-1] == f"{cheaper} ({context})"
+
+
+QUESTION = "What is the max message size in SQS?"
+
+
+def test_retrieve_reranks_the_candidates_by_their_best_answer_line(searcher):
+    """score + line_weight × the best line's score, over max(k, rerank_k) candidates; line_weight 0 keeps the
+    search's own order."""
+    from dataclasses import replace
+
+    from bot.answer import StudyBot
+    from bot.query import intent_of
+
+    bot = StudyBot(searcher)
+    s = bot.settings
+    context = bot.context_for(QUESTION)
+    candidates = searcher.search(QUESTION, max(2, s.rerank_k), None, context)
+    lines = bot.answerer.chooser.best_unit_scores(QUESTION, intent_of(QUESTION), candidates, context)
+    by_hand = sorted(((h.score + s.line_weight * line, h.chunk.id) for h, line in zip(candidates, lines, strict=True)),
+                     key=lambda pair: -pair[0])[:2]
+    assert [(pytest.approx(h.score), h.chunk.id) for h in bot.retrieve(QUESTION, k=2)] == [
+        (pytest.approx(score), chunk_id) for score, chunk_id in by_hand]
+    plain = StudyBot(searcher, settings=replace(s, line_weight=0))
+    assert [h.chunk.id for h in plain.retrieve(QUESTION, k=2)] == [h.chunk.id for h in candidates[:2]]
+
+
+def test_spelling_expansions_and_an_unknown_document_follow_the_settings(searcher):
+    from dataclasses import replace
+
+    from bot.answer import QuestionError, StudyBot
+
+    bot = StudyBot(searcher)
+    off = StudyBot(searcher, settings=replace(bot.settings, spelling=False, expansions=False))
+    assert bot.spelled("What is Athenna?") == "What is athena?"  # a name of the notes, misspelled
+    assert off.spelled("What is Athenna?") == "What is Athenna?"
+    extra = bot.context_for("Is SQS cheaper than SNS?")
+    assert extra and off.context_for("Is SQS cheaper than SNS?") == ""
+    assert bot.context_for("Is SQS cheaper than SNS?", "earlier turn") == f"earlier turn {extra}"
+    assert off.context_for("Is SQS cheaper than SNS?", "earlier turn") == "earlier turn"
+    known = ", ".join(sorted(bot.doc_ids))
+    with pytest.raises(QuestionError, match=rf"^unknown document 'nope' in the index; known: {known}$"):
+        bot.retrieve(QUESTION, doc_id="nope")
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("  ", "Please type a question about the study material."),
+    ("?!", "Please ask with a few words about an AWS topic, e.g. 'What is Kinesis shard throughput?'"),
+    ("x" * 11, "That question is 11 characters long; please keep it under 10."),
+])
+def test_unusable_questions_get_their_exact_message(typed, message):
+    from bot.answer import QuestionError, clean_question
+
+    with pytest.raises(QuestionError) as raised:
+        clean_question(typed, 10)
+    assert str(raised.value) == message
+    assert clean_question("x" * 10, 10) == "x" * 10
