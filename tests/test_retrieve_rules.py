@@ -274,3 +274,22 @@ def test_unusable_questions_get_their_exact_message(typed, message):
         clean_question(typed, 10)
     assert str(raised.value) == message
     assert clean_question("x" * 10, 10) == "x" * 10
+
+
+def test_each_section_starts_at_its_first_passage_and_the_vocabulary_is_every_word_of_the_notes(searcher):
+    sections = {(c.doc_id, c.section_path) for c in searcher.chunks}
+    starts = [c for c in searcher.chunks if searcher.starts_section(c)]
+    assert len(starts) == len(sections) > 3
+    for start in starts:
+        same = [c.position for c in searcher.chunks if (c.doc_id, c.section_path) == (start.doc_id, start.section_path)]
+        assert start.position == min(same)
+    assert searcher.vocabulary >= frozenset(searcher.bm25.idf) | searcher.speller.known
+
+
+def test_a_new_searcher_is_not_in_an_outage(searcher, caplog):
+    from bot.retrieve import HybridSearcher
+
+    fresh = HybridSearcher(searcher.store, searcher.settings, searcher.embed_query)
+    with caplog.at_level("WARNING"):
+        fresh.search(QUESTION, 2)
+    assert "Chroma" not in caplog.text  # neither "search failed" nor "answers again"
