@@ -23,6 +23,13 @@ class QuestionError(ValueError):
     """The question cannot be asked as typed; the message tells the person what to change."""
 
 
+def known_document(doc_id: str | None, known) -> str | None:
+    """`doc_id` when the index holds it; an unknown one is an error naming the known ones, not no passages."""
+    if doc_id is not None and doc_id not in known:
+        raise QuestionError(f"unknown document {doc_id!r} in the index; known: {', '.join(sorted(known))}")
+    return doc_id
+
+
 def clean_question(question: str | None, max_chars: int) -> str:
     text = " ".join(_printable(str(question or "")).split())
     if not text:
@@ -231,8 +238,8 @@ class StudyBot:
         """Top passages for `query`; `context` (earlier turns, what abbreviations and everyday words stand for)
         joins the search at a lower weight. The best candidates are re-ranked by their best answer line."""
         k = k or self.settings.k
-        if doc_id and doc_id not in self.doc_ids:
-            raise QuestionError(f"unknown document {doc_id!r} in the index; known: {', '.join(sorted(self.doc_ids))}")
+        if doc_id:
+            known_document(doc_id, self.doc_ids)
         context = self.context_for(query, context)
         hits = self.searcher.search(query, max(k, self.settings.rerank_k), doc_id, context)
         chooser = getattr(self.answerer, "chooser", None) or getattr(getattr(self.answerer, "fallback", None),

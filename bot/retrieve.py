@@ -14,7 +14,7 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict, Field
 
-from bot.answer import QuestionError
+from bot.answer import known_document
 from bot.lexicon import Lexicon, Postings
 from bot.models import Chunk, Hit
 from bot.query import CONTEXT_WEIGHT, Speller, query_weights
@@ -278,7 +278,7 @@ class HybridRetriever(BaseRetriever):
                                 k: int | None = None, doc_id: str | None = None,
                                 filter: dict | None = None) -> list[Document]:
         count = self.k if k is None else self.positive_count(k)
-        document = self.known_document(self.document_of(doc_id, filter) or self.doc_id)
+        document = known_document(self.document_of(doc_id, filter) or self.doc_id, self.searcher.doc_rows)
         return [hit_to_document(h) for h in self.searcher.search(query, count, document)]
 
     async def _aget_relevant_documents(self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun,
@@ -286,13 +286,6 @@ class HybridRetriever(BaseRetriever):
         # BaseRetriever's own async path would not pass the per-call options on
         return await run_in_executor(None, self._get_relevant_documents, query, run_manager=run_manager.get_sync(),
                                      **options)
-
-    def known_document(self, doc_id: str | None) -> str | None:
-        """`doc_id` when the index holds it; an unknown one is an error (as in `StudyBot.retrieve`), not no passages."""
-        known = self.searcher.doc_rows
-        if doc_id is not None and doc_id not in known:
-            raise QuestionError(f"unknown document {doc_id!r} in the index; known: {', '.join(sorted(known))}")
-        return doc_id
 
     @staticmethod
     def positive_count(k) -> int:

@@ -39,10 +39,15 @@ def cli_env(settings: Settings) -> dict[str, str]:
                          "STUDYBOT_CHUNK_SIZE": str(settings.chunk_size)}
 
 
+def tiny_settings_at(folder: Path) -> Settings:
+    """The tiny corpus written under `folder`, and settings for an index beside it (not built)."""
+    corpus = write_corpus(folder / "corpus", tiny_docs())
+    return Settings.from_env({}, corpus_dir=corpus, index_dir=folder / "index", chunk_size=300)
+
+
 @pytest.fixture
 def tiny_settings(tmp_path) -> Settings:
-    corpus = write_corpus(tmp_path / "corpus", tiny_docs())
-    return Settings.from_env({}, corpus_dir=corpus, index_dir=tmp_path / "index", chunk_size=300)
+    return tiny_settings_at(tmp_path)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from conftest import tiny_docs, write_corpus
+from conftest import tiny_settings_at
 
 from bot.settings import Settings
 
@@ -11,7 +11,6 @@ def tiny_index(folder: Path) -> Settings:
     """Writes the tiny corpus under `folder`, ingests it there and returns the settings that open it."""
     from bot.index import ingest
 
-    corpus = write_corpus(folder / "corpus", tiny_docs())
-    settings = Settings.from_env({}, corpus_dir=corpus, index_dir=folder / "index", chunk_size=300)
+    settings = tiny_settings_at(folder)
     ingest(settings, progress=False)
     return settings
