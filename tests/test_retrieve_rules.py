@@ -293,3 +293,54 @@ def test_a_new_searcher_is_not_in_an_outage(searcher, caplog):
     with caplog.at_level("WARNING"):
         fresh.search(QUESTION, 2)
     assert "Chroma" not in caplog.text  # neither "search failed" nor "answers again"
+
+
+class FlakyVectorstore:
+    """The real Chroma vectorstore, except that its search raises while `down` (a server gone, a dropped
+    collection)."""
+
+    def __init__(self, real):
+        self.real, self.down, self.filters = real, False, []
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def similarity_search_by_vector_with_relevance_scores(self, vector, k, filter=None):
+        self.filters.append(filter)
+        if self.down:
+            raise ConnectionError("server gone")
+        return self.real.similarity_search_by_vector_with_relevance_scores(vector, k=k, filter=filter)
+
+
+def test_a_chroma_outage_falls_back_to_the_loaded_vectors_and_recovers(searcher, caplog):
+    """Chroma fails: the same passages come from memory, one warning per outage; it answers again: back to it."""
+    from dataclasses import replace
+
+    from bot.retrieve import HybridSearcher
+
+    flaky = FlakyVectorstore(searcher.store.vectorstore)
+    fresh = HybridSearcher(replace(searcher.store, vectorstore=flaky), searcher.settings, searcher.embed_query)
+    vector = searcher.embed_query("SQS message size")
+    from_chroma = fresh.dense("SQS message size", 3, vector=vector)
+    assert [r.rank for r in from_chroma] == [1, 2, 3] and flaky.filters == [None]
+    assert from_chroma[0].similarity == pytest.approx(searcher.dense_in_memory(vector, 1)[0].similarity, abs=1e-4)
+
+    flaky.down = True
+    with caplog.at_level("WARNING"):
+        during = fresh.dense("SQS message size", 3, vector=vector)
+        in_slides = fresh.dense("SQS message size", 2, doc_id="101", vector=vector)
+    assert fresh.chroma_failing
+    assert during == searcher.dense_in_memory(vector, 3)
+    assert [r.chunk_id for r in during] == [r.chunk_id for r in from_chroma]
+    assert in_slides == searcher.dense_in_memory(vector, 2, doc_id="101") and flaky.filters[-1] == {"doc_id": "101"}
+    assert caplog.text.count("Chroma search failed (ConnectionError: server gone)") == 1
+    assert "answers again" not in caplog.text
+
+    flaky.down = False
+    caplog.clear()
+    with caplog.at_level("WARNING"):
+        after = fresh.dense("SQS message size", 3, vector=vector)
+        fresh.dense("SQS message size", 3, vector=vector)
+    assert after == from_chroma and not fresh.chroma_failing
+    assert caplog.text.count("Chroma answers again") == 1 and "failed" not in caplog.text
+    assert fresh.dense("SQS message size", 3) == from_chroma  # embeds the query itself when no vector is given
