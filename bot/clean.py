@@ -157,7 +157,7 @@ def _looks_like_title(raw: str) -> bool:
         and stripped[-1] not in ":.,;?!"
         and stripped[0].isalnum()
         and not re.search(r"\b(is|are)\b", stripped)  # a sentence, not a title
-        and not stripped.startswith(("http", "{", "SELECT", "select"))
+        and not stripped.startswith(("http", "SELECT", "select"))  # "{…}" fails the isalnum test above
         and not _CSV_ROW.search(stripped)
     )
 

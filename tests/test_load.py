@@ -206,3 +206,114 @@ def test_document_title_as_top_heading_is_not_repeated_in_paths(tmp_path):
 
 def test_math_reads_as_one_spaced_line_of_plain_text():
     assert plain_math("Cost: $6  \\text{ DPU }  *  1/4   h$ total") == "Cost: 6 DPU × 1/4 h total"
+
+
+# --- the cleaning rules one at a time (issue 15: each condition decides alone, at its boundary) ----------------
+
+TITLE_CASES = [
+    ("Kinesis Data Streams", True),
+    ("X", True),  # one character is enough, and "X" is no closing mark
+    ("x" * 60, True),  # 60 characters: still a title
+    ("x" * 61, False),
+    ("one two three four five six seven eight nine", True),  # nine words
+    ("one two three four five six seven eight nine ten", False),
+    ("", False),
+    ("   ", False),
+    ("Shard\tLimit", False),  # a table row read as one cell
+    ("- Shards", False),
+    ("1. Shards", False),
+    ("• Shards", False),
+    *[(f"Shards{mark}", False) for mark in ":.,;?!"],
+    ("Shards)", True),
+    ("(Shards", False),  # opens with punctuation
+    ("9 Shards", True),
+    ("Kinesis is a stream", False),
+    ("Streams are ordered", False),
+    ("This Island Arena", True),  # "is" and "are" inside words are not the verb
+    ("http link here", False),
+    ("{json}", False),
+    ("SELECT id FROM t", False),
+    ("select id from t", False),
+    ("Selection Rules", True),
+    ("id,name,age", False),  # a CSV sample
+    ("Athena, Glue", True),
+]
+
+
+@pytest.mark.parametrize("line, expected", TITLE_CASES)
+def test_a_slide_title_is_short_plain_and_not_a_sentence(line, expected):
+    from bot.clean import _looks_like_title
+
+    assert _looks_like_title(line) is expected
+    assert _looks_like_title(f"  {line}  ") is (expected and "\t" not in line)  # judged on the stripped line
+
+
+def test_a_list_label_is_a_short_plain_line_between_a_blank_line_and_a_bullet():
+    from bot.clean import _is_list_label
+
+    def label(line, before="", after="- item", between=()):
+        lines = [before, line, *between, after]
+        return _is_list_label(lines, 1)
+
+    assert label("Consumers") and label("Capacity mode:") and label("abc") and label("x" * 40)
+    assert not label("ab") and not label("x" * 41)  # 3..40 characters
+    assert not label("Two\tcells") and not label("- Consumers") and not label("Consumers.")
+    assert not label("Consumers", before="text above")  # must follow a blank line
+    assert not label("Consumers", after="plain text")  # must come before a bullet
+    assert label("Consumers", between=("", ""))  # blank lines before the bullet are skipped
+    assert not _is_list_label(["Consumers", "- item"], 0)  # the first line has no blank line above it
+
+
+def test_a_numbered_heading_is_only_the_next_one_in_sequence():
+    from bot.clean import _heading_number
+
+    assert _heading_number("2 Kinesis", 1, 3) == (2, 0, "Kinesis")  # next chapter
+    assert _heading_number("2.1 Streams", 1, 3) == (2, 1, "Streams")
+    assert _heading_number("1.4 Shards", 1, 3) == (1, 4, "Shards")  # next subsection
+    assert _heading_number("14 Shards", 1, 3) == (1, 4, "Shards")  # a lost dot
+    assert _heading_number("  1.4. Shards  ", 1, 3) == (1, 4, "Shards")
+    assert _heading_number("1.5 Shards", 1, 3) is None  # skips one
+    assert _heading_number("3 Kinesis", 1, 3) is None
+    assert _heading_number("2.2 Streams", 1, 3) is None
+    assert _heading_number("1.3 Again", 1, 3) is None
+    assert _heading_number("15 Shards", 1, 3) is None
+    assert _heading_number("3 types of keys", 2, 0) is None  # lower case: a sentence
+    assert _heading_number("1.4 Shards: limits", 1, 3) is None  # a colon: a line of text
+    assert _heading_number("Kinesis", 1, 3) is None
+    assert _heading_number("123 Kinesis", 1, 3) is None
+    assert _heading_number("10 Glue", 9, 2) == (10, 0, "Glue")  # two digits: the next chapter wins
+    assert _heading_number("93 Glue", 9, 2) == (9, 3, "Glue")
+
+
+def test_a_plain_unindented_line_closes_a_list_label_subsection():
+    from bot.clean import _ends_label_list
+
+    inside, heading = ("1. Kinesis", "Consumers"), ("1. Kinesis",)
+    assert _ends_label_list(inside, heading, "After the list, prose.")
+    assert not _ends_label_list(heading, heading, "After the list, prose.")  # not in a label subsection
+    assert not _ends_label_list(inside, heading, "")
+    assert not _ends_label_list(inside, heading, "   ")
+    assert not _ends_label_list(inside, heading, "  continued item text")
+    assert not _ends_label_list(inside, heading, "\tcontinued item text")
+    assert not _ends_label_list(inside, heading, "- another item")
+
+
+def test_a_split_word_is_joined_only_from_a_word_and_a_lower_case_continuation():
+    assert join_split_words(["to de-", "", "duplicate it", "deduplicate"])[:3] == ["to deduplicate it", "", ""]
+    assert join_split_words(["Cloud-", "formation stack"]) == ["Cloud-formation stack", ""]  # unknown word
+    assert join_split_words(["a well-", "Known"]) == ["a well-", "Known"]  # capital: a new line of text
+    assert join_split_words(["x-y-", "z"]) == ["x-y-", "z"]  # part of a hyphenated word already
+    assert join_split_words(["ab-", "", "", "", "", "cd"]) == ["ab-cd", "", "", "", "", ""]  # 4 blank lines
+    assert join_split_words(["ab-", "", "", "", "", "", "cd"])[0] == "ab-"  # five: too far
+    assert join_split_words(["ab-  ", "cd"]) == ["ab-cd", ""]
+    assert join_split_words(["ab-"]) == ["ab-"]
+    assert join_split_words(["ab-", "  cd ef"]) == ["ab-cd ef", ""]
+
+
+def test_titles_compare_without_case_spacing_or_dash_style():
+    from bot.clean import _normal_title, _same_section
+
+    assert _normal_title("  Glue  –  Costs ") == "glue - costs" == _normal_title("Glue: Costs")
+    assert _normal_title("Glue—Costs") == "glue - costs"
+    assert _same_section(("Course", "Glue Costs"), ("course", "glue  costs"))
+    assert not _same_section(("Course", "Glue Costs"), ("Course",))
