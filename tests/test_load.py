@@ -75,6 +75,24 @@ def test_clean_line_strips_controls_and_keeps_text():
     assert clean_line("<script>alert(1)</script> text") == "alert(1) text"
 
 
+@pytest.mark.parametrize(("raw", "cleaned"), [
+    ("4\u00a0MB per shard", "4 MB per shard"),  # a no-break space is a space
+    ("See ![diagram](img/a.png) below", "See  below"),  # an image leaves nothing
+    ("Docs: <https://aws.amazon.com/sqs/>", "Docs: https://aws.amazon.com/sqs/"),
+    ("[Kinesis](https://x.y/(z)) shards", "Kinesis shards"),
+    ("one<br>two<br/>three<BR />four", "one; two; three; four"),
+    ("**Bold** and __strong__", "Bold and strong"),
+    ("- o Returns up to 1MB", "- Returns up to 1MB"),  # a PDF's hollow bullet read as a letter
+    ("· Returns up to 1MB", "Returns up to 1MB"),
+    ("-   ", ""),  # an empty bullet
+    ("•", ""),
+    ("trailing   ", "trailing"),
+    ("\tindented\tcell\t", "indented | cell"),
+])
+def test_clean_line_turns_markup_into_plain_text(raw, cleaned):
+    assert clean_line(raw) == cleaned
+
+
 def test_section_tree_prints_each_heading_once():
     from bot.models import Section
 
