@@ -164,6 +164,66 @@ def test_the_probe_passes_a_healthy_store_and_names_an_empty_one(tiny_settings):
         probe_store(str(folder))
 
 
+def test_the_probe_reads_a_spread_sample_and_searches_three_nearest(tiny_settings, monkeypatch):
+    """The probe must stay cheap on a big index: one vector per get at offsets spread over the collection, and
+    one search of the sample for its three nearest ids without payloads."""
+    import chromadb
+
+    from bot.index import PROBE_SAMPLES, _forget_client, current_chunks, probe_store, store_dir
+
+    ingest(tiny_settings, progress=False)
+    count = len(current_chunks(tiny_settings)[0])
+    folder = store_dir(tiny_settings)
+    _forget_client(folder)
+    calls = []
+
+    class Recording:
+        def __init__(self, collection):
+            self.collection = collection
+
+        def __getattr__(self, name):
+            return getattr(self.collection, name)
+
+        def get(self, **options):
+            got = self.collection.get(**options)
+            calls.append(("get", options, got["ids"]))
+            return got
+
+        def query(self, **options):
+            calls.append(("query", {k: v for k, v in options.items() if k != "query_embeddings"}, None))
+            return self.collection.query(**options)
+
+    real_client = chromadb.PersistentClient
+
+    def recording_client(*args, **kwargs):
+        client = real_client(*args, **kwargs)
+        get_collection = client.get_collection
+        client.get_collection = lambda name, **kw: Recording(get_collection(name, **kw))
+        return client
+
+    monkeypatch.setattr(chromadb, "PersistentClient", recording_client)
+    assert probe_store(str(folder)) is None
+    gets = [(options, ids) for kind, options, ids in calls if kind == "get" and "offset" in options]
+    offsets = sorted({count * i // PROBE_SAMPLES for i in range(PROBE_SAMPLES)})
+    assert [options["offset"] for options, _ in gets] == offsets
+    assert all(options["limit"] == 1 and options["include"] == ["embeddings"] and len(ids) == 1
+               for options, ids in gets)
+    assert len({ids[0] for _, ids in gets}) == len(offsets)  # distinct vectors, not the first one again
+    assert [options for kind, options, _ in calls if kind == "query"] == [{"n_results": 3, "include": []}]
+
+
+def test_the_probe_names_a_store_with_no_active_collection(tmp_path):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    from bot.index import _forget_client, probe_store
+
+    chromadb.PersistentClient(path=str(tmp_path), settings=ChromaSettings(anonymized_telemetry=False))
+    _forget_client(tmp_path)
+    with pytest.raises(SystemExit, match="^the index has no active collection$"):
+        probe_store(str(tmp_path))
+
+
 def test_chunks_read_back_are_the_chunks_written_a_page_per_get(tiny_settings):
     from bot.index import _pointer, _read_collection, current_chunks, make_client, where
 
