@@ -164,45 +164,63 @@ def test_the_probe_passes_a_healthy_store_and_names_an_empty_one(tiny_settings):
         probe_store(str(folder))
 
 
-def test_the_probe_reads_a_spread_sample_and_searches_three_nearest(tiny_settings, monkeypatch):
-    """The probe must stay cheap on a big index: one vector per get at offsets spread over the collection, and
-    one search of the sample for its three nearest ids without payloads."""
+class RecordingCollection:
+    """A Chroma collection that records the probe's gets and searches; `lose` searches miss their own vector."""
+
+    def __init__(self, collection, calls, lose):
+        self.collection, self.calls, self.lose = collection, calls, lose
+
+    def __getattr__(self, name):
+        return getattr(self.collection, name)
+
+    def get(self, **options):
+        got = self.collection.get(**options)
+        self.calls.append(("get", options, got["ids"]))
+        return got
+
+    def query(self, **options):
+        self.calls.append(("query", {k: v for k, v in options.items() if k != "query_embeddings"}, None))
+        found = self.collection.query(**options)
+        found["ids"] = [[] if n < self.lose else near for n, near in enumerate(found["ids"])]
+        return found
+
+
+def probe_recorded(settings, monkeypatch, lose=0):
+    """Runs probe_store in-process on the built tiny index with a recording client: (exit message, calls)."""
     import chromadb
 
-    from bot.index import PROBE_SAMPLES, _forget_client, current_chunks, probe_store, store_dir
+    from bot.index import _forget_client, probe_store, store_dir
 
-    ingest(tiny_settings, progress=False)
-    count = len(current_chunks(tiny_settings)[0])
-    folder = store_dir(tiny_settings)
+    folder = store_dir(settings)
     _forget_client(folder)
-    calls = []
-
-    class Recording:
-        def __init__(self, collection):
-            self.collection = collection
-
-        def __getattr__(self, name):
-            return getattr(self.collection, name)
-
-        def get(self, **options):
-            got = self.collection.get(**options)
-            calls.append(("get", options, got["ids"]))
-            return got
-
-        def query(self, **options):
-            calls.append(("query", {k: v for k, v in options.items() if k != "query_embeddings"}, None))
-            return self.collection.query(**options)
-
-    real_client = chromadb.PersistentClient
+    calls, real_client = [], chromadb.PersistentClient
 
     def recording_client(*args, **kwargs):
         client = real_client(*args, **kwargs)
         get_collection = client.get_collection
-        client.get_collection = lambda name, **kw: Recording(get_collection(name, **kw))
+        client.get_collection = lambda name, **kw: RecordingCollection(get_collection(name, **kw), calls, lose)
         return client
 
-    monkeypatch.setattr(chromadb, "PersistentClient", recording_client)
-    assert probe_store(str(folder)) is None
+    with monkeypatch.context() as patch:
+        patch.setattr(chromadb, "PersistentClient", recording_client)
+        try:
+            probe_store(str(folder))
+        except SystemExit as stop:
+            return stop.code, calls
+        finally:
+            _forget_client(folder)
+    return None, calls
+
+
+def test_the_probe_reads_a_spread_sample_and_searches_three_nearest(tiny_settings, monkeypatch):
+    """The probe must stay cheap on a big index: one vector per get at offsets spread over the collection, and
+    one search of the sample for its three nearest ids without payloads."""
+    from bot.index import PROBE_SAMPLES, current_chunks
+
+    ingest(tiny_settings, progress=False)
+    count = len(current_chunks(tiny_settings)[0])
+    problem, calls = probe_recorded(tiny_settings, monkeypatch)
+    assert problem is None
     gets = [(options, ids) for kind, options, ids in calls if kind == "get" and "offset" in options]
     offsets = sorted({count * i // PROBE_SAMPLES for i in range(PROBE_SAMPLES)})
     assert [options["offset"] for options, _ in gets] == offsets
@@ -210,6 +228,18 @@ def test_the_probe_reads_a_spread_sample_and_searches_three_nearest(tiny_setting
                for options, ids in gets)
     assert len({ids[0] for _, ids in gets}) == len(offsets)  # distinct vectors, not the first one again
     assert [options for kind, options, _ in calls if kind == "query"] == [{"n_results": 3, "include": []}]
+
+
+def test_the_probe_fails_when_more_than_a_quarter_of_the_sample_does_not_find_itself(tiny_settings, monkeypatch):
+    """Damaged graph files give wrong results without a crash: a quarter of misses is allowed (the search is
+    approximate), one more is damage. Eight samples: 2 misses pass, 3 fail with the count in the message."""
+    import bot.index
+
+    ingest(tiny_settings, progress=False)
+    monkeypatch.setattr(bot.index, "PROBE_SAMPLES", 8)
+    assert probe_recorded(tiny_settings, monkeypatch, lose=2)[0] is None
+    problem, _ = probe_recorded(tiny_settings, monkeypatch, lose=3)
+    assert problem == "searches give wrong results (3 of 8 stored vectors do not find themselves)"
 
 
 def test_the_probe_names_a_store_with_no_active_collection(tmp_path):
