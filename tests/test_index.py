@@ -275,3 +275,21 @@ def test_chunks_read_back_are_the_chunks_written_a_page_per_get(tiny_settings):
     assert sorted(read, key=lambda c: c.id) == sorted(written, key=lambda c: c.id)
     assert Counting.gets == -(-len(written) // 4)  # one `get` per page of 4
     assert where(tiny_settings) == str(tiny_settings.index_dir)
+
+
+def test_a_store_with_no_active_collection_says_there_is_no_index_yet(tiny_settings):
+    from bot.index import _forget_client, active_collection, make_client, store_dir, where
+
+    make_client(tiny_settings)  # the store's files exist, no collection was ever made active
+    _forget_client(store_dir(tiny_settings))
+    with pytest.raises(IndexUnavailable) as raised:
+        active_collection(tiny_settings)
+    assert str(raised.value) == f"no index at {where(tiny_settings)} yet: build it with `studybot ingest`."
+
+
+def test_an_empty_collection_reads_as_no_chunks_and_an_empty_float32_matrix(tiny_settings):
+    from bot.index import _read_collection, make_client
+
+    collection = make_client(tiny_settings).get_or_create_collection("empty")
+    chunks, vectors = _read_collection(collection)
+    assert chunks == [] and vectors.shape == (0, 0) and vectors.dtype.name == "float32"

@@ -335,3 +335,19 @@ def test_titles_compare_without_case_spacing_or_dash_style():
     assert _normal_title("Glue—Costs") == "glue - costs"
     assert _same_section(("Course", "Glue Costs"), ("course", "glue  costs"))
     assert not _same_section(("Course", "Glue Costs"), ("Course",))
+
+
+def test_heading_text_is_plain_single_spaced_and_loses_its_markers():
+    from bot.clean import _heading_text
+
+    assert _heading_text("  **Kinesis:**  ") == "Kinesis"
+    assert _heading_text("# Kinesis  Data\tStreams #") == "Kinesis Data | Streams"
+    assert _heading_text("Option X") == "Option X"
+    assert _heading_text("*Glue*") == "Glue"
+
+
+def test_only_a_document_opening_with_a_rule_has_front_matter():
+    assert parse_markdown("", "Empty") == []
+    text = "Intro line\n\n---\n\n# Kinesis\n\n- Shards hold records.\n"
+    assert paths(parse_markdown(text, "Doc")) == [("Doc",), ("Kinesis",)]  # a rule later is no front matter
+    assert body(parse_markdown(text, "Doc"), ("Doc",)) == "Intro line"
