@@ -351,3 +351,11 @@ def test_only_a_document_opening_with_a_rule_has_front_matter():
     text = "Intro line\n\n---\n\n# Kinesis\n\n- Shards hold records.\n"
     assert paths(parse_markdown(text, "Doc")) == [("Doc",), ("Kinesis",)]  # a rule later is no front matter
     assert body(parse_markdown(text, "Doc"), ("Doc",)) == "Intro line"
+
+
+@pytest.mark.parametrize(("filler", "dropped"), [(0, True), (1, True), (58, True), (59, False)])
+def test_front_matter_ends_at_its_closing_rule_within_sixty_lines(filler, dropped):
+    """"---" opens front matter; the next "---" closes it if it is among the first 60 lines (else it was a rule)."""
+    text = "---\n" + "".join(f"key{i}: v\n" for i in range(filler)) + "---\nFirst line.\nSecond line.\n"
+    kept = body(parse_markdown(text, "Doc"), ("Doc",))
+    assert kept.startswith("First line.\nSecond line.") if dropped else kept.startswith("key0: v")

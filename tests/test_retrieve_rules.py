@@ -214,6 +214,7 @@ def test_the_rows_a_phrase_can_be_in_hold_every_term(searcher):
     assert rows == [r for r, c in enumerate(searcher.chunks) if wanted <= set(terms(c.embedding_text()))] != []
     assert list(searcher._rows_with([])) == list(range(len(searcher.chunks)))
     assert searcher._rows_with(["nosuchterm"]) == []
+    assert searcher._rows_with(["sqs", "nosuchterm", "messag"]) == []  # one unknown term among known ones
     assert searcher.mentions("Quokkabridge copies invoices") and not searcher.mentions("copies Quokkabridge")
 
 
