@@ -120,7 +120,7 @@ def parse_markdown(text: str, doc_title: str) -> list[RawSection]:
             stack = [(lv, t) for lv, t in stack if lv < level]
             stack.append((level, _heading_text(heading.group(2))))
             continue
-        if not in_fence and (raw.strip() in {"---", "***", "___"} or _TABLE_RULE.match(raw)):
+        if not in_fence and (raw.strip() in {"***", "___"} or _TABLE_RULE.match(raw)):  # "---" is a table rule
             continue
         cleaned = clean_line(raw)
         if not in_fence and cleaned.lstrip().startswith("|"):

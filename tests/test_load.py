@@ -359,3 +359,32 @@ def test_front_matter_ends_at_its_closing_rule_within_sixty_lines(filler, droppe
     text = "---\n" + "".join(f"key{i}: v\n" for i in range(filler)) + "---\nFirst line.\nSecond line.\n"
     kept = body(parse_markdown(text, "Doc"), ("Doc",))
     assert kept.startswith("First line.\nSecond line.") if dropped else kept.startswith("key0: v")
+
+
+MARKDOWN_RULES_AND_TABLES = """# Limits
+Para one.
+---
+***
+___
+| Limit | Value |
+|---|:---:|
+  | Shards | 500 |
+|Mode|X|
+
+```
+| code | kept |
+---
+```
+"""
+
+
+def test_markdown_drops_rules_and_table_borders_outside_code_and_keeps_line_numbers():
+    assert parse_markdown(MARKDOWN_RULES_AND_TABLES, "Doc") == [(("Limits",), [
+        (2, "Para one."),
+        (6, "Limit | Value"),
+        (8, "Shards | 500"),
+        (9, "Mode|X"),
+        (10, ""),
+        (12, "| code | kept |"),
+        (13, "---"),
+    ])]

@@ -365,3 +365,13 @@ def test_a_chroma_outage_falls_back_to_the_loaded_vectors_and_recovers(searcher,
     assert after == from_chroma and not fresh.chroma_failing
     assert caplog.text.count("Chroma answers again") == 1 and "failed" not in caplog.text
     assert fresh.dense("SQS message size", 3) == from_chroma  # embeds the query itself when no vector is given
+
+
+def test_build_bot_uses_the_answerer_it_is_given(searcher):
+    class Marker:
+        pass
+
+    marker = Marker()
+    bot = build_bot(searcher.settings, answerer=marker)
+    assert bot.answerer is marker and bot.settings is searcher.settings
+    assert isinstance(build_bot(searcher.settings).answerer, ExtractiveAnswerer)
