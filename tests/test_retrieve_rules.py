@@ -375,3 +375,44 @@ def test_build_bot_uses_the_answerer_it_is_given(searcher):
     bot = build_bot(searcher.settings, answerer=marker)
     assert bot.answerer is marker and bot.settings is searcher.settings
     assert isinstance(build_bot(searcher.settings).answerer, ExtractiveAnswerer)
+
+
+def test_answer_with_passes_the_context_apart_or_spelled_out_by_the_kind_of_answerer():
+    """The extractive answerer and the LLM answerer (it has `stream`) weigh the context themselves; any other
+    answerer reads it in brackets after the question; no context, nothing added."""
+    from bot.answer import answer_with
+
+    calls = []
+
+    class Extractive(ExtractiveAnswerer):
+        def __init__(self):
+            pass
+
+        def answer(self, question, hits, context=""):
+            calls.append(("extractive", question, context))
+
+    class Streaming:
+        def stream(self):
+            pass
+
+        def answer(self, question, hits, context=""):
+            calls.append(("streaming", question, context))
+
+    class Plain:
+        def answer(self, question, hits):
+            calls.append(("plain", question))
+
+    for answerer in (Extractive(), Streaming(), Plain()):
+        answer_with(answerer, "How long?", [], "SQS retention")
+        answer_with(answerer, "How long?", [])
+    assert calls == [("extractive", "How long?", "SQS retention"), ("extractive", "How long?", ""),
+                     ("streaming", "How long?", "SQS retention"), ("streaming", "How long?", ""),
+                     ("plain", "How long? (SQS retention)"), ("plain", "How long?")]
+
+
+def test_terminal_escapes_vanish_and_control_characters_become_spaces():
+    from bot.answer import _printable
+
+    assert _printable("\x1b[31mred\x1b[0m text") == "red text"
+    assert _printable("a\x07b\u200bc") == "a b c"
+    assert _printable("ｆｕｌｌ width") == "full width"
