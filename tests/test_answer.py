@@ -88,3 +88,24 @@ def test_the_ingest_summary_says_what_was_done_and_warns_of_each_problem():
     assert done.summary() == ("indexed 12 chunks (3 embedded, 9 reused, 1 removed) in 2.3s\n"
                               "warning: empty file: skipped")
     assert IngestReport("c", 12, 0, 12, 0, 0.1, unchanged=True).summary() == "index up to date: 12 chunks"
+
+
+def test_compose_labels_a_passage_once_numbers_passages_by_first_use_and_joins_their_quotes():
+    from bot.answer import compose
+    from bot.extract import Unit
+    from bot.models import Chunk, Hit
+
+    def hit(section: str, text: str) -> Hit:
+        return Hit(Chunk(f"c-{section}", "101", "Notes", ("Databases", section), text, 0, 1), 1.0, 0.9, 1, 1)
+
+    hits = [hit("Amazon SQS", "Amazon SQS keeps messages 4 days."),
+            hit("Amazon DocumentDB", "Managed document database. Reads scale with replicas.")]
+    units = [Unit(1, 0, "Managed document database.", 1.0), Unit(1, 1, "Reads scale with replicas.", 0.9),
+             Unit(0, 0, "Amazon SQS keeps messages 4 days.", 0.8)]
+    answer = compose("What is DocumentDB?", hits, units, "extractive")
+    assert answer.text == ("Amazon DocumentDB: Managed document database. [1]\n"  # the heading names the topic once
+                           "Reads scale with replicas. [1]\n"
+                           "Amazon SQS keeps messages 4 days. [2]")  # its line names its topic: no label
+    assert [(c.marker, c.chunk_id, c.quote) for c in answer.citations] == [
+        (1, "c-Amazon DocumentDB", "Managed document database. … Reads scale with replicas."),
+        (2, "c-Amazon SQS", "Amazon SQS keeps messages 4 days.")]

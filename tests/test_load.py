@@ -388,3 +388,11 @@ def test_markdown_drops_rules_and_table_borders_outside_code_and_keeps_line_numb
         (12, "| code | kept |"),
         (13, "---"),
     ])]
+
+
+def test_slides_keep_the_file_line_numbers_and_drop_page_numbers():
+    text = "Kinesis Streams\nShards hold records.\n12\n\n\n\nGlue Costs\nDPU billing per second.\n"
+    assert parse_slides(text, "Course") == [
+        (("Course", "Kinesis Streams"), [(1, "Kinesis Streams"), (2, "Shards hold records.")]),
+        (("Course", "Glue Costs"), [(7, "Glue Costs"), (8, "DPU billing per second.")]),
+    ]
