@@ -396,3 +396,12 @@ def test_slides_keep_the_file_line_numbers_and_drop_page_numbers():
         (("Course", "Kinesis Streams"), [(1, "Kinesis Streams"), (2, "Shards hold records.")]),
         (("Course", "Glue Costs"), [(7, "Glue Costs"), (8, "DPU billing per second.")]),
     ]
+
+
+def test_three_blank_lines_end_a_slide_and_two_do_not():
+    from bot.clean import _slide_blocks
+
+    assert _slide_blocks("Kinesis Streams\nShards.\n\n\nMore shards.\n") == [
+        [(1, "Kinesis Streams"), (2, "Shards."), (5, "More shards.")]]
+    assert _slide_blocks("Kinesis Streams\nShards.\n\n\n\nGlue\n") == [
+        [(1, "Kinesis Streams"), (2, "Shards.")], [(6, "Glue")]]
