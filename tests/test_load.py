@@ -405,3 +405,10 @@ def test_three_blank_lines_end_a_slide_and_two_do_not():
         [(1, "Kinesis Streams"), (2, "Shards."), (5, "More shards.")]]
     assert _slide_blocks("Kinesis Streams\nShards.\n\n\n\nGlue\n") == [
         [(1, "Kinesis Streams"), (2, "Shards.")], [(6, "Glue")]]
+
+
+def test_a_slide_opening_with_code_ends_after_the_code_and_the_next_one_keeps_its_lines():
+    from bot.clean import _slide_blocks
+
+    assert _slide_blocks("```\nid,name\n1,2\n```\nCSV Sample\nline one\nline two\n") == [
+        [(2, "id,name"), (3, "1,2")], [(5, "CSV Sample"), (6, "line one"), (7, "line two")]]
