@@ -412,3 +412,15 @@ def test_a_slide_opening_with_code_ends_after_the_code_and_the_next_one_keeps_it
 
     assert _slide_blocks("```\nid,name\n1,2\n```\nCSV Sample\nline one\nline two\n") == [
         [(2, "id,name"), (3, "1,2")], [(5, "CSV Sample"), (6, "line one"), (7, "line two")]]
+
+
+def test_a_block_of_up_to_three_short_lines_is_a_title_slide():
+    from bot.clean import _slide_title
+
+    def block(*lines):
+        return list(enumerate(lines, start=1))
+
+    assert _slide_title(block("Kinesis", "Streams", "Kinesis")) == ("Kinesis - Streams", [])  # repeats once
+    four = block("Kinesis", "Shards", "Streams", "Limits")
+    assert _slide_title(four) == ("Kinesis", four[1:])  # four lines: a title and its text
+    assert _slide_title(block("Shards hold records.", "Kinesis")) == (None, block("Shards hold records.", "Kinesis"))
