@@ -102,10 +102,20 @@ def test_compose_labels_a_passage_once_numbers_passages_by_first_use_and_joins_t
             hit("Amazon DocumentDB", "Managed document database. Reads scale with replicas.")]
     units = [Unit(1, 0, "Managed document database.", 1.0), Unit(1, 1, "Reads scale with replicas.", 0.9),
              Unit(0, 0, "Amazon SQS keeps messages 4 days.", 0.8)]
-    answer = compose("What is DocumentDB?", hits, units, "extractive")
+    answer = compose("What is DocumentDB?", hits, units, "by-hand")
+    assert answer.question == "What is DocumentDB?" and answer.answerer == "by-hand" and answer.hits == tuple(hits)
     assert answer.text == ("Amazon DocumentDB: Managed document database. [1]\n"  # the heading names the topic once
                            "Reads scale with replicas. [1]\n"
                            "Amazon SQS keeps messages 4 days. [2]")  # its line names its topic: no label
     assert [(c.marker, c.chunk_id, c.quote) for c in answer.citations] == [
         (1, "c-Amazon DocumentDB", "Managed document database. … Reads scale with replicas."),
         (2, "c-Amazon SQS", "Amazon SQS keeps messages 4 days.")]
+
+
+def test_a_label_is_the_heading_unless_the_line_already_names_it():
+    from bot.answer import _label
+
+    assert _label((), "Managed document database.") == ""
+    assert _label(("Databases", "Amazon DocumentDB"), "Managed document database.") == "Amazon DocumentDB: "
+    assert _label(("Databases", "Amazon DocumentDB"), "Amazon DocumentDB is managed.") == ""
+    assert _label(("Amazon SQS",), "amazon sqs") == ""  # the same words exactly

@@ -416,3 +416,16 @@ def test_terminal_escapes_vanish_and_control_characters_become_spaces():
     assert _printable("\x1b[31mred\x1b[0m text") == "red text"
     assert _printable("a\x07b\u200bc") == "a b c"
     assert _printable("ｆｕｌｌ width") == "full width"
+
+
+def test_the_searcher_uses_the_stored_lexicon_and_builds_one_when_the_store_has_none(searcher):
+    from dataclasses import replace
+
+    from bot.lexicon import Lexicon
+    from bot.retrieve import HybridSearcher
+
+    without = HybridSearcher(replace(searcher.store, lexicon=None), searcher.settings, searcher.embed_query)
+    assert without.bm25.idf == searcher.bm25.idf and without.vocabulary == searcher.vocabulary
+    first_only = Lexicon.of_chunks(searcher.chunks[:1])  # a stored lexicon is read, not rebuilt from the passages
+    stored = HybridSearcher(replace(searcher.store, lexicon=first_only), searcher.settings, searcher.embed_query)
+    assert stored.bm25.idf.keys() < searcher.bm25.idf.keys()  # only the first passage's terms
