@@ -229,7 +229,7 @@ def test_ask_times_each_step_and_passes_k_and_the_question_context(searcher):
             self.questions.append(question)
             return Answer(question, "recorded", hits=tuple(hits))
 
-    bot = StudyBot(searcher, Recording())
+    bot = StudyBot(rebuilt(searcher), Recording())
     answer = bot.ask("What is the max message size in SQS?", k=2)
     assert len(answer.hits) == 2
     t = answer.timings_ms
@@ -297,14 +297,57 @@ def test_unusable_questions_get_their_exact_message(typed, message):
     assert clean_question("x" * 10, 10) == "x" * 10
 
 
+def rebuilt(searcher):
+    """A searcher built inside the test from the fixture's store: what its constructor derives is then this test's
+    work (mutmut maps a test to the functions it calls; a module fixture's setup counts for one test only)."""
+    from bot.retrieve import HybridSearcher
+
+    return HybridSearcher(searcher.store, searcher.settings, searcher.embed_query)
+
+
 def test_each_section_starts_at_its_first_passage_and_the_vocabulary_is_every_word_of_the_notes(searcher):
+    searcher = rebuilt(searcher)
     sections = {(c.doc_id, c.section_path) for c in searcher.chunks}
     starts = [c for c in searcher.chunks if searcher.starts_section(c)]
     assert len(starts) == len(sections) > 3
     for start in starts:
         same = [c.position for c in searcher.chunks if (c.doc_id, c.section_path) == (start.doc_id, start.section_path)]
         assert start.position == min(same)
-    assert searcher.vocabulary >= frozenset(searcher.bm25.idf) | searcher.speller.known
+    assert searcher.vocabulary == frozenset(searcher.bm25.idf) | searcher.speller.known
+    assert searcher.speller.known - frozenset(searcher.bm25.idf)  # words only the speller keeps count too
+
+
+def test_name_terms_are_names_in_some_passages_but_not_in_most():
+    """A name in more than NAME_MAX_SHARE of the passages (Data, AWS) tells nothing; one in no passage neither.
+    With 20 passages at 5%, a name may be in one passage."""
+    from types import SimpleNamespace
+
+    from bot.retrieve import NAME_MAX_SHARE, HybridSearcher
+    from bot.text import stem
+
+    assert 20 * NAME_MAX_SHARE == 1.0
+    frequency = {stem("kinesis"): 1, stem("athena"): 2}
+    fake = SimpleNamespace(chunks=[None] * 20, speller=SimpleNamespace(names={"kinesis", "athena", "glue"}),
+                           bm25=SimpleNamespace(postings=SimpleNamespace(document_frequency=lambda: frequency)))
+    assert HybridSearcher._name_terms(fake) == {stem("kinesis")}
+
+
+def test_all_name_terms_are_the_names_and_the_acronyms(searcher):
+    from bot.text import stem
+
+    searcher = rebuilt(searcher)
+    names = {stem(n) for n in searcher.speller.names}
+    assert searcher.all_name_terms == frozenset(names) | searcher.store.lexicon.acronyms
+    assert searcher.store.lexicon.acronyms - frozenset(names)  # acronyms the speller does not list as names
+
+
+def test_a_rebuilt_searcher_embeds_sentences_with_the_stores_model(searcher):
+    import numpy as np
+
+    searcher = rebuilt(searcher)
+    assert not searcher.chroma_failing
+    sentence = "SQS keeps messages for four days."
+    assert np.allclose(searcher.embed_documents([sentence])[0], searcher.embed_query(sentence), atol=1e-5)
 
 
 def test_a_new_searcher_is_not_in_an_outage(searcher, caplog):
@@ -429,3 +472,53 @@ def test_the_searcher_uses_the_stored_lexicon_and_builds_one_when_the_store_has_
     first_only = Lexicon.of_chunks(searcher.chunks[:1])  # a stored lexicon is read, not rebuilt from the passages
     stored = HybridSearcher(replace(searcher.store, lexicon=first_only), searcher.settings, searcher.embed_query)
     assert stored.bm25.idf.keys() < searcher.bm25.idf.keys()  # only the first passage's terms
+
+
+class RecordingSearcher:
+    """The searcher, recording each search's arguments."""
+
+    def __init__(self, searcher):
+        self.searcher, self.calls = searcher, []
+
+    def __getattr__(self, name):
+        return getattr(self.searcher, name)
+
+    def search(self, *args):
+        self.calls.append(args)
+        return self.searcher.search(*args)
+
+
+def test_retrieve_searches_max_k_rerank_k_candidates_with_the_turns_and_the_expansions(searcher):
+    from dataclasses import replace
+
+    from bot.answer import StudyBot
+
+    recording = RecordingSearcher(searcher)
+    bot = StudyBot(recording, settings=replace(searcher.settings, line_weight=0.0, rerank_k=7))
+    question = "Is SQS cheaper than SNS?"
+    expansions = bot.context_for(question)
+    assert expansions  # "cheaper" brings the notes' own word
+    assert len(bot.retrieve(question, k=2, context="earlier turn")) == 2
+    assert len(bot.retrieve(question, k=9)) == 9
+    assert recording.calls == [(question, 7, None, f"earlier turn {expansions}"), (question, 9, None, expansions)]
+
+
+@pytest.mark.parametrize("weight", [0.3, 1.0])
+def test_the_llm_answerers_fallback_reranks_like_the_extractive_answerer(searcher, weight):
+    """An answerer without a chooser of its own (the LLM answerer) re-ranks with its fallback's."""
+    from dataclasses import replace
+
+    from bot.answer import StudyBot
+
+    settings = replace(searcher.settings, line_weight=weight)
+    extractive = StudyBot(searcher, settings=settings)
+
+    class WithFallback:
+        fallback = extractive.answerer
+
+    reranked = [(h.chunk.id, h.score) for h in extractive.retrieve(QUESTION, k=3)]
+    assert [(h.chunk.id, h.score) for h in StudyBot(searcher, WithFallback(), settings).retrieve(QUESTION, k=3)] == \
+        reranked
+    plain = [(h.chunk.id, h.score) for h in searcher.search(QUESTION, settings.rerank_k, None,
+                                                             extractive.context_for(QUESTION))[:3]]
+    assert reranked != plain  # the line scores moved them
