@@ -522,3 +522,84 @@ def test_the_llm_answerers_fallback_reranks_like_the_extractive_answerer(searche
     plain = [(h.chunk.id, h.score) for h in searcher.search(QUESTION, settings.rerank_k, None,
                                                              extractive.context_for(QUESTION))[:3]]
     assert reranked != plain  # the line scores moved them
+
+
+S3_PASSAGES = [frozenset(terms("S3 storage classes and lifecycle rules keep costs down. Kinesi stream"))]
+
+
+@pytest.mark.parametrize(("question", "missing"), [
+    ("IPv6 addresses in S3?", ["ipv6"]),  # a first word written like a name counts
+    ("Athena Quokka limits?", ["quokka"]),  # a first word written like a word does not, the next one does
+    ("Does S3 Storage Lens work with Quokka?", ["len", "quokka"]),  # every name of the question
+    ("Is the S3 bucket in Zed?", ["zed"]),  # three letters are a word of a name
+    ("Is S3 on Zed DB?", ["zed"]),  # two are not
+    ("Does S3 feed Kinesis?", []),  # "kinesi" in the notes: a name with its plural "s" dropped is found
+])
+def test_missing_names_case_by_case(question, missing):
+    assert missing_names(question, S3_PASSAGES) == missing
+
+
+def quiet_rules(**changes):
+    """Settings under which neither the similarity nor the coverage rule fires."""
+    return Settings.from_env({}, min_similarity=0.0, min_coverage=0.0, **changes)
+
+
+def test_each_name_rule_alone_makes_the_answerer_refuse():
+    idf = dict.fromkeys(terms(f"{SQS_LINE} keyspaces quokka relay batch"), 1.0)
+    passage = [hit(f"{SQS_LINE} Unlike Keyspaces, Quokka Relay batches.", 0.9)]
+
+    def refuses(question, mentions=lambda phrase: True, is_name=lambda word: False):
+        return ExtractiveAnswerer(idf, quiet_rules(), mentions=mentions, is_name=is_name).should_refuse(question,
+                                                                                                       passage)
+
+    assert not refuses("What is the max message size in SQS?")
+    assert refuses("What is the max message size in SQS Zebrafish?")  # a name no passage has
+    assert refuses("Is SQS like Keyspaces?", mentions=lambda phrase: "keyspaces" not in phrase.lower())
+    assert not refuses("Is SQS like Keyspaces?")
+    never_said = lambda phrase: not {"quokka", "relay"} & set(phrase.lower().split())  # noqa: E731
+    assert refuses("Does SQS Quokka Relay batch?", mentions=never_said, is_name=lambda word: word == "SQS")
+    assert not refuses("Does SQS Quokka Relay batch?", mentions=never_said, is_name=None)  # not checked
+
+
+def test_the_thresholds_are_inclusive_and_the_turns_count_toward_coverage():
+    from dataclasses import replace
+
+    from bot.text import term_coverage
+
+    idf = dict.fromkeys(terms(f"{SQS_LINE} how big can message be"), 1.0)
+    answerer = ExtractiveAnswerer(idf, Settings.from_env({}))
+    at_floor = answerer.settings.min_similarity
+    question = "What is the max message size in SQS?"
+    assert not answerer.should_refuse(question, [hit(SQS_LINE, at_floor)])
+    assert answerer.should_refuse(question, [hit(SQS_LINE, at_floor - 1e-6)])
+
+    follow_up, turns = "How big can it be?", "max message size SQS"
+    present = frozenset(terms(hit(SQS_LINE, 0.9).chunk.embedding_text()))
+    with_turns = term_coverage(answerer.chooser.weights(follow_up, turns), present)
+    assert with_turns > term_coverage(answerer.chooser.weights(follow_up, ""), present)
+    exact = ExtractiveAnswerer(idf, replace(answerer.settings, min_coverage=with_turns))
+    assert not exact.should_refuse(follow_up, [hit(SQS_LINE, 0.9)], turns)
+    assert exact.should_refuse(follow_up, [hit(SQS_LINE, 0.9)])  # without the turns it covers less
+    assert not exact.answer(follow_up, [hit(SQS_LINE, 0.9)], turns).refused
+
+
+def test_a_refusal_keeps_the_question_the_passages_and_the_answerers_name():
+    class Named(ExtractiveAnswerer):
+        name = "named"
+
+    answerer = Named(dict.fromkeys(terms(SQS_LINE), 1.0), Settings.from_env({}))
+    hits = [hit("SNS fans out to many subscribers.", 0.1)]
+    refusal = answerer.answer("What is the max message size in SQS?", hits)
+    assert refusal.refused and refusal.question == "What is the max message size in SQS?"
+    assert refusal.answerer == "named" and refusal.hits == tuple(hits)
+    answer = answerer.answer("What is the max message size in SQS?", [hit(SQS_LINE, 0.9)])
+    assert not answer.refused and answer.question == "What is the max message size in SQS?"
+
+
+def test_the_default_answerer_uses_the_searchers_rules(searcher):
+    from bot.answer import StudyBot
+
+    answerer = StudyBot(searcher).answerer
+    assert answerer.mentions == searcher.mentions and answerer.is_name == searcher.is_name
+    assert answerer.chooser.is_section_start == searcher.starts_section
+    assert answerer.chooser.name_terms is searcher.all_name_terms and answerer.idf is searcher.bm25.idf
