@@ -217,7 +217,8 @@ def parse_slides(text: str, doc_title: str) -> list[RawSection]:
             rest = [raw.strip() for _, raw in block[1:] if _looks_like_title(raw)]
             name = _heading_text(course_match.group(2)) or (rest[0] if rest else "")
             if course_match.group(1) != course_no:
-                course_no, course = course_match.group(1), f"Section {course_match.group(1)}: {name}"
+                course_no = course_match.group(1)
+                course = f"Section {course_no}: {name}" if name else f"Section {course_no}"
                 title = topic = ""
             after_title_slide = False
             continue
@@ -242,7 +243,8 @@ def parse_slides(text: str, doc_title: str) -> list[RawSection]:
             heading = [(block[0][0], title)] if title else []
             sections.append((path, heading + lines))
     sections = [(path, without_repeated_heading(path[-1], lines)) for path, lines in sections]
-    return [(path, _compact(lines)) for path, lines in sections if len(_compact(lines)) > 1 or not title]
+    # a titled section holding only its heading line is a title slide with nothing under it; untitled text stays
+    return [(path, _compact(lines)) for path, lines in sections if len(_compact(lines)) > 1 or len(path) == 1]
 
 
 def without_repeated_heading(heading: str, lines: list[Line]) -> list[Line]:

@@ -424,3 +424,122 @@ def test_a_block_of_up_to_three_short_lines_is_a_title_slide():
     four = block("Kinesis", "Shards", "Streams", "Limits")
     assert _slide_title(four) == ("Kinesis", four[1:])  # four lines: a title and its text
     assert _slide_title(block("Shards hold records.", "Kinesis")) == (None, block("Shards hold records.", "Kinesis"))
+
+
+SLIDE_DECK = """Notes before any title, line one.
+More untitled notes here.
+
+
+
+Section 2: 
+Streaming Basics
+
+
+
+Kinesis Data Streams
+Shards hold records for a day.
+
+
+
+Use Cases
+Clickstreams feed dashboards.
+
+
+
+Kinesis Data Streams
+Resharding splits a shard.
+
+
+
+Section 2: Streaming Basics
+Kinesis Data Streams
+
+
+
+Firehose
+Delivery
+
+
+
+Firehose
+Delivery
+Buffers
+
+
+
+AWS Glue - Jobs - Costs
+DPU billing per second.
+Costs
+Crawlers cost too.
+
+
+
+Lonely Title
+"""
+
+
+def test_a_slide_deck_parses_into_exact_sections():
+    """Untitled notes stay under the course; "Section N:" names the course (its name on the next line too) and a
+    repeat of it changes nothing; a generic title ("Use Cases") joins the topic before it; title-only slides built up
+    in steps are one slide; a repeated heading line is dropped; a title with nothing under it is no section."""
+    course = "Section 2: Streaming Basics"
+    assert parse_slides(SLIDE_DECK, "Course") == [
+        (("Course",), [(1, "Notes before any title, line one."), (2, "More untitled notes here.")]),
+        ((course, "Kinesis Data Streams"), [(11, "Kinesis Data Streams"), (12, "Shards hold records for a day.")]),
+        ((course, "Kinesis Data Streams - Use Cases"),
+         [(16, "Kinesis Data Streams - Use Cases"), (17, "Clickstreams feed dashboards.")]),
+        ((course, "Kinesis Data Streams"), [(21, "Kinesis Data Streams"), (22, "Resharding splits a shard.")]),
+        ((course, "Firehose - Delivery"), [(31, "Firehose - Delivery"), (36, "Firehose"), (38, "Buffers")]),
+        ((course, "AWS Glue - Jobs - Costs"),
+         [(42, "AWS Glue - Jobs - Costs"), (43, "DPU billing per second."), (45, "Crawlers cost too.")]),
+    ]
+
+
+COURSE_SECTIONS_DECK = """Section 2: Streaming
+Kinesis Data Streams
+
+
+
+Shard Limits
+Shards hold records for a day.
+
+
+
+Section 2: Streaming
+Kinesis Data Streams
+
+
+
+more notes under the same slide title.
+
+
+
+Section 3:
+
+
+
+notes of a course section without a name.
+
+
+
+Glue Costs
+DPU billing per second.
+
+
+
+Glue Costs
+Crawlers cost too.
+"""
+
+
+def test_course_sections_reset_the_title_and_untitled_text_is_kept_even_one_line_long():
+    """A repeated "Section 2:" changes nothing; a new one starts with no slide title (and may have no name); a
+    one-line untitled section is text, not a lone title; a slide continued under the same title is one section
+    with a blank line between its parts."""
+    assert parse_slides(COURSE_SECTIONS_DECK, "Course") == [
+        (("Section 2: Streaming", "Shard Limits"), [(6, "Shard Limits"), (7, "Shards hold records for a day."),
+                                                     (16, ""), (16, "more notes under the same slide title.")]),
+        (("Section 3",), [(24, "notes of a course section without a name.")]),
+        (("Section 3", "Glue Costs"),
+         [(28, "Glue Costs"), (29, "DPU billing per second."), (33, ""), (34, "Crawlers cost too.")]),
+    ]
