@@ -603,3 +603,74 @@ def test_the_default_answerer_uses_the_searchers_rules(searcher):
     assert answerer.mentions == searcher.mentions and answerer.is_name == searcher.is_name
     assert answerer.chooser.is_section_start == searcher.starts_section
     assert answerer.chooser.name_terms is searcher.all_name_terms and answerer.idf is searcher.bm25.idf
+
+
+def test_bm25_scores_a_tiny_corpus_as_computed_by_hand():
+    """Three passages of 3, 2 and 1 terms (average 2); k1 1.2, b 0.75."""
+    import math
+
+    from bot.retrieve import BM25
+
+    bm25 = BM25(["kinesis shard shard", "kinesis glue", "athena"])
+    assert bm25.idf["kinesis"] == pytest.approx(math.log(1 + 1.5 / 2.5))  # in 2 of 3 passages
+    assert bm25.idf["shard"] == pytest.approx(math.log(1 + 2.5 / 1.5))  # in 1
+    assert bm25.norm.tolist() == pytest.approx([1.2 * (0.25 + 0.75 * 3 / 2), 1.2, 1.2 * (0.25 + 0.75 / 2)])
+    shard = bm25.idf["shard"] * 2 * 2.2 / (2 + 1.65)
+    kinesis = [bm25.idf["kinesis"] * 2.2 / (1 + 1.65), bm25.idf["kinesis"] * 2.2 / (1 + 1.2)]
+    assert bm25.scores("shard kinesis").tolist() == pytest.approx([shard + kinesis[0], kinesis[1], 0.0])
+    assert bm25.scores("nothing here").tolist() == [0.0, 0.0, 0.0]
+    assert BM25([]).scores("kinesis").tolist() == []
+
+
+def test_bm25_top_keeps_ties_in_row_order_and_only_rows_with_a_query_term():
+    import numpy as np
+
+    from bot.retrieve import BM25
+
+    top = BM25(["x"]).top
+    scores = np.array([0.5, 2.0, 0.5, 0.0, 0.5])
+    assert top(scores, 0) == []
+    assert top(scores, 2) == [(1, 2.0), (0, 0.5)]  # the tie at the cut goes to the earlier row
+    assert top(scores, 3) == [(1, 2.0), (0, 0.5), (2, 0.5)]
+    assert top(scores, 9) == [(1, 2.0), (0, 0.5), (2, 0.5), (4, 0.5)]  # never the row without a term
+    allowed = np.array([True, False, True, True, True])
+    assert top(scores, 9, allowed) == [(0, 0.5), (2, 0.5), (4, 0.5)]
+
+
+def test_the_lexical_search_ranks_from_one_within_a_document(searcher):
+    import numpy as np
+
+    found = searcher.lexical("sqs message size", 3)
+    assert [r.rank for r in found] == [1, 2, 3]
+    assert found == searcher.lexical("sqs message size", 3, scores=searcher.bm25.scores("sqs message size"))
+    chosen = np.zeros(len(searcher.chunks))
+    chosen[[4, 2]] = [1.0, 3.0]
+    assert [r.chunk_id for r in searcher.lexical("ignored", 3, scores=chosen)] == [searcher.chunks[i].id
+                                                                                  for i in (2, 4)]
+    in_doc = searcher.lexical("sqs message size", 3, doc_id="101")
+    assert in_doc and all(searcher.by_id[r.chunk_id].doc_id == "101" for r in in_doc)
+    assert searcher.lexical("sqs message size", 3, doc_id="no-such-doc") == []
+
+
+def test_search_fuses_by_rrf_when_asked_and_reports_each_candidates_ranks(searcher):
+    from dataclasses import replace
+
+    from bot.retrieve import HybridSearcher
+
+    question, turns = "What is the max message size in SQS?", "queues batches"
+    hits = searcher.search(question, 4, context=turns)
+    joined = f"{question} {turns}"
+    vector = searcher.embed_query(joined)
+    dense = {r.chunk_id: r.rank for r in searcher.dense(joined, max(searcher.settings.fetch_k, 4), None, vector)}
+    lexical = {r.chunk_id: r.rank for r in searcher.lexical(joined, max(searcher.settings.fetch_k, 4))}
+    assert [(h.dense_rank, h.lexical_rank) for h in hits] == [(dense.get(h.chunk.id), lexical.get(h.chunk.id))
+                                                                for h in hits]
+    assert any(h.dense_rank for h in hits) and any(h.lexical_rank for h in hits)
+    assert [h.score for h in hits] != [h.score for h in searcher.search(question, 4)]  # the turns count
+
+    rrf = HybridSearcher(searcher.store, replace(searcher.settings, fusion="rrf"), searcher.embed_query)
+    s = rrf.settings
+    by_hand = reciprocal_rank_fusion(
+        [(rrf.dense(question, max(s.fetch_k, 4)), s.dense_weight),
+         (rrf.lexical(question, max(s.fetch_k, 4)), s.lexical_weight)], s.rrf_k)[:4]
+    assert [(h.chunk.id, pytest.approx(h.score)) for h in rrf.search(question, 4)] == by_hand
