@@ -320,6 +320,7 @@ def test_a_split_word_is_joined_only_from_a_word_and_a_lower_case_continuation()
     assert join_split_words(["to de-", "", "duplicate it", "deduplicate"])[:3] == ["to deduplicate it", "", ""]
     assert join_split_words(["Cloud-", "formation stack"]) == ["Cloud-formation stack", ""]  # unknown word
     assert join_split_words(["a well-", "Known"]) == ["a well-", "Known"]  # capital: a new line of text
+    assert join_split_words(["a well-", "Known to de-", "duplicate"]) == ["a well-", "Known to de-duplicate", ""]
     assert join_split_words(["x-y-", "z"]) == ["x-y-", "z"]  # part of a hyphenated word already
     assert join_split_words(["ab-", "", "", "", "", "cd"]) == ["ab-cd", "", "", "", "", ""]  # 4 blank lines
     assert join_split_words(["ab-", "", "", "", "", "", "cd"])[0] == "ab-"  # five: too far
