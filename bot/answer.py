@@ -279,4 +279,4 @@ def build_bot(settings: Settings | None = None, answerer: Answerer | None = None
 
     settings = settings or Settings.from_env()
     searcher = HybridSearcher(open_store(settings), settings)
-    return StudyBot(searcher, answerer)  # its settings: the searcher's, these
+    return StudyBot(searcher, answerer)  # StudyBot takes the searcher's settings
