@@ -674,3 +674,26 @@ def test_search_fuses_by_rrf_when_asked_and_reports_each_candidates_ranks(search
         [(rrf.dense(question, max(s.fetch_k, 4)), s.dense_weight),
          (rrf.lexical(question, max(s.fetch_k, 4)), s.lexical_weight)], s.rrf_k)[:4]
     assert [(h.chunk.id, pytest.approx(h.score)) for h in rrf.search(question, 4)] == by_hand
+
+
+def test_an_abbreviation_the_notes_use_is_not_spelled_out_in_the_context(searcher):
+    from bot.answer import StudyBot
+
+    assert "sqs" in searcher.vocabulary
+    assert StudyBot(searcher).context_for("What is the SQS message size?") == ""  # not "Simple Queue Service"
+
+
+def test_without_turns_nothing_is_added_to_the_question():
+    """The default context is empty: coverage exactly at the floor passes, and a citation quotes nothing."""
+    from dataclasses import replace
+
+    from bot.answer import citation_for
+    from bot.text import term_coverage
+
+    idf = dict.fromkeys(terms(f"{SQS_LINE} how big can message be"), 1.0)
+    answerer = ExtractiveAnswerer(idf, Settings.from_env({}))
+    question, passage = "How big can an SQS message be?", hit(SQS_LINE, 0.9)
+    alone = term_coverage(answerer.chooser.weights(question, ""), frozenset(terms(passage.chunk.embedding_text())))
+    exact = ExtractiveAnswerer(idf, replace(answerer.settings, min_coverage=alone))
+    assert not exact.should_refuse(question, [passage]) and not exact.answer(question, [passage]).refused
+    assert citation_for(passage, 1).quote == ""
