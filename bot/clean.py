@@ -127,7 +127,7 @@ def parse_markdown(text: str, doc_title: str) -> list[RawSection]:
             cleaned = cleaned.strip().strip("|").strip()
         body.append((i + 1, cleaned))
     flush()
-    return [(path, _compact(body)) for path, body in sections if _compact(body)]
+    return [(path, kept) for path, body in sections if (kept := _compact(body))]
 
 
 # --- slide deck (PDF extraction) ------------------------------------------------------------
@@ -244,7 +244,7 @@ def parse_slides(text: str, doc_title: str) -> list[RawSection]:
             sections.append((path, heading + lines))
     sections = [(path, without_repeated_heading(path[-1], lines)) for path, lines in sections]
     # a titled section holding only its heading line is a title slide with nothing under it; untitled text stays
-    return [(path, _compact(lines)) for path, lines in sections if len(_compact(lines)) > 1 or len(path) == 1]
+    return [(path, kept) for path, lines in sections if len(kept := _compact(lines)) > 1 or len(path) == 1]
 
 
 def without_repeated_heading(heading: str, lines: list[Line]) -> list[Line]:
@@ -352,7 +352,7 @@ def parse_numbered(text: str, doc_title: str) -> list[RawSection]:
         if _ends_label_list(sections[-1][0], heading_path, raw):
             sections.append((heading_path, []))  # prose after the list belongs to the section again
         sections[-1][1].append((i + 1, clean_line(raw)))
-    return [(path, _compact(body)) for path, body in sections if _compact(body)]
+    return [(path, kept) for path, body in sections if (kept := _compact(body))]
 
 
 PARSERS = {"markdown": parse_markdown, "slides": parse_slides, "numbered": parse_numbered}

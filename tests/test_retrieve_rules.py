@@ -297,12 +297,16 @@ def test_unusable_questions_get_their_exact_message(typed, message):
     assert clean_question("x" * 10, 10) == "x" * 10
 
 
-def rebuilt(searcher):
-    """A searcher built inside the test from the fixture's store: what its constructor derives is then this test's
-    work (mutmut maps a test to the functions it calls; a module fixture's setup counts for one test only)."""
+def rebuilt(searcher, settings=None, **store_changes):
+    """A searcher built inside the test from the fixture's store (changed as given): what its constructor derives
+    is then this test's work (mutmut maps a test to the functions it calls; a module fixture's setup counts for one
+    test only)."""
+    from dataclasses import replace
+
     from bot.retrieve import HybridSearcher
 
-    return HybridSearcher(searcher.store, searcher.settings, searcher.embed_query)
+    return HybridSearcher(replace(searcher.store, **store_changes), settings or searcher.settings,
+                          searcher.embed_query)
 
 
 def test_each_section_starts_at_its_first_passage_and_the_vocabulary_is_every_word_of_the_notes(searcher):
@@ -351,9 +355,8 @@ def test_a_rebuilt_searcher_embeds_sentences_with_the_stores_model(searcher):
 
 
 def test_a_new_searcher_is_not_in_an_outage(searcher, caplog):
-    from bot.retrieve import HybridSearcher
 
-    fresh = HybridSearcher(searcher.store, searcher.settings, searcher.embed_query)
+    fresh = rebuilt(searcher)
     with caplog.at_level("WARNING"):
         fresh.search(QUESTION, 2)
     assert "Chroma" not in caplog.text  # neither "search failed" nor "answers again"
@@ -378,12 +381,10 @@ class FlakyVectorstore:
 
 def test_a_chroma_outage_falls_back_to_the_loaded_vectors_and_recovers(searcher, caplog):
     """Chroma fails: the same passages come from memory, one warning per outage; it answers again: back to it."""
-    from dataclasses import replace
 
-    from bot.retrieve import HybridSearcher
 
     flaky = FlakyVectorstore(searcher.store.vectorstore)
-    fresh = HybridSearcher(replace(searcher.store, vectorstore=flaky), searcher.settings, searcher.embed_query)
+    fresh = rebuilt(searcher, vectorstore=flaky)
     vector = searcher.embed_query("SQS message size")
     from_chroma = fresh.dense("SQS message size", 3, vector=vector)
     assert [r.rank for r in from_chroma] == [1, 2, 3] and flaky.filters == [None]
@@ -462,15 +463,13 @@ def test_terminal_escapes_vanish_and_control_characters_become_spaces():
 
 
 def test_the_searcher_uses_the_stored_lexicon_and_builds_one_when_the_store_has_none(searcher):
-    from dataclasses import replace
 
     from bot.lexicon import Lexicon
-    from bot.retrieve import HybridSearcher
 
-    without = HybridSearcher(replace(searcher.store, lexicon=None), searcher.settings, searcher.embed_query)
+    without = rebuilt(searcher, lexicon=None)
     assert without.bm25.idf == searcher.bm25.idf and without.vocabulary == searcher.vocabulary
     first_only = Lexicon.of_chunks(searcher.chunks[:1])  # a stored lexicon is read, not rebuilt from the passages
-    stored = HybridSearcher(replace(searcher.store, lexicon=first_only), searcher.settings, searcher.embed_query)
+    stored = rebuilt(searcher, lexicon=first_only)
     assert stored.bm25.idf.keys() < searcher.bm25.idf.keys()  # only the first passage's terms
 
 
@@ -655,7 +654,6 @@ def test_the_lexical_search_ranks_from_one_within_a_document(searcher):
 def test_search_fuses_by_rrf_when_asked_and_reports_each_candidates_ranks(searcher):
     from dataclasses import replace
 
-    from bot.retrieve import HybridSearcher
 
     question, turns = "What is the max message size in SQS?", "queues batches"
     hits = searcher.search(question, 4, context=turns)
@@ -668,7 +666,7 @@ def test_search_fuses_by_rrf_when_asked_and_reports_each_candidates_ranks(search
     assert any(h.dense_rank for h in hits) and any(h.lexical_rank for h in hits)
     assert [h.score for h in hits] != [h.score for h in searcher.search(question, 4)]  # the turns count
 
-    rrf = HybridSearcher(searcher.store, replace(searcher.settings, fusion="rrf"), searcher.embed_query)
+    rrf = rebuilt(searcher, replace(searcher.settings, fusion="rrf"))
     s = rrf.settings
     by_hand = reciprocal_rank_fusion(
         [(rrf.dense(question, max(s.fetch_k, 4)), s.dense_weight),
