@@ -48,7 +48,9 @@ class BM25:
         """One score per passage (0 where no query term occurs)."""
         scores = np.zeros(self.size, dtype=np.float64)
         p = self.postings
-        for term in set(question_terms(query)):
+        # Each term once, in the question's order: a set's order follows the hash seed, and float sums in another
+        # order differ in the last bits, enough to flip a tie between two runs of the same question.
+        for term in dict.fromkeys(question_terms(query)):
             t = self.term_ids.get(term)
             if t is None:
                 continue

@@ -119,3 +119,40 @@ def test_a_label_is_the_heading_unless_the_line_already_names_it():
     assert _label(("Databases", "Amazon DocumentDB"), "Managed document database.") == "Amazon DocumentDB: "
     assert _label(("Databases", "Amazon DocumentDB"), "Amazon DocumentDB is managed.") == ""
     assert _label(("Amazon SQS",), "amazon sqs") == ""  # the same words exactly
+
+
+def _notes_hit(doc: str, section: str, text: str):
+    from bot.models import Chunk, Hit
+
+    return Hit(Chunk(f"{doc}-0", doc, f"Notes {doc}", (section,), text, 0, 1), 1.0, 0.9, 1, 1)
+
+
+def _extractive(idf: dict[str, float]):
+    from bot.answer import ExtractiveAnswerer
+    from bot.settings import Settings
+
+    return ExtractiveAnswerer(idf, Settings())
+
+
+def test_the_extractive_answer_of_a_number_question_says_when_two_notes_disagree_and_cites_each():
+    idf = {"sqs": 2.0, "default": 1.5, "message": 1.0, "keep": 1.0, "retention": 2.0}
+    hits = [_notes_hit("A", "Amazon SQS", "SQS is a message queue.\nSQS keeps messages for 4 days by default."),
+            _notes_hit("B", "Amazon SQS", "SQS keeps messages for 3 days by default.")]
+    answer = _extractive(idf).answer("How long does SQS keep messages by default?", hits)
+    assert answer.text.splitlines() == [
+        "Amazon SQS: SQS keeps messages for 4 days by default. [1]",
+        "Amazon SQS: SQS keeps messages for 3 days by default. [2]",
+        "The notes disagree: 4 days in Notes A [1], but 3 days in Notes B [2]. Check the current AWS documentation."]
+    assert [(c.doc_id, c.doc_title, c.section) for c in answer.citations] == [("A", "Notes A", "Amazon SQS"),
+                                                                            ("B", "Notes B", "Amazon SQS")]
+
+
+def test_the_extractive_answer_of_a_follow_up_keeps_to_the_service_of_the_earlier_turns():
+    idf = {"sqs": 3.0, "kinesis": 3.0, "encryption": 1.0}  # a service's name is rarer in the notes than "encryption"
+    hits = [_notes_hit("M", "Messaging", "Kinesis supports encryption with KMS keys.\n"
+                                         "SQS supports encryption with KMS keys too.")]
+    answerer = _extractive(idf)
+    assert answerer.answer("Is encryption supported?", hits, context="Amazon SQS").text == (
+        "Messaging: SQS supports encryption with KMS keys too. [1]")
+    assert answerer.answer("Is encryption supported?", hits).text.splitlines()[0] == (
+        "Messaging: Kinesis supports encryption with KMS keys. [1]")

@@ -63,6 +63,53 @@ def test_score_fusion_ranks_the_passage_covering_the_question_first(searcher):
     assert [cid for cid, _ in fused] == [target, other]
 
 
+def test_score_fusion_adds_the_weighted_parts_and_takes_off_the_penalty_for_a_missing_name(searcher):
+    """By hand, weights 1 / 0.5 / 1 / 0.25, penalty 0.15: cosine + lexical × bm25 / the best bm25 (0.5 here, below
+    1) + coverage of the passage + title × coverage of the section path, minus the penalty when the passage never
+    names a name the question asks about (a name only the turns bring, at CONTEXT_WEIGHT, does not count)."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from bot.query import CONTEXT_WEIGHT
+    from bot.text import stem
+
+    settings = replace(searcher.settings, dense_weight=1.0, lexical_weight=0.5, coverage_weight=1.0,
+                       title_weight=0.25, name_miss_penalty=0.15)
+    fusing = rebuilt(searcher, settings)
+    fusing.name_terms = frozenset({stem("kinesis")})
+    shards = next(c.id for c in fusing.chunks if c.text.startswith("Kinesis Shards"))  # path: Kinesis Shards
+    parquet = next(c.id for c in fusing.chunks if c.text.startswith("Parquet"))
+    bm25 = np.zeros(len(fusing.chunks))
+    bm25[fusing.position[shards]], bm25[fusing.position[parquet]] = 0.25, 0.5
+    dense = [Ranked(shards, 1, 0.4), Ranked(parquet, 2, 0.3)]
+    kinesis, columnar = stem("kinesis"), stem("columnar")
+
+    asked = dict(fusing.score_fusion({kinesis: 2.0, columnar: 2.0}, bm25, None, dense, []))
+    assert asked[shards] == pytest.approx(0.4 + 0.5 * 0.25 / 0.5 + 0.5 + 0.25 * 0.5)
+    assert asked[parquet] == pytest.approx(0.3 + 0.5 * 1.0 + 0.5 - 0.15)
+    assert 0.5 < 2.0 * CONTEXT_WEIGHT
+    only_the_turns = dict(fusing.score_fusion({columnar: 2.0, kinesis: 0.5}, bm25, None, dense, []))
+    assert only_the_turns[parquet] == pytest.approx(0.3 + 0.5 + 2 / 2.5)  # kinesis below the floor: no penalty
+    nothing_asked = fusing.score_fusion({}, bm25, None, dense, [])  # a question of stopwords only
+    assert nothing_asked == [(parquet, pytest.approx(0.3 + 0.5)), (shards, pytest.approx(0.4 + 0.25))]
+
+
+def test_a_follow_up_finds_the_passage_of_the_earlier_turns_subject(searcher):
+    """"How long are they kept?" after a turn on Kinesis: the turns' terms weigh in the fusion too (at
+    CONTEXT_WEIGHT), not only in the joined text the model embeds."""
+    hits = searcher.search("How long are they kept?", 3, None, "Kinesis Data Streams")
+    assert hits[0].chunk.section_path[-1] == "1.1 Kinesis Data Stream"  # "Retention can be between 1-365 days."
+
+
+def test_a_hits_similarity_is_the_cosine_of_the_question_alone_when_there_are_no_turns(searcher):
+    question = "What is the max message size in SQS?"
+    vector = searcher.embed_query(question)
+    hits = searcher.search(question, 4)
+    assert [h.similarity for h in hits] == pytest.approx([searcher.similarity(vector, h.chunk.id) for h in hits],
+                                                         abs=1e-6)
+
+
 def hit(text: str, similarity: float) -> Hit:
     chunk = Chunk("c1", "1", "Doc", ("Messaging", "Amazon SQS"), text, 0, 1)
     return Hit(chunk, similarity, similarity, 1, 1)
@@ -244,9 +291,11 @@ def test_ask_times_each_step_and_passes_k_and_the_question_context(searcher):
 QUESTION = "What is the max message size in SQS?"
 
 
-def test_retrieve_reranks_the_candidates_by_their_best_answer_line(searcher):
-    """score + line_weight × the best line's score, over max(k, rerank_k) candidates; line_weight 0 keeps the
-    search's own order."""
+@pytest.mark.parametrize(("question", "turns"), [(QUESTION, ""), ("Which storage class is cheapest?", "Amazon SQS"),
+                                               ("What are the S3 storage classes?", "Kinesis Data Streams")])
+def test_retrieve_reranks_the_candidates_by_their_best_answer_line(searcher, question, turns):
+    """score + line_weight × the best line's score (the earlier turns counting), over max(k, rerank_k) candidates;
+    line_weight 0 keeps the search's own order."""
     from dataclasses import replace
 
     from bot.answer import StudyBot
@@ -254,15 +303,19 @@ def test_retrieve_reranks_the_candidates_by_their_best_answer_line(searcher):
 
     bot = StudyBot(searcher)
     s = bot.settings
-    context = bot.context_for(QUESTION)
-    candidates = searcher.search(QUESTION, max(2, s.rerank_k), None, context)
-    lines = bot.answerer.chooser.best_unit_scores(QUESTION, intent_of(QUESTION), candidates, context)
+    context = bot.context_for(question, turns)
+    candidates = searcher.search(question, max(3, s.rerank_k), None, context)
+    lines = bot.answerer.chooser.best_unit_scores(question, intent_of(question), candidates, context)
     by_hand = sorted(((h.score + s.line_weight * line, h.chunk.id) for h, line in zip(candidates, lines, strict=True)),
-                     key=lambda pair: -pair[0])[:2]
-    assert [(pytest.approx(h.score), h.chunk.id) for h in bot.retrieve(QUESTION, k=2)] == [
-        (pytest.approx(score), chunk_id) for score, chunk_id in by_hand]
-    plain = StudyBot(searcher, settings=replace(s, line_weight=0))
-    assert [h.chunk.id for h in plain.retrieve(QUESTION, k=2)] == [h.chunk.id for h in candidates[:2]]
+                     key=lambda pair: -pair[0])[:3]
+    reranked = [(h.score, h.chunk.id) for h in bot.retrieve(question, k=3, context=turns)]
+    assert reranked == [(pytest.approx(score), chunk_id) for score, chunk_id in by_hand]
+    plain = StudyBot(searcher, settings=replace(s, line_weight=0)).retrieve(question, k=3, context=turns)
+    assert [h.chunk.id for h in plain] == [h.chunk.id for h in candidates[:3]]
+    if turns:  # cases where the lines move the passages, and the turns move the lines
+        assert [chunk_id for _, chunk_id in reranked] != [h.chunk.id for h in plain]
+        without_turns = bot.answerer.chooser.best_unit_scores(question, intent_of(question), candidates)
+        assert without_turns != lines
 
 
 def test_spelling_expansions_and_an_unknown_document_follow_the_settings(searcher):
@@ -618,7 +671,20 @@ def test_bm25_scores_a_tiny_corpus_as_computed_by_hand():
     kinesis = [bm25.idf["kinesis"] * 2.2 / (1 + 1.65), bm25.idf["kinesis"] * 2.2 / (1 + 1.2)]
     assert bm25.scores("shard kinesis").tolist() == pytest.approx([shard + kinesis[0], kinesis[1], 0.0])
     assert bm25.scores("nothing here").tolist() == [0.0, 0.0, 0.0]
-    assert BM25([]).scores("kinesis").tolist() == []
+    assert bm25.scores("redshift shard kinesis").tolist() == bm25.scores("shard kinesis").tolist()  # unknown first
+    assert bm25.scores("shard kinesis shard").tolist() == bm25.scores("shard kinesis").tolist()  # each term once
+
+
+def test_bm25_of_no_passages_scores_nothing_and_warns_nothing():
+    import warnings
+
+    from bot.retrieve import BM25
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy warns on the mean of no lengths
+        empty = BM25([])
+    assert empty.scores("kinesis").tolist() == []
+    assert empty.top(empty.scores("kinesis"), 3) == []
 
 
 def test_bm25_top_keeps_ties_in_row_order_and_only_rows_with_a_query_term():
@@ -629,6 +695,7 @@ def test_bm25_top_keeps_ties_in_row_order_and_only_rows_with_a_query_term():
     top = BM25(["x"]).top
     scores = np.array([0.5, 2.0, 0.5, 0.0, 0.5])
     assert top(scores, 0) == []
+    assert top(scores, 1) == [(1, 2.0)]
     assert top(scores, 2) == [(1, 2.0), (0, 0.5)]  # the tie at the cut goes to the earlier row
     assert top(scores, 3) == [(1, 2.0), (0, 0.5), (2, 0.5)]
     assert top(scores, 9) == [(1, 2.0), (0, 0.5), (2, 0.5), (4, 0.5)]  # never the row without a term
