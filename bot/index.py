@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 POINTER_COLLECTION = "studybot-pointer"
 CURRENT_FILE = "CURRENT"
 DEFAULT_STORE = "chroma"
-STORE_NAME = re.compile(r"chroma(?:-[0-9]{8}-[0-9]{6}-[0-9]+)?")
+STORE_NAME = re.compile(r"chroma(?:-[0-9]{8}-[0-9]{6}-[0-9]+(?:-[0-9]+)?)?")
 PROBE_SAMPLES = 20  # stored vectors searched for by the probe, spread over the collection
 PROBE_MAY_MISS = 0.25  # share of them allowed not to find themselves (HNSW search is approximate)
 PROBE_FILE = ".probed.json"  # in a store folder: the vector files as they were when a child process last read them
@@ -302,7 +302,7 @@ def _rebuild_beside(settings: Settings, chunks, problems, embed, progress: bool,
     """A new store folder, written while the old one stays in use; `CURRENT` flips to it when it is complete."""
     index = Path(settings.index_dir)
     index.mkdir(parents=True, exist_ok=True)
-    fresh = index / f"{DEFAULT_STORE}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    fresh = _fresh_store(index)
     vectors = _embed_chunks(chunks, settings, embed, progress)
     name = f"{COLLECTION_PREFIX}1"
     _write_collection(make_client(settings, fresh), name, chunks, vectors, settings, snapshot_root(settings, fresh))
@@ -311,6 +311,16 @@ def _rebuild_beside(settings: Settings, chunks, problems, embed, progress: bool,
     _flip_current(index, fresh.name)
     _remove_other_stores(index, keep=fresh.name)
     return IngestReport(name, len(chunks), len(chunks), 0, 0, time.perf_counter() - started, problems=problems)
+
+
+def _fresh_store(index: Path) -> Path:
+    """A folder name no store has: the time and process, and a count when this process rebuilt within the second."""
+    name = f"{DEFAULT_STORE}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    fresh, taken = index / name, 0
+    while fresh.exists():
+        taken += 1
+        fresh = index / f"{name}-{taken}"
+    return fresh
 
 
 def _flip_current(index: Path, store: str) -> None:

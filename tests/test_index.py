@@ -293,3 +293,76 @@ def test_an_empty_collection_reads_as_no_chunks_and_an_empty_float32_matrix(tiny
     collection = make_client(tiny_settings).get_or_create_collection("empty")
     chunks, vectors = _read_collection(collection)
     assert chunks == [] and vectors.shape == (0, 0) and vectors.dtype.name == "float32"
+
+
+def test_a_rebuild_embeds_with_the_given_model_shows_progress_makes_its_folders_and_lets_go_of_its_store(
+        tiny_settings, tmp_path, capsys):
+    from dataclasses import replace
+
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    from bot.index import COLLECTION_PREFIX, store_dir
+
+    settings = replace(tiny_settings, index_dir=tmp_path / "not" / "yet" / "index")
+    embedded: list[str] = []
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        embedded.extend(texts)
+        return [[1.0] + [0.0] * 383 for _ in texts]
+
+    report = ingest(settings, rebuild=True, progress=True, embed=embed)
+    assert len(embedded) == report.embedded == report.total > 0
+    assert (report.collection, report.reused, report.removed, report.unchanged, report.problems) == (
+        f"{COLLECTION_PREFIX}1", 0, 0, False, [])
+    assert 0 < report.seconds < 600
+    assert "embedding" in capsys.readouterr().err  # the progress bar the CLI shows
+    assert str(store_dir(settings)) not in SharedSystemClient._identifier_to_system  # closed once written
+
+
+def _unit_vectors(texts: list[str]) -> list[list[float]]:
+    return [[1.0] + [0.0] * 383 for _ in texts]
+
+
+def test_a_rebuild_removes_the_store_it_replaces_and_killed_rebuilds_debris_and_nothing_else(tiny_settings, tmp_path):
+    """Old store folders are closed and deleted; a folder it cannot delete (a link named like a store) is left
+    without failing the rebuild, and what it points to is untouched."""
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    from bot.index import make_client, store_dir
+
+    ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
+    index, first = tiny_settings.index_dir, store_dir(tiny_settings)
+    make_client(tiny_settings)  # the store in use, open in this process
+    assert str(first) in SharedSystemClient._identifier_to_system
+    debris = index / "chroma-20260101-000000-1"
+    debris.mkdir()
+    (debris / "chroma.sqlite3").write_text("half written")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("not ours")
+    (index / "chroma-20260101-000000-2").symlink_to(elsewhere, target_is_directory=True)
+    (index / "models").mkdir()
+
+    ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
+    second = store_dir(tiny_settings)
+    assert sorted(p.name for p in index.iterdir()) == sorted(
+        ["CURRENT", second.name, "chroma-20260101-000000-2", "models"])
+    assert str(first) not in SharedSystemClient._identifier_to_system
+    assert (elsewhere / "keep.txt").read_text() == "not ours"
+
+
+def test_a_rebuild_within_the_same_second_gets_a_store_folder_of_its_own(tmp_path, monkeypatch):
+    import os
+
+    from bot import index as index_module
+
+    monkeypatch.setattr(index_module.time, "strftime", lambda pattern: "20261201-061500")
+    names = []
+    for _ in range(3):
+        fresh = index_module._fresh_store(tmp_path)
+        fresh.mkdir()
+        names.append(fresh.name)
+    stem = f"chroma-20261201-061500-{os.getpid()}"
+    assert names == [stem, f"{stem}-1", f"{stem}-2"]
+    assert all(index_module.STORE_NAME.fullmatch(name) for name in names)
+    assert not index_module.STORE_NAME.fullmatch(f"{stem}-x")

@@ -91,8 +91,17 @@ def test_score_fusion_adds_the_weighted_parts_and_takes_off_the_penalty_for_a_mi
     assert 0.5 < 2.0 * CONTEXT_WEIGHT
     only_the_turns = dict(fusing.score_fusion({columnar: 2.0, kinesis: 0.5}, bm25, None, dense, []))
     assert only_the_turns[parquet] == pytest.approx(0.3 + 0.5 + 2 / 2.5)  # kinesis below the floor: no penalty
+    at_the_floor = dict(fusing.score_fusion({columnar: 2.0, kinesis: 2.0 * CONTEXT_WEIGHT}, bm25, None, dense, []))
+    assert at_the_floor[parquet] == pytest.approx(0.3 + 0.5 + 2 / (2 + 2 * CONTEXT_WEIGHT) - 0.15)
+    fusing.name_terms = frozenset({stem("s3")})
+    athena = next(c.id for c in fusing.chunks if c.text.startswith("Athena queries S3"))  # in 2. Storage › 2.3 Athena
+    in_the_text = dict(fusing.score_fusion({stem("s3"): 1.0}, bm25, None, [Ranked(athena, 1, 0.2)], []))
+    assert in_the_text[athena] == pytest.approx(0.2 + 1.0)  # named in the text alone: no penalty
     nothing_asked = fusing.score_fusion({}, bm25, None, dense, [])  # a question of stopwords only
     assert nothing_asked == [(parquet, pytest.approx(0.3 + 0.5)), (shards, pytest.approx(0.4 + 0.25))]
+    arrival = [Ranked(parquet, 1, 0.3), Ranked(shards, 2, 0.3)]
+    tie = fusing.score_fusion({}, np.zeros(len(fusing.chunks)), None, arrival, [])
+    assert [chunk_id for chunk_id, _ in tie] == sorted([parquet, shards])  # equal scores: by id, not by arrival
 
 
 def test_a_follow_up_finds_the_passage_of_the_earlier_turns_subject(searcher):
@@ -434,8 +443,6 @@ class FlakyVectorstore:
 
 def test_a_chroma_outage_falls_back_to_the_loaded_vectors_and_recovers(searcher, caplog):
     """Chroma fails: the same passages come from memory, one warning per outage; it answers again: back to it."""
-
-
     flaky = FlakyVectorstore(searcher.store.vectorstore)
     fresh = rebuilt(searcher, vectorstore=flaky)
     vector = searcher.embed_query("SQS message size")
@@ -446,6 +453,7 @@ def test_a_chroma_outage_falls_back_to_the_loaded_vectors_and_recovers(searcher,
     flaky.down = True
     with caplog.at_level("WARNING"):
         during = fresh.dense("SQS message size", 3, vector=vector)
+        assert caplog.text.count("Chroma search failed") == 1  # at the first failure
         in_slides = fresh.dense("SQS message size", 2, doc_id="101", vector=vector)
     assert fresh.chroma_failing
     assert during == searcher.dense_in_memory(vector, 3)
