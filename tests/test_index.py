@@ -366,3 +366,102 @@ def test_a_rebuild_within_the_same_second_gets_a_store_folder_of_its_own(tmp_pat
     assert names == [stem, f"{stem}-1", f"{stem}-2"]
     assert all(index_module.STORE_NAME.fullmatch(name) for name in names)
     assert not index_module.STORE_NAME.fullmatch(f"{stem}-x")
+
+
+def _open_files_under(folder) -> list[str]:
+    import os
+
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # closed while listing
+            continue
+        if target.startswith(str(folder)):
+            found.append(target)
+    return found
+
+
+def test_a_replaced_store_is_closed_not_only_forgotten(tiny_settings):
+    """Its database stays open otherwise: a deleted file held for the process's life."""
+    from bot.index import make_client, store_dir
+
+    ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
+    first = store_dir(tiny_settings)
+    make_client(tiny_settings).list_collections()
+    assert _open_files_under(first)  # the open store holds its database
+    ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
+    assert _open_files_under(first) == []
+
+
+def test_forgetting_a_store_whose_chroma_will_not_stop_logs_it_and_goes_on(tmp_path, caplog):
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    from bot.index import _forget_client
+
+    class Stuck:
+        def stop(self):
+            raise RuntimeError("still busy")
+
+    SharedSystemClient._identifier_to_system[str(tmp_path)] = Stuck()
+    with caplog.at_level("DEBUG", logger="bot.index"):
+        _forget_client(tmp_path)
+    assert str(tmp_path) not in SharedSystemClient._identifier_to_system
+    assert caplog.messages == [f"no chroma system to forget for {tmp_path}: still busy"]
+    caplog.clear()
+    with caplog.at_level("DEBUG", logger="bot.index"):
+        _forget_client(tmp_path / "never-opened")  # nothing to forget is no trouble
+    assert caplog.messages == []
+
+
+def test_an_index_that_cannot_be_stamped_still_opens_and_says_why_at_debug_level(tiny_settings, caplog):
+    from bot.index import PROBE_FILE, store_dir
+
+    ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
+    (store_dir(tiny_settings) / PROBE_FILE).with_suffix(".tmp").mkdir()  # where the stamp is written first
+    with caplog.at_level("DEBUG", logger="bot.index"):
+        report = ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    assert report.unchanged
+    assert any(m.startswith(f"cannot stamp {tiny_settings.index_dir}: ") and "Is a directory" in m
+               for m in caplog.messages)
+
+
+def test_a_chroma_servers_index_generation_is_its_collection_whatever_the_local_folder_holds(tiny_settings):
+    from dataclasses import replace
+
+    from bot.index import _generation
+
+    ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)  # a local store named in CURRENT
+    assert _generation(replace(tiny_settings, chroma_host="localhost"), "studybot-chunks-3") == "studybot-chunks-3"
+    assert _generation(tiny_settings, "studybot-chunks-3").endswith("/studybot-chunks-3")
+
+
+def test_the_store_starts_from_its_snapshot_and_an_index_without_one_from_the_collection(tiny_settings):
+    """The snapshot's vectors are mapped from its file (the collection's would be read into memory); a pointer
+    from before snapshots (no build id) is read from the collection, without failing."""
+    import shutil
+
+    import numpy as np
+
+    from bot.index import POINTER_COLLECTION, _pointer, make_client, open_store, store_dir
+    from bot.snapshot import snapshot_root
+
+    ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
+    store = open_store(tiny_settings)
+    assert isinstance(store.vectors, np.memmap) and store.chunks
+
+    client = make_client(tiny_settings)
+    shutil.rmtree(snapshot_root(tiny_settings, store_dir(tiny_settings)) / _pointer(client)["build"])
+    read_back = open_store(tiny_settings)  # the snapshot lost: from the collection, and written again
+    assert not isinstance(read_back.vectors, np.memmap) and read_back.lexicon is not None
+    assert [c.id for c in read_back.chunks] == [c.id for c in store.chunks]
+    assert read_back.vectors.tolist() == store.vectors.tolist()
+    assert isinstance(open_store(tiny_settings).vectors, np.memmap)
+
+    old = _pointer(client) | {"build": None}  # None deletes the key (an upsert merges metadata)
+    client.get_collection(POINTER_COLLECTION).upsert(ids=["active"], documents=["active chunk collection"],
+                                                     embeddings=[[0.0, 0.0]], metadatas=[old])
+    assert "build" not in _pointer(client)
+    from_collection = open_store(tiny_settings)
+    assert not isinstance(from_collection.vectors, np.memmap)
+    assert [c.id for c in from_collection.chunks] == [c.id for c in store.chunks]

@@ -169,8 +169,9 @@ def test_an_index_from_before_snapshots_gets_one_from_a_plain_ingest(tiny_settin
     first = ingest(tiny_settings, progress=False)
     client = make_client(tiny_settings)
     pointer = client.get_collection(POINTER_COLLECTION)
-    old = {k: v for k, v in _pointer(client).items() if k != "build"}
+    old = _pointer(client) | {"build": None}  # None deletes the key (an upsert merges metadata)
     pointer.upsert(ids=["active"], documents=["active chunk collection"], embeddings=[[0.0, 0.0]], metadatas=[old])
+    assert "build" not in _pointer(client)
     again = ingest(tiny_settings, progress=False)
     assert again.embedded == 0 and again.unchanged
     assert _pointer(client)["build"] and _snapshot_folder(tiny_settings).exists()
