@@ -51,13 +51,26 @@ def chroma_server(tmp_path):
 
 
 def test_ingest_and_answer_through_a_chroma_server(tiny_settings, chroma_server):
+    from bot.index import index_exists
+
     settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=chroma_server)
+    assert not index_exists(settings)  # the app builds one at start when the server has none
     first = ingest(settings, progress=False)
+    assert index_exists(settings)
     assert ingest(settings, progress=False).unchanged
     assert len(open_store(settings).chunks) == first.total
     answer = build_bot(settings).ask("What is the max message size in SQS?")
     assert "256 KB" in answer.text and answer.citations
     assert not (tiny_settings.index_dir / "chroma").exists()  # nothing written to the embedded store
+
+    from bot.index import POINTER_COLLECTION, _pointer, make_client
+
+    client = make_client(settings)
+    client.get_collection(POINTER_COLLECTION).upsert(
+        ids=["active"], documents=["active chunk collection"], embeddings=[[0.0, 0.0]],
+        metadatas=[_pointer(client) | {"collection": "studybot-chunks-9", "build": None}])
+    with pytest.raises(IndexUnavailable, match=r"cannot be read \(NotFoundError: .*\)\. Check the server\.$"):
+        open_store(settings)
 
 
 def test_stopped_server_is_a_clear_message(tiny_settings, tmp_path):

@@ -320,7 +320,18 @@ def test_a_rebuild_embeds_with_the_given_model_shows_progress_makes_its_folders_
 
 
 def _unit_vectors(texts: list[str]) -> list[list[float]]:
-    return [[1.0] + [0.0] * 383 for _ in texts]
+    """A stand-in for the model where it does not matter: a unit vector per text, far from the others' (the
+    store's probe checks that each stored vector finds itself)."""
+    import hashlib
+
+    import numpy as np
+
+    vectors = []
+    for text in texts:
+        seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+        vector = np.random.default_rng(seed).standard_normal(384)
+        vectors.append((vector / np.linalg.norm(vector)).tolist())
+    return vectors
 
 
 def test_a_rebuild_removes_the_store_it_replaces_and_killed_rebuilds_debris_and_nothing_else(tiny_settings, tmp_path):
@@ -449,13 +460,14 @@ def test_the_store_starts_from_its_snapshot_and_an_index_without_one_from_the_co
     ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
     store = open_store(tiny_settings)
     assert isinstance(store.vectors, np.memmap) and store.chunks
+    assert len(store.vectorstore.similarity_search_by_vector_with_relevance_scores(store.vectors[0].tolist(), k=3)) == 3
 
     client = make_client(tiny_settings)
     shutil.rmtree(snapshot_root(tiny_settings, store_dir(tiny_settings)) / _pointer(client)["build"])
     read_back = open_store(tiny_settings)  # the snapshot lost: from the collection, and written again
     assert not isinstance(read_back.vectors, np.memmap) and read_back.lexicon is not None
     assert [c.id for c in read_back.chunks] == [c.id for c in store.chunks]
-    assert read_back.vectors.tolist() == store.vectors.tolist()
+    assert np.allclose(read_back.vectors, store.vectors, atol=1e-6)
     assert isinstance(open_store(tiny_settings).vectors, np.memmap)
 
     old = _pointer(client) | {"build": None}  # None deletes the key (an upsert merges metadata)
@@ -465,3 +477,36 @@ def test_the_store_starts_from_its_snapshot_and_an_index_without_one_from_the_co
     from_collection = open_store(tiny_settings)
     assert not isinstance(from_collection.vectors, np.memmap)
     assert [c.id for c in from_collection.chunks] == [c.id for c in store.chunks]
+
+
+def test_opening_a_store_whose_pointer_is_gone_says_there_is_no_index_yet(tiny_settings):
+    from bot.index import POINTER_COLLECTION, make_client, where
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)  # stamped: the next open does not probe again
+    make_client(tiny_settings).get_collection(POINTER_COLLECTION).delete(ids=["active"])
+    with pytest.raises(IndexUnavailable) as gone:
+        open_store(tiny_settings)
+    assert str(gone.value) == (f"no index at {where(tiny_settings)} yet: build it with `studybot ingest` "
+                               "(about a minute).")
+
+
+def test_opening_a_store_whose_pointer_names_a_lost_collection_says_to_rebuild(tiny_settings):
+    from bot.index import POINTER_COLLECTION, _pointer, make_client, where
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)  # stamped: the next open does not probe again
+    client = make_client(tiny_settings)
+    client.get_collection(POINTER_COLLECTION).upsert(
+        ids=["active"], documents=["active chunk collection"], embeddings=[[0.0, 0.0]],
+        metadatas=[_pointer(client) | {"collection": "studybot-chunks-9", "build": None}])
+    with pytest.raises(IndexUnavailable) as lost:
+        open_store(tiny_settings)
+    assert str(lost.value).startswith(f"the index at {where(tiny_settings)} cannot be read (NotFoundError: ")
+    assert str(lost.value).endswith("). Rebuild it with `studybot ingest --rebuild`.")
+
+    client.create_collection("studybot-chunks-8", embedding_function=None)
+    client.get_collection(POINTER_COLLECTION).upsert(
+        ids=["active"], documents=["active chunk collection"], embeddings=[[0.0, 0.0]],
+        metadatas=[_pointer(client) | {"collection": "studybot-chunks-8"}])
+    with pytest.raises(IndexUnavailable) as empty:
+        open_store(tiny_settings)
+    assert str(empty.value) == "the index is empty: rebuild it with `studybot ingest --rebuild`."
