@@ -63,12 +63,9 @@ def test_ingest_and_answer_through_a_chroma_server(tiny_settings, chroma_server)
     assert "256 KB" in answer.text and answer.citations
     assert not (tiny_settings.index_dir / "chroma").exists()  # nothing written to the embedded store
 
-    from bot.index import POINTER_COLLECTION, _pointer, make_client
+    from bot.index import _set_pointer, make_client
 
-    client = make_client(settings)
-    client.get_collection(POINTER_COLLECTION).upsert(
-        ids=["active"], documents=["active chunk collection"], embeddings=[[0.0, 0.0]],
-        metadatas=[_pointer(client) | {"collection": "studybot-chunks-9", "build": None}])
+    _set_pointer(make_client(settings), "studybot-chunks-9", settings, first.total, None)  # a lost collection
     with pytest.raises(IndexUnavailable, match=r"cannot be read \(NotFoundError: .*\)\. Check the server\.$"):
         open_store(settings)
 

@@ -308,7 +308,7 @@ def test_a_rebuild_embeds_with_the_given_model_shows_progress_makes_its_folders_
 
     def embed(texts: list[str]) -> list[list[float]]:
         embedded.extend(texts)
-        return [[1.0] + [0.0] * 383 for _ in texts]
+        return _unit_vectors(texts)
 
     report = ingest(settings, rebuild=True, progress=True, embed=embed)
     assert len(embedded) == report.embedded == report.total > 0
@@ -454,7 +454,7 @@ def test_the_store_starts_from_its_snapshot_and_an_index_without_one_from_the_co
 
     import numpy as np
 
-    from bot.index import POINTER_COLLECTION, _pointer, make_client, open_store, store_dir
+    from bot.index import _pointer, _set_pointer, make_client, open_store, store_dir
     from bot.snapshot import snapshot_root
 
     ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
@@ -470,9 +470,8 @@ def test_the_store_starts_from_its_snapshot_and_an_index_without_one_from_the_co
     assert np.allclose(read_back.vectors, store.vectors, atol=1e-6)
     assert isinstance(open_store(tiny_settings).vectors, np.memmap)
 
-    old = _pointer(client) | {"build": None}  # None deletes the key (an upsert merges metadata)
-    client.get_collection(POINTER_COLLECTION).upsert(ids=["active"], documents=["active chunk collection"],
-                                                     embeddings=[[0.0, 0.0]], metadatas=[old])
+    active = _pointer(client)
+    _set_pointer(client, active["collection"], tiny_settings, active["count"], None)  # None deletes the build id
     assert "build" not in _pointer(client)
     from_collection = open_store(tiny_settings)
     assert not isinstance(from_collection.vectors, np.memmap)
@@ -491,22 +490,19 @@ def test_opening_a_store_whose_pointer_is_gone_says_there_is_no_index_yet(tiny_s
 
 
 def test_opening_a_store_whose_pointer_names_a_lost_collection_says_to_rebuild(tiny_settings):
-    from bot.index import POINTER_COLLECTION, _pointer, make_client, where
+    from bot.index import _pointer, _set_pointer, make_client, where
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)  # stamped: the next open does not probe again
     client = make_client(tiny_settings)
-    client.get_collection(POINTER_COLLECTION).upsert(
-        ids=["active"], documents=["active chunk collection"], embeddings=[[0.0, 0.0]],
-        metadatas=[_pointer(client) | {"collection": "studybot-chunks-9", "build": None}])
+    count = _pointer(client)["count"]
+    _set_pointer(client, "studybot-chunks-9", tiny_settings, count, None)
     with pytest.raises(IndexUnavailable) as lost:
         open_store(tiny_settings)
     assert str(lost.value).startswith(f"the index at {where(tiny_settings)} cannot be read (NotFoundError: ")
     assert str(lost.value).endswith("). Rebuild it with `studybot ingest --rebuild`.")
 
     client.create_collection("studybot-chunks-8", embedding_function=None)
-    client.get_collection(POINTER_COLLECTION).upsert(
-        ids=["active"], documents=["active chunk collection"], embeddings=[[0.0, 0.0]],
-        metadatas=[_pointer(client) | {"collection": "studybot-chunks-8"}])
+    _set_pointer(client, "studybot-chunks-8", tiny_settings, count, None)
     with pytest.raises(IndexUnavailable) as empty:
         open_store(tiny_settings)
     assert str(empty.value) == "the index is empty: rebuild it with `studybot ingest --rebuild`."

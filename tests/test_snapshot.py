@@ -164,13 +164,12 @@ def test_a_snapshot_made_by_other_tokenising_code_is_made_again(tiny_settings, m
 
 
 def test_an_index_from_before_snapshots_gets_one_from_a_plain_ingest(tiny_settings):
-    from bot.index import POINTER_COLLECTION
+    from bot.index import _set_pointer
 
     first = ingest(tiny_settings, progress=False)
     client = make_client(tiny_settings)
-    pointer = client.get_collection(POINTER_COLLECTION)
-    old = _pointer(client) | {"build": None}  # None deletes the key (an upsert merges metadata)
-    pointer.upsert(ids=["active"], documents=["active chunk collection"], embeddings=[[0.0, 0.0]], metadatas=[old])
+    active = _pointer(client)
+    _set_pointer(client, active["collection"], tiny_settings, active["count"], None)  # None deletes the build id
     assert "build" not in _pointer(client)
     again = ingest(tiny_settings, progress=False)
     assert again.embedded == 0 and again.unchanged
