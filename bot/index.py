@@ -357,7 +357,7 @@ def _collection_ids(client, name: str | None) -> set[str]:
 
 
 def _next_collection_name(client, old_name: str | None) -> str:
-    existing = {c.name if hasattr(c, "name") else str(c) for c in client.list_collections()}
+    existing = {c.name for c in client.list_collections()}
     number = int(old_name.rsplit("-", 1)[1]) + 1 if old_name else 1
     if f"{COLLECTION_PREFIX}{number}" in existing:
         client.delete_collection(f"{COLLECTION_PREFIX}{number}")  # debris of a crashed ingest
@@ -366,9 +366,8 @@ def _next_collection_name(client, old_name: str | None) -> str:
 
 def _drop_stale_collections(client, keep: str) -> None:
     for collection in client.list_collections():
-        name = collection.name if hasattr(collection, "name") else str(collection)
-        if name.startswith(COLLECTION_PREFIX) and name != keep:
-            client.delete_collection(name)
+        if collection.name.startswith(COLLECTION_PREFIX) and collection.name != keep:
+            client.delete_collection(collection.name)
 
 
 def _forget_client(folder: Path) -> None:

@@ -506,3 +506,71 @@ def test_opening_a_store_whose_pointer_names_a_lost_collection_says_to_rebuild(t
     with pytest.raises(IndexUnavailable) as empty:
         open_store(tiny_settings)
     assert str(empty.value) == "the index is empty: rebuild it with `studybot ingest --rebuild`."
+
+
+def test_a_rebuild_reports_the_documents_it_could_not_read(tiny_settings):
+    manifest = tiny_settings.corpus_dir / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"numbered.txt"', '"gone.txt"'))
+    report = ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
+    assert len(report.problems) == 1 and "cannot read" in report.problems[0].message
+    assert {c.doc_id for c in open_store(tiny_settings).chunks} == {"100", "101"}
+
+
+def test_stored_vectors_are_read_only_for_the_wanted_chunks(tiny_settings, caplog):
+    from bot.index import _pointer, _stored_vectors, make_client
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    client = make_client(tiny_settings)
+    name = _pointer(client)["collection"]
+    every = client.get_collection(name).get(include=[])["ids"]
+    with caplog.at_level("WARNING", logger="bot.index"):
+        assert set(_stored_vectors(client, name, set(every[:2]))) == set(every[:2])
+        assert _stored_vectors(client, None, set(every)) == {}  # no earlier collection: nothing to reuse, no warning
+        assert _stored_vectors(client, name, set()) == {}
+    assert caplog.messages == []
+    with caplog.at_level("WARNING", logger="bot.index"):
+        assert _stored_vectors(client, "studybot-chunks-9", set(every)) == {}
+    assert len(caplog.messages) == 1
+    assert caplog.messages[0].startswith("cannot reuse stored vectors of studybot-chunks-9: ")
+    assert "studybot-chunks-9" in caplog.messages[0].split(": ", 1)[1]  # Chroma's own error names it too
+
+
+def test_the_chunk_ids_of_a_lost_collection_are_none_with_a_warning(tiny_settings, caplog):
+    from bot.index import _collection_ids, _pointer, make_client
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    client = make_client(tiny_settings)
+    assert len(_collection_ids(client, _pointer(client)["collection"])) == len(open_store(tiny_settings).chunks)
+    with caplog.at_level("WARNING", logger="bot.index"):
+        assert _collection_ids(client, None) == set()
+        assert caplog.messages == []
+        assert _collection_ids(client, "studybot-chunks-9") == set()
+    assert len(caplog.messages) == 1
+    assert caplog.messages[0].startswith("cannot list the chunks of studybot-chunks-9: ")
+    assert "studybot-chunks-9" in caplog.messages[0].split(": ", 1)[1]
+
+
+def test_a_missing_collection_is_told_by_its_error_class_or_its_message():
+    from chromadb.errors import NotFoundError
+
+    from bot.index import _is_missing
+
+    assert _is_missing(NotFoundError("gone"))
+    assert _is_missing(ValueError("Collection studybot-pointer does not exist."))  # as older servers report it
+    assert not _is_missing(ValueError("database disk image is malformed"))
+
+
+def test_an_ingest_replaces_the_debris_of_one_that_crashed_while_writing(tiny_settings):
+    from bot.index import COLLECTION_PREFIX, _pointer, make_client
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    client = make_client(tiny_settings)
+    number = int(_pointer(client)["collection"].rsplit("-", 1)[1]) + 1
+    debris = client.create_collection(f"{COLLECTION_PREFIX}{number}", embedding_function=None)
+    debris.add(ids=["half-written"], embeddings=[[1.0, 0.0]], documents=["a chunk of the crashed ingest"])
+    queues = tiny_settings.corpus_dir / "queues.md"
+    queues.write_text(queues.read_text().replace("256 KB", "1 MB"))
+    report = ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    assert report.collection == f"{COLLECTION_PREFIX}{number}" and report.embedded >= 1
+    texts = [c.text for c in open_store(tiny_settings).chunks]
+    assert any("1 MB" in t for t in texts) and not any("crashed ingest" in t for t in texts)
