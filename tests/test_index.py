@@ -106,6 +106,13 @@ def test_empty_corpus_is_refused_without_touching_the_index(tiny_settings):
     assert len(open_store(tiny_settings).chunks) > 0
 
 
+def test_an_unreachable_chroma_server_has_no_index_to_open(tiny_settings):
+    """The app then offers to build one, and that ingest says the server cannot be reached."""
+    from dataclasses import replace
+
+    assert not index_exists(replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=9))
+
+
 def test_unreachable_chroma_server_gives_a_clear_message(tiny_settings):
     from dataclasses import replace
 
@@ -149,6 +156,15 @@ def test_the_active_collection_names_what_the_index_serves_and_changes_with_an_i
     assert active_collection(tiny_settings) not in ("", first)
 
 
+def test_an_opened_store_names_the_collection_it_serves(tiny_settings):
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    assert open_store(tiny_settings).collection_name == "studybot-chunks-1"
+    queues = tiny_settings.corpus_dir / "queues.md"
+    queues.write_text(queues.read_text().replace("256 KB", "1 MB"))
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    assert open_store(tiny_settings).collection_name == "studybot-chunks-2"
+
+
 def test_the_probe_passes_a_healthy_store_and_names_an_empty_one(tiny_settings):
     """The child process of `verify_store` runs this; called here in-process on a good store and an emptied one."""
     from bot.index import _forget_client, _pointer, make_client, probe_store, store_dir
@@ -162,6 +178,44 @@ def test_the_probe_passes_a_healthy_store_and_names_an_empty_one(tiny_settings):
     _forget_client(folder)
     with pytest.raises(SystemExit, match="^the index is empty$"):
         probe_store(str(folder))
+
+
+def test_verifying_a_store_probes_it_in_a_child_and_names_what_is_wrong(tiny_settings):
+    from bot.index import PROBE_FILE, _forget_client, _pointer, make_client, store_dir, verify_store
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    folder = store_dir(tiny_settings)
+    client = make_client(tiny_settings)
+    collection = client.get_collection(_pointer(client)["collection"])
+    collection.delete(ids=collection.get(include=[])["ids"])
+    _forget_client(folder)
+    (folder / PROBE_FILE).unlink()  # never probed since: the next open reads the store in a child process
+    with pytest.raises(IndexUnavailable) as damaged:
+        verify_store(tiny_settings)
+    assert str(damaged.value) == (f"the index in {folder} is damaged: the index is empty. "
+                                  "Rebuild it with `studybot ingest --rebuild` (about a minute).")
+    assert not (folder / PROBE_FILE).exists()
+
+
+@pytest.mark.parametrize(("reader", "why"), [
+    ("import os, signal; os.kill(os.getpid(), signal.SIGSEGV)", "reading it crashed the reader (signal 11)"),
+    ("import sys; print('a warning first', file=sys.stderr); sys.exit('the reason')", "the reason"),
+    ("import sys; sys.exit('x' * 400)", "x" * 300),
+    ("import sys; sys.exit(3)", ""),
+])
+def test_a_failing_store_reader_is_reported_by_its_signal_or_its_last_line(tiny_settings, monkeypatch, reader, why):
+    """What the person reads when the child that reads the store fails: the crash's signal, or the last line
+    the reader wrote (cut at 300 characters). The reader here stands in for Chroma's native code failing."""
+    import bot.index
+    from bot.index import PROBE_FILE, store_dir, verify_store
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    (store_dir(tiny_settings) / PROBE_FILE).unlink()
+    monkeypatch.setattr(bot.index, "_PROBE", reader)
+    with pytest.raises(IndexUnavailable) as damaged:
+        verify_store(tiny_settings)
+    assert str(damaged.value) == (f"the index in {store_dir(tiny_settings)} is damaged: {why}. "
+                                  "Rebuild it with `studybot ingest --rebuild` (about a minute).")
 
 
 class RecordingCollection:
@@ -574,3 +628,30 @@ def test_an_ingest_replaces_the_debris_of_one_that_crashed_while_writing(tiny_se
     assert report.collection == f"{COLLECTION_PREFIX}{number}" and report.embedded >= 1
     texts = [c.text for c in open_store(tiny_settings).chunks]
     assert any("1 MB" in t for t in texts) and not any("crashed ingest" in t for t in texts)
+
+
+def test_the_corpus_is_chunked_with_the_overlap_setting(tiny_settings):
+    from dataclasses import replace
+
+    from bot.index import current_chunks
+
+    def shared_lines(overlap: int) -> int:
+        chunks, _ = current_chunks(replace(tiny_settings, chunk_size=80, chunk_overlap=overlap))
+        pairs = zip(chunks, chunks[1:], strict=False)
+        return sum(a.section_path == b.section_path and a.text.splitlines()[-1] == b.text.splitlines()[0]
+                   for a, b in pairs)
+
+    assert shared_lines(0) == 0 < shared_lines(1)
+
+
+def test_the_stored_records_carry_each_chunk_s_document_and_section(tiny_settings):
+    """What a LangChain user of the store sees in a Document's metadata (and can filter on)."""
+    from bot.index import _pointer, make_client, record_to_chunk
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    client = make_client(tiny_settings)
+    got = client.get_collection(_pointer(client)["collection"]).get(include=["documents", "metadatas"])
+    chunks = {c.id: c for c in open_store(tiny_settings).chunks}
+    for chunk_id, text, metadata in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+        assert record_to_chunk(chunk_id, text, metadata) == chunks[chunk_id]
+        assert (metadata["doc_title"], metadata["section"]) == (chunks[chunk_id].doc_title, chunks[chunk_id].section)
