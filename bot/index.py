@@ -174,15 +174,11 @@ def _is_missing(err: Exception) -> bool:
     return isinstance(err, NotFoundError) or "does not exist" in str(err)
 
 
-def _set_pointer(client, collection_name: str, settings: Settings, count: int, build: str) -> None:
+def _set_pointer(client, collection_name: str, count: int, build: str | None) -> None:
+    """The one record naming the active collection; a build of None removes the build id (Chroma merges metadata)."""
     pointer = client.get_or_create_collection(POINTER_COLLECTION, embedding_function=None)
-    pointer.upsert(
-        ids=["active"],
-        documents=["active chunk collection"],
-        embeddings=[[0.0, 0.0]],
-        metadatas=[{"collection": collection_name, "count": count, "chunk_size": settings.chunk_size,
-                    "build": build}],
-    )
+    pointer.upsert(ids=["active"], embeddings=[[0.0, 0.0]],
+                   metadatas=[{"collection": collection_name, "count": count, "build": build}])
 
 
 def _stored_vectors(client, name: str | None, wanted: set[str]) -> dict[str, list[float]]:
@@ -242,7 +238,7 @@ def ingest(settings: Settings, *, rebuild: bool = False, progress: bool = True, 
         if not active.get("build"):  # an index from before start-up snapshots: give it one, no embedding
             stored = _stored_vectors(client, old_name, old_ids)
             root = snapshot_root(settings, store_dir(settings))
-            _snapshot_and_point(client, old_name, chunks, stored, settings, root)
+            _snapshot_and_point(client, old_name, chunks, stored, root)
         _restamp(settings)
         return IngestReport(old_name, len(chunks), 0, len(chunks), 0, time.perf_counter() - started, True, problems)
 
@@ -250,7 +246,7 @@ def ingest(settings: Settings, *, rebuild: bool = False, progress: bool = True, 
     missing = [c for c in chunks if c.id not in vectors]
     vectors.update(_embed_chunks(missing, settings, embed, progress))
     name = _next_collection_name(client, old_name)
-    _write_collection(client, name, chunks, vectors, settings, snapshot_root(settings, store_dir(settings)))
+    _write_collection(client, name, chunks, vectors, snapshot_root(settings, store_dir(settings)))
     _drop_stale_collections(client, keep=name)
     if not settings.chroma_host:
         _stamp(store_dir(settings))
@@ -267,8 +263,7 @@ def _embed_chunks(chunks: list[Chunk], settings: Settings, embed, progress: bool
     return {c.id: v for c, v in zip(chunks, fresh, strict=True)}
 
 
-def _write_collection(client, name: str, chunks: list[Chunk], vectors: dict, settings: Settings,
-                      snapshots: Path) -> None:
+def _write_collection(client, name: str, chunks: list[Chunk], vectors: dict, snapshots: Path) -> None:
     """Every chunk into a new collection and its start-up snapshot beside, then the pointer flipped to it."""
     collection = client.create_collection(name, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None)
     for batch in _batches(chunks, min(WRITE_BATCH, client.get_max_batch_size())):
@@ -279,15 +274,14 @@ def _write_collection(client, name: str, chunks: list[Chunk], vectors: dict, set
             documents=list(texts),
             metadatas=list(metadatas),
         )
-    _snapshot_and_point(client, name, chunks, vectors, settings, snapshots)
+    _snapshot_and_point(client, name, chunks, vectors, snapshots)
 
 
-def _snapshot_and_point(client, name: str, chunks: list[Chunk], vectors: dict, settings: Settings,
-                        snapshots: Path) -> None:
+def _snapshot_and_point(client, name: str, chunks: list[Chunk], vectors: dict, snapshots: Path) -> None:
     """The start-up snapshot of collection `name` under a new build id, then the pointer flipped to both."""
     build = new_build_id()
     write_snapshot(snapshots, build, _snapshot_of(chunks, vectors), prune=True)
-    _set_pointer(client, name, settings, len(chunks), build)
+    _set_pointer(client, name, len(chunks), build)
 
 
 def _snapshot_of(chunks: list[Chunk], vectors: dict) -> Snapshot:
@@ -305,7 +299,7 @@ def _rebuild_beside(settings: Settings, chunks, problems, embed, progress: bool,
     fresh = _fresh_store(index)
     vectors = _embed_chunks(chunks, settings, embed, progress)
     name = f"{COLLECTION_PREFIX}1"
-    _write_collection(make_client(settings, fresh), name, chunks, vectors, settings, snapshot_root(settings, fresh))
+    _write_collection(make_client(settings, fresh), name, chunks, vectors, snapshot_root(settings, fresh))
     _forget_client(fresh)
     _stamp(fresh)
     _flip_current(index, fresh.name)

@@ -65,7 +65,7 @@ def test_ingest_and_answer_through_a_chroma_server(tiny_settings, chroma_server)
 
     from bot.index import _set_pointer, make_client
 
-    _set_pointer(make_client(settings), "studybot-chunks-9", settings, first.total, None)  # a lost collection
+    _set_pointer(make_client(settings), "studybot-chunks-9", first.total, None)  # a lost collection
     with pytest.raises(IndexUnavailable, match=r"cannot be read \(NotFoundError: .*\)\. Check the server\.$"):
         open_store(settings)
 

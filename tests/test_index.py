@@ -525,7 +525,7 @@ def test_the_store_starts_from_its_snapshot_and_an_index_without_one_from_the_co
     assert isinstance(open_store(tiny_settings).vectors, np.memmap)
 
     active = _pointer(client)
-    _set_pointer(client, active["collection"], tiny_settings, active["count"], None)  # None deletes the build id
+    _set_pointer(client, active["collection"], active["count"], None)  # None deletes the build id
     assert "build" not in _pointer(client)
     from_collection = open_store(tiny_settings)
     assert not isinstance(from_collection.vectors, np.memmap)
@@ -549,14 +549,14 @@ def test_opening_a_store_whose_pointer_names_a_lost_collection_says_to_rebuild(t
     ingest(tiny_settings, progress=False, embed=_unit_vectors)  # stamped: the next open does not probe again
     client = make_client(tiny_settings)
     count = _pointer(client)["count"]
-    _set_pointer(client, "studybot-chunks-9", tiny_settings, count, None)
+    _set_pointer(client, "studybot-chunks-9", count, None)
     with pytest.raises(IndexUnavailable) as lost:
         open_store(tiny_settings)
     assert str(lost.value).startswith(f"the index at {where(tiny_settings)} cannot be read (NotFoundError: ")
     assert str(lost.value).endswith("). Rebuild it with `studybot ingest --rebuild`.")
 
     client.create_collection("studybot-chunks-8", embedding_function=None)
-    _set_pointer(client, "studybot-chunks-8", tiny_settings, count, None)
+    _set_pointer(client, "studybot-chunks-8", count, None)
     with pytest.raises(IndexUnavailable) as empty:
         open_store(tiny_settings)
     assert str(empty.value) == "the index is empty: rebuild it with `studybot ingest --rebuild`."
@@ -655,3 +655,57 @@ def test_the_stored_records_carry_each_chunk_s_document_and_section(tiny_setting
     for chunk_id, text, metadata in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
         assert record_to_chunk(chunk_id, text, metadata) == chunks[chunk_id]
         assert (metadata["doc_title"], metadata["section"]) == (chunks[chunk_id].doc_title, chunks[chunk_id].section)
+
+
+def test_embedding_shows_a_bar_of_chunks_only_when_asked_and_only_with_texts(capsys):
+    from bot.index import embed_texts
+
+    embed_texts(["one text", "two texts"], _unit_vectors, progress=True)
+    bar = capsys.readouterr().err.replace("\r", "\n").splitlines()[-1]
+    assert bar.startswith("embedding: 100%") and "2/2" in bar and "chunk/s" in bar
+    embed_texts(["one text"], _unit_vectors, progress=False)
+    embed_texts([], _unit_vectors, progress=True)
+    assert capsys.readouterr().err == ""
+
+
+def test_an_ingest_shows_its_progress_unless_told_not_to(tiny_settings, capsys):
+    ingest(tiny_settings, embed=_unit_vectors)
+    assert "embedding: 100%" in capsys.readouterr().err
+
+
+def test_texts_are_embedded_in_batches_of_similar_length_and_each_vector_goes_back_to_its_text():
+    from bot.index import EMBED_BATCH, embed_texts
+
+    texts = [f"text {'x' * ((i * 37) % 101)} {i}" for i in range(EMBED_BATCH * 2 + 5)]
+    batches = []
+
+    def recording(batch):
+        batches.append(batch)
+        return _unit_vectors(batch)
+
+    vectors = embed_texts(texts, recording, progress=False)
+    assert [len(b) for b in batches] == [EMBED_BATCH, EMBED_BATCH, 5]
+    flat = [t for b in batches for t in b]
+    assert [len(t) for t in flat] == sorted(len(t) for t in texts)  # padding costs the longest of a batch
+    assert vectors == _unit_vectors(texts)
+
+
+def test_an_embedder_that_returns_too_few_vectors_fails_the_ingest():
+    from bot.index import embed_texts
+
+    with pytest.raises(ValueError):
+        embed_texts(["a", "b"], lambda batch: _unit_vectors(batch)[:1], progress=False)
+
+
+def test_an_ingest_into_a_store_the_child_cannot_read_says_to_rebuild(tiny_settings):
+    from bot.index import PROBE_FILE, _forget_client, _pointer, make_client, store_dir
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    folder = store_dir(tiny_settings)
+    client = make_client(tiny_settings)
+    collection = client.get_collection(_pointer(client)["collection"])
+    collection.delete(ids=collection.get(include=[])["ids"])
+    _forget_client(folder)
+    (folder / PROBE_FILE).unlink()
+    with pytest.raises(IndexUnavailable, match="is damaged: the index is empty. Rebuild it"):
+        ingest(tiny_settings, progress=False, embed=_unit_vectors)

@@ -169,7 +169,7 @@ def test_an_index_from_before_snapshots_gets_one_from_a_plain_ingest(tiny_settin
     first = ingest(tiny_settings, progress=False)
     client = make_client(tiny_settings)
     active = _pointer(client)
-    _set_pointer(client, active["collection"], tiny_settings, active["count"], None)  # None deletes the build id
+    _set_pointer(client, active["collection"], active["count"], None)  # None deletes the build id
     assert "build" not in _pointer(client)
     again = ingest(tiny_settings, progress=False)
     assert again.embedded == 0 and again.unchanged
