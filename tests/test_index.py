@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from bot.answer import build_bot
@@ -709,3 +711,76 @@ def test_an_ingest_into_a_store_the_child_cannot_read_says_to_rebuild(tiny_setti
     (folder / PROBE_FILE).unlink()
     with pytest.raises(IndexUnavailable, match="is damaged: the index is empty. Rebuild it"):
         ingest(tiny_settings, progress=False, embed=_unit_vectors)
+
+
+def test_an_unchanged_ingest_gives_an_index_from_before_snapshots_one_without_embedding(tiny_settings):
+    import numpy as np
+
+    from bot.index import _pointer, _set_pointer, make_client, read_snapshot, snapshot_root, store_dir
+
+    first = ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    before = open_store(tiny_settings)
+    client = make_client(tiny_settings)
+    _set_pointer(client, first.collection, first.total, None)  # as an index written before snapshots existed
+
+    def must_not_embed(texts):
+        raise AssertionError("an unchanged corpus needs no embedding")
+
+    started = time.perf_counter()
+    report = ingest(tiny_settings, progress=False, embed=must_not_embed)
+    assert (report.collection, report.total, report.embedded, report.reused, report.removed, report.unchanged) == (
+        first.collection, first.total, 0, first.total, 0, True)
+    assert report.problems == [] and 0 <= report.seconds <= time.perf_counter() - started
+    active = _pointer(client)
+    assert active["collection"] == first.collection and active["build"]
+    snapshot = read_snapshot(snapshot_root(tiny_settings, store_dir(tiny_settings)), active["build"], first.total)
+    assert [c.id for c in snapshot.chunks] == [c.id for c in before.chunks]
+    assert np.allclose(np.asarray(snapshot.vectors), np.asarray(before.vectors), atol=1e-6)  # the stored ones
+
+
+def test_an_ingest_into_a_malformed_database_says_it_is_damaged_and_to_rebuild(tiny_settings):
+    import sqlite3
+
+    from bot.index import _forget_client, store_dir, where
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    _forget_client(store_dir(tiny_settings))
+    with sqlite3.connect(store_dir(tiny_settings) / "chroma.sqlite3") as db:
+        db.execute("DROP TABLE embedding_metadata")  # the vector files unchanged: the child is not asked again
+    with pytest.raises(IndexUnavailable) as damaged:
+        ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    message = str(damaged.value)
+    assert message.startswith(f"the index at {where(tiny_settings)} is damaged (InternalError: ")
+    assert "no such table: embedding_metadata" in message
+    assert message.endswith("). Rebuild it with `studybot ingest --rebuild`.")
+    _forget_client(store_dir(tiny_settings))
+    assert ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors).total > 0
+
+
+def test_an_unchanged_ingest_keeps_the_snapshot_it_has(tiny_settings):
+    """A no-op: the snapshot (and its build id, which the app watches) stays as it is."""
+    from bot.index import _pointer, make_client
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    build = _pointer(make_client(tiny_settings))["build"]
+    assert ingest(tiny_settings, progress=False, embed=_unit_vectors).unchanged
+    assert _pointer(make_client(tiny_settings))["build"] == build
+
+
+def test_a_changed_ingest_reports_what_it_embedded_reused_and_removed(tiny_settings):
+    first = ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    queues = tiny_settings.corpus_dir / "queues.md"
+    queues.write_text(queues.read_text().replace("256 KB", "1 MB"))
+    started = time.perf_counter()
+    report = ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    assert (report.collection, report.total, report.embedded, report.reused, report.removed, report.unchanged) == (
+        "studybot-chunks-2", first.total, 1, first.total - 1, 1, False)
+    assert report.problems == [] and 0 <= report.seconds <= time.perf_counter() - started
+
+
+def test_an_unchanged_ingest_still_reports_the_documents_it_could_not_read(tiny_settings):
+    manifest = tiny_settings.corpus_dir / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"numbered.txt"', '"gone.txt"'))
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    report = ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    assert report.unchanged and len(report.problems) == 1 and "cannot read" in report.problems[0].message
