@@ -62,6 +62,8 @@ def test_ingest_and_answer_through_a_chroma_server(tiny_settings, chroma_server)
     answer = build_bot(settings).ask("What is the max message size in SQS?")
     assert "256 KB" in answer.text and answer.citations
     assert not (tiny_settings.index_dir / "chroma").exists()  # nothing written to the embedded store
+    rebuilt = ingest(settings, rebuild=True, progress=False)  # on a server: a new collection, every chunk embedded
+    assert (rebuilt.collection, rebuilt.embedded, rebuilt.reused) == ("studybot-chunks-2", first.total, 0)
 
     from bot.index import _set_pointer, make_client
 

@@ -784,3 +784,14 @@ def test_an_unchanged_ingest_still_reports_the_documents_it_could_not_read(tiny_
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     report = ingest(tiny_settings, progress=False, embed=_unit_vectors)
     assert report.unchanged and len(report.problems) == 1 and "cannot read" in report.problems[0].message
+
+
+def test_an_ingest_that_changes_the_index_drops_the_old_start_up_snapshot(tiny_settings):
+    from bot.index import _pointer, make_client, snapshot_root, store_dir
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    queues = tiny_settings.corpus_dir / "queues.md"
+    queues.write_text(queues.read_text().replace("256 KB", "1 MB"))
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    root = snapshot_root(tiny_settings, store_dir(tiny_settings))
+    assert [p.name for p in root.iterdir()] == [_pointer(make_client(tiny_settings))["build"]]
