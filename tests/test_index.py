@@ -795,3 +795,58 @@ def test_an_ingest_that_changes_the_index_drops_the_old_start_up_snapshot(tiny_s
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     root = snapshot_root(tiny_settings, store_dir(tiny_settings))
     assert [p.name for p in root.iterdir()] == [_pointer(make_client(tiny_settings))["build"]]
+
+
+def test_a_current_file_that_names_no_store_folder_says_to_rebuild_and_a_rebuild_mends_it(tiny_settings):
+    from bot.index import CURRENT_FILE
+
+    tiny_settings.index_dir.mkdir(parents=True)
+    current = tiny_settings.index_dir / CURRENT_FILE
+    current.write_text("../../elsewhere" + "x" * 60 + "\n")
+    with pytest.raises(IndexUnavailable) as wrong:
+        open_store(tiny_settings)
+    assert str(wrong.value) == (f"{current} names no store folder ({('../../elsewhere' + 'x' * 60)[:40]!r}): "
+                                "rebuild with `studybot ingest --rebuild`.")
+    report = ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
+    assert len(open_store(tiny_settings).chunks) == report.total
+
+
+def test_an_index_folder_that_cannot_be_made_gives_a_clear_message(tiny_settings):
+    from dataclasses import replace
+
+    from bot.index import make_client
+
+    blocker = tiny_settings.index_dir.parent / "a-file"
+    blocker.write_text("not a folder")
+    settings = replace(tiny_settings, index_dir=blocker / "index")
+    with pytest.raises(IndexUnavailable) as cannot:
+        make_client(settings)
+    cause = cannot.value.__cause__
+    assert str(cannot.value) == (f"cannot open the index in {blocker / 'index'} ({type(cause).__name__}: {cause}). "
+                                 "Rebuild it with `studybot ingest --rebuild`.")
+
+
+def test_an_unreachable_server_s_message_names_the_error_and_both_ways_out(tiny_settings):
+    from dataclasses import replace
+
+    from bot.index import make_client
+
+    settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=9)
+    with pytest.raises(IndexUnavailable) as unreachable:
+        make_client(settings)
+    cause = unreachable.value.__cause__
+    assert str(unreachable.value) == (
+        f"cannot reach the Chroma server at 127.0.0.1:9 ({type(cause).__name__}: {cause}). Start it, or unset "
+        "STUDYBOT_CHROMA_HOST to use the local index.")
+
+
+def test_the_probe_stamp_lists_each_vector_file_with_its_size_and_time(tiny_settings):
+    from bot.index import _vector_files, store_dir
+
+    ingest(tiny_settings, progress=False, embed=_unit_vectors)
+    folder = store_dir(tiny_settings)
+    listed = _vector_files(folder)
+    assert listed and listed == sorted(listed)
+    for name, size, mtime in listed:
+        path = folder / name
+        assert path.parent.parent == folder and (size, mtime) == (path.stat().st_size, path.stat().st_mtime_ns)
