@@ -544,3 +544,37 @@ def test_course_sections_reset_the_title_and_untitled_text_is_kept_even_one_line
         (("Section 3", "Glue Costs"),
          [(28, "Glue Costs"), (29, "DPU billing per second."), (33, ""), (34, "Crawlers cost too.")]),
     ]
+
+
+def test_numbered_sections_keep_each_line_s_number_and_drop_the_table_of_contents():
+    """Whole output: the line numbers are what a citation points at; the contents' bullets (indented or not)
+    appear nowhere."""
+    sections = parse_numbered((DATA / "numbered.txt").read_text(), "Notes")
+    assert sections == [
+        (("Notes",), [(1, "Analytics Notes")]),
+        (("1. Data collection", "1.1 Kinesis Data Stream"),
+         [(11, "Retention can be between 1-365 days."), (12, "3 methods for encrypting data in streams:"),
+          (13, "- server side")]),
+        (("2. Storage", "2.1 File formats"), [(19, "Parquet is a columnar format.")]),
+        (("2. Storage", "2.2 S3"), [(23, "3 types of customer master keys (CMK)"), (24, "Max object size is 5 TB.")]),
+        (("2. Storage", "2.3 Athena"), [(28, "Athena queries S3 with SQL.")]),
+        (("2. Storage", "2.3 Athena", "Query types"),
+         [(30, "Query types"), (31, "- interactive SQL"), (32, "- federated")]),
+        (("2. Storage", "2.3 Athena"), [(33, "Athena bills per TB scanned.")]),
+    ]
+
+
+def test_numbered_headings_before_any_chapter_and_long_sections_stay_whole():
+    assert parse_numbered("1.1 Early heading\n\nText of it.\n\n1.2 Next one\n\nMore.", "D") == [
+        (("1.1 Early heading",), [(3, "Text of it.")]),
+        (("1.2 Next one",), [(7, "More.")]),
+    ]
+    assert parse_numbered("1. Chapter\n\nLine one.\nLine two.\nLine three.\n", "D") == [
+        (("1. Chapter",), [(3, "Line one."), (4, "Line two."), (5, "Line three.")]),
+    ]
+
+
+def test_a_deck_opening_on_a_generic_title_keeps_it_plain():
+    """"Pricing" borrows the topic of the slide before it; the first slide has none to borrow."""
+    assert parse_slides("Pricing\n\n- Pay per request\n", "D") == [(("D", "Pricing"), [(1, "Pricing"),
+                                                                                        (3, "- Pay per request")])]
