@@ -578,3 +578,14 @@ def test_a_deck_opening_on_a_generic_title_keeps_it_plain():
     """"Pricing" borrows the topic of the slide before it; the first slide has none to borrow."""
     assert parse_slides("Pricing\n\n- Pay per request\n", "D") == [(("D", "Pricing"), [(1, "Pricing"),
                                                                                         (3, "- Pay per request")])]
+
+
+def test_numbered_look_alikes_labels_and_a_last_short_line_read_as_text():
+    notes = ("1. Chapter\n\n1.1 Regions\n\n21 Availability Zones in use\n\nFormats read: JSON, XLSX\n- Parquet\n"
+             "X-Ray traces close the list.\n\nThe end\n")
+    assert parse_numbered(notes, "D") == [
+        (("1. Chapter", "1.1 Regions"), [(5, "21 Availability Zones in use")]),
+        (("1. Chapter", "1.1 Regions", "Formats read: JSON, XLSX"), [(7, "Formats read: JSON, XLSX"),
+                                                                      (8, "- Parquet")]),
+        (("1. Chapter", "1.1 Regions"), [(9, "X-Ray traces close the list."), (10, ""), (11, "The end")]),
+    ]
