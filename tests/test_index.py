@@ -1,9 +1,28 @@
 import time
+from pathlib import Path
 
 import pytest
 
 from bot.answer import build_bot
 from bot.index import IndexUnavailable, index_exists, ingest, open_store
+
+
+def _empty_the_active_collection(settings) -> Path:
+    """Delete every chunk of the active collection (as damage would leave it); the store's folder."""
+    from bot.index import _forget_client, _pointer, make_client, store_dir
+
+    folder = store_dir(settings)
+    client = make_client(settings)
+    collection = client.get_collection(_pointer(client)["collection"])
+    collection.delete(ids=collection.get(include=[])["ids"])
+    _forget_client(folder)
+    return folder
+
+
+def _list_a_missing_document(settings) -> None:
+    """The manifest names a file the corpus does not have (numbered.txt listed as gone.txt)."""
+    manifest = settings.corpus_dir / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"numbered.txt"', '"gone.txt"'))
 
 
 def test_ingest_is_idempotent(tiny_settings):
@@ -24,8 +43,7 @@ def test_ingest_is_incremental_and_removes_deleted_documents(tiny_settings):
     store = open_store(tiny_settings)
     assert any("ActiveMQ" in c.text for c in store.chunks)
 
-    manifest = tiny_settings.corpus_dir / "manifest.json"
-    manifest.write_text(manifest.read_text().replace('"numbered.txt"', '"gone.txt"'))
+    _list_a_missing_document(tiny_settings)
     third = ingest(tiny_settings, progress=False)
     assert third.embedded == 0 and third.removed > 0
     assert {c.doc_id for c in open_store(tiny_settings).chunks} == {"100", "101"}
@@ -169,28 +187,20 @@ def test_an_opened_store_names_the_collection_it_serves(tiny_settings):
 
 def test_the_probe_passes_a_healthy_store_and_names_an_empty_one(tiny_settings):
     """The child process of `verify_store` runs this; called here in-process on a good store and an emptied one."""
-    from bot.index import _forget_client, _pointer, make_client, probe_store, store_dir
+    from bot.index import probe_store, store_dir
 
     ingest(tiny_settings, progress=False)
-    folder = store_dir(tiny_settings)
-    assert probe_store(str(folder)) is None
-    client = make_client(tiny_settings)
-    collection = client.get_collection(_pointer(client)["collection"])
-    collection.delete(ids=collection.get(include=[])["ids"])
-    _forget_client(folder)
+    assert probe_store(str(store_dir(tiny_settings))) is None
+    folder = _empty_the_active_collection(tiny_settings)
     with pytest.raises(SystemExit, match="^the index is empty$"):
         probe_store(str(folder))
 
 
 def test_verifying_a_store_probes_it_in_a_child_and_names_what_is_wrong(tiny_settings):
-    from bot.index import PROBE_FILE, _forget_client, _pointer, make_client, store_dir, verify_store
+    from bot.index import PROBE_FILE, verify_store
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
-    folder = store_dir(tiny_settings)
-    client = make_client(tiny_settings)
-    collection = client.get_collection(_pointer(client)["collection"])
-    collection.delete(ids=collection.get(include=[])["ids"])
-    _forget_client(folder)
+    folder = _empty_the_active_collection(tiny_settings)
     (folder / PROBE_FILE).unlink()  # never probed since: the next open reads the store in a child process
     with pytest.raises(IndexUnavailable) as damaged:
         verify_store(tiny_settings)
@@ -565,8 +575,7 @@ def test_opening_a_store_whose_pointer_names_a_lost_collection_says_to_rebuild(t
 
 
 def test_a_rebuild_reports_the_documents_it_could_not_read(tiny_settings):
-    manifest = tiny_settings.corpus_dir / "manifest.json"
-    manifest.write_text(manifest.read_text().replace('"numbered.txt"', '"gone.txt"'))
+    _list_a_missing_document(tiny_settings)
     report = ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
     assert len(report.problems) == 1 and "cannot read" in report.problems[0].message
     assert {c.doc_id for c in open_store(tiny_settings).chunks} == {"100", "101"}
@@ -700,15 +709,10 @@ def test_an_embedder_that_returns_too_few_vectors_fails_the_ingest():
 
 
 def test_an_ingest_into_a_store_the_child_cannot_read_says_to_rebuild(tiny_settings):
-    from bot.index import PROBE_FILE, _forget_client, _pointer, make_client, store_dir
+    from bot.index import PROBE_FILE
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
-    folder = store_dir(tiny_settings)
-    client = make_client(tiny_settings)
-    collection = client.get_collection(_pointer(client)["collection"])
-    collection.delete(ids=collection.get(include=[])["ids"])
-    _forget_client(folder)
-    (folder / PROBE_FILE).unlink()
+    (_empty_the_active_collection(tiny_settings) / PROBE_FILE).unlink()
     with pytest.raises(IndexUnavailable, match="is damaged: the index is empty. Rebuild it"):
         ingest(tiny_settings, progress=False, embed=_unit_vectors)
 
@@ -779,8 +783,7 @@ def test_a_changed_ingest_reports_what_it_embedded_reused_and_removed(tiny_setti
 
 
 def test_an_unchanged_ingest_still_reports_the_documents_it_could_not_read(tiny_settings):
-    manifest = tiny_settings.corpus_dir / "manifest.json"
-    manifest.write_text(manifest.read_text().replace('"numbered.txt"', '"gone.txt"'))
+    _list_a_missing_document(tiny_settings)
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     report = ingest(tiny_settings, progress=False, embed=_unit_vectors)
     assert report.unchanged and len(report.problems) == 1 and "cannot read" in report.problems[0].message
