@@ -26,6 +26,7 @@ run: index
 test: setup
 	@bash scripts/ensure-chromium.sh
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # dev is what we tune on; test is reported, never tuned on (see evals/gold/README.md)
@@ -44,6 +45,7 @@ mutate: setup
 
 lint: setup
 	$(PY) -m ruff check .
+	$(VENV)/bin/lint-imports
 
 clean-index:
 	rm -rf index/chroma

@@ -4,7 +4,7 @@ Run: HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 ANONYMIZED_TELEMETRY=False .venv/bi
      [--sets dev test] [--epochs 1] [--batch-size 32] [--lr 2e-5] [--no-quiz] [--keep-model DIR]
 
 Training pairs come from the corpus only, never from the gold sets (those are read once, for scoring):
-- (section path, chunk text) for every chunk the index is built from (bot.index.current_chunks);
+- (section path, chunk text) for every chunk the index is built from (bot.ingest.index.current_chunks);
 - (quiz card prompt, text of the card's section) for every card of the quiz deck (bot.quiz.deck.build_deck).
 The passage side is the chunk's own text, without the "title | section" prefix the index embeds, so the pair
 cannot be matched by copying the heading.
@@ -29,10 +29,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.answer import StudyBot, build_bot
-from bot.index import current_chunks, ingest, open_store
+from bot.answer.studybot import StudyBot, build_bot
+from bot.ingest.index import current_chunks, ingest, open_store
 from bot.quiz.deck import build_deck, search_text
-from bot.retrieve import HybridSearcher
+from bot.search.retrieve import HybridSearcher
 from bot.settings import ROOT, Settings
 from evals.gold_io import load_gold
 from evals.harness import bot_system, run_gold
@@ -107,7 +107,7 @@ def fine_tune(pairs: list[Pair], out: Path, args) -> float:
 
 
 def adapted_embeddings(model_dir: Path):
-    """The adapted model behind the same LangChain wrapper and options as bot.embed.torch_embeddings."""
+    """The adapted model behind the same LangChain wrapper and options as bot.ingest.embed.torch_embeddings."""
     from langchain_huggingface import HuggingFaceEmbeddings
 
     return HuggingFaceEmbeddings(

@@ -11,8 +11,8 @@ import itertools
 import tempfile
 from pathlib import Path
 
-from bot.answer import build_bot
-from bot.index import ingest
+from bot.answer.studybot import build_bot
+from bot.ingest.index import ingest
 from bot.settings import ROOT, Settings
 from evals.gold_io import load_gold
 from evals.harness import bot_system, run_gold

@@ -13,9 +13,9 @@ import statistics
 import time
 from dataclasses import replace
 
-from bot.answer import StudyBot, build_bot
-from bot.embed import torch_embeddings
-from bot.retrieve import HybridSearcher
+from bot.answer.studybot import StudyBot, build_bot
+from bot.ingest.embed import torch_embeddings
+from bot.search.retrieve import HybridSearcher
 from bot.settings import ROOT, Settings
 from evals.gold_io import load_gold
 from evals.metrics import percentile

@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from bot.answer import StudyBot
-from bot.index import open_store
-from bot.retrieve import HybridSearcher
+from bot.answer.studybot import StudyBot
+from bot.ingest.index import open_store
+from bot.search.retrieve import HybridSearcher
 from bot.settings import ROOT, Settings
 from evals.gold_io import load_gold
 from evals.harness import bot_system, run_gold

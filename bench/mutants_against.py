@@ -1,6 +1,6 @@
 """One module's mutants against chosen test files, in minutes instead of `make mutate`'s hours.
 
-    .venv/bin/python bench/mutants_against.py bot/clean.py tests/test_load.py [--timeout 60]
+    .venv/bin/python bench/mutants_against.py bot/ingest/clean.py tests/test_load.py [--timeout 60]
 
 Needs the mutants mutmut generated (`make mutate` started once; `mutants/` keeps them). Each mutant runs in a child
 forked from one process that has imported pytest and the project, with mutmut's own switch
@@ -54,7 +54,7 @@ def run_one(name: str, tests: list[str], timeout: int) -> int:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("module", help="a path mutmut mutates, e.g. bot/clean.py")
+    parser.add_argument("module", help="a path mutmut mutates, e.g. bot/ingest/clean.py")
     parser.add_argument("tests", nargs="+", help="test files or node ids, relative to the project")
     parser.add_argument("--timeout", type=int, default=60, help="seconds per mutant before it counts as killed")
     args = parser.parse_args(argv)

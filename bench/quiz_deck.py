@@ -62,7 +62,7 @@ def screen_leaks(deck) -> tuple[int, int]:
 def coverage(deck, settings: Settings, min_chars: int = 300) -> tuple[dict[str, tuple[int, int]], list[str]]:
     """Per document: (sections of min_chars+ with a card, such sections); and the catalogue services named on
     three or more lines of the notes that no card asks about."""
-    from bot.load import load_corpus
+    from bot.ingest.load import load_corpus
     from bot.quiz.kinds import mentions
 
     loaded, _ = load_corpus(Path(settings.corpus_dir))
@@ -81,7 +81,7 @@ def coverage(deck, settings: Settings, min_chars: int = 300) -> tuple[dict[str, 
 
 
 def specificity(cards, settings: Settings, k: int) -> tuple[list, float]:
-    from bot.answer import build_bot
+    from bot.answer.studybot import build_bot
 
     searcher = build_bot(settings).searcher
     misses = []
@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = args.index_dir or Path(tmp)
         settings = Settings.from_env(index_dir=index_dir)
-        from bot.index import ingest
+        from bot.ingest.index import ingest
 
         report = ingest(settings, progress=False)
         print(f"index: {report.summary().splitlines()[0]} ({index_dir})")

@@ -48,7 +48,7 @@ _HEADING = re.compile(r"^(#+\s+.*|Section \d+:.*|\d+(?:\.\d+)*\.?\s+\S.*)$")
 WORKER = """
 import json, statistics, sys, time
 started = time.perf_counter()
-from bot.answer import build_bot
+from bot.answer.studybot import build_bot
 bot = build_bot()
 bot.ask("warm up")
 ready = time.perf_counter() - started
@@ -117,7 +117,7 @@ def random_vectors(texts: list[str]) -> list[list[float]]:
 
 
 def measure(factor: int, mode: str, work: Path, fake: bool = False) -> dict:
-    from bot.index import ingest
+    from bot.ingest.index import ingest
 
     corpus, index = work / f"corpus-{factor}", work / f"index-{factor}-{mode}"
     if not corpus.exists():
@@ -166,8 +166,8 @@ def _share(rate: float, floor: float | None) -> str:
 def embedding_floor(sample: int = 1000) -> float:
     """Chunks per second of the embedding model alone (one call, no Chroma, no chunking) on `sample` chunks
     of the real notes: the rate an ingest cannot beat on this machine, measured in the same run."""
-    from bot.embed import embeddings
-    from bot.index import current_chunks
+    from bot.ingest.embed import embeddings
+    from bot.ingest.index import current_chunks
 
     settings = Settings()
     chunks, _ = current_chunks(settings)

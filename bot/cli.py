@@ -11,7 +11,7 @@ from bot.settings import Settings
 
 
 def _ingest(args, settings: Settings) -> int:
-    from bot.index import ingest
+    from bot.ingest.index import ingest
 
     report = ingest(settings, rebuild=args.rebuild, progress=not args.quiet)
     print(report.summary())
@@ -19,8 +19,9 @@ def _ingest(args, settings: Settings) -> int:
 
 
 def _ask(args, settings: Settings) -> int:
-    from bot.answer import clean_question
-    from bot.llm import build_answering_with, check_spec
+    from bot.answer.llm import check_spec
+    from bot.answer.studybot import build_answering_with
+    from bot.search.question import clean_question
 
     # Everything a person can get wrong is checked before the ~5 s of loading the index and the model.
     clean_question(" ".join(args.question), settings.max_question_chars)
@@ -44,7 +45,7 @@ def stream_to_console(bot, question: str, doc_id: str | None, draft_out):
     """Show the model's tokens as they arrive on `draft_out` (stderr) under a "draft" heading; return the checked
     answer, which the caller prints to stdout: the draft may hold sentences the check removed, so it never
     goes where the answer goes."""
-    from bot.followup import stream_reply
+    from bot.answer.followup import stream_reply
     from bot.models import Answer
 
     answer, drafted = None, False
@@ -65,7 +66,7 @@ def stream_to_console(bot, question: str, doc_id: str | None, draft_out):
 
 def check_doc(doc_id: str, settings: Settings):
     """The manifest's document `doc_id`; ValueError naming the known ones when there is none."""
-    from bot.load import read_manifest
+    from bot.ingest.load import read_manifest
 
     docs = {d.doc_id: d for d in read_manifest(settings.corpus_dir)}
     if doc_id not in docs:
@@ -91,7 +92,7 @@ def format_answer(answer, text: bool = True) -> str:
 
 
 def _sections(args, settings: Settings) -> int:
-    from bot.load import CorpusError, read_text, section_tree, sections_of
+    from bot.ingest.load import CorpusError, read_text, section_tree, sections_of
 
     doc = check_doc(args.doc, settings)
     try:
@@ -147,9 +148,9 @@ def _add_optional_commands(sub) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.answer import QuestionError
-    from bot.index import IndexUnavailable
-    from bot.load import CorpusError
+    from bot.ingest.index import IndexUnavailable
+    from bot.ingest.load import CorpusError
+    from bot.search.question import QuestionError
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")

@@ -1,9 +1,10 @@
-"""Tokenising shared by BM25, the extractive answerer, quiz grading and the eval metrics."""
+"""Tokenising shared by BM25, the extractive answerer, quiz grading and the eval metrics; section paths as shown."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -73,3 +74,16 @@ def term_coverage(weights: dict[str, float], present: frozenset[str] | set[str])
     """Share of the query's (idf) weight whose terms occur in a passage's term set."""
     total = sum(weights.values())
     return sum(w for t, w in weights.items() if t in present) / total if total else 0.0
+
+
+PATH_SEPARATOR = " › "
+
+
+def breadcrumb(doc_title: str, path: Sequence[str]) -> str:
+    """"Document › section › subsection", a part that repeats the one before it shown once (the text before
+    a document's first heading has the document's title as its path)."""
+    parts: list[str] = []
+    for part in (doc_title, *path):
+        if part and (not parts or folded(part) != folded(parts[-1])):
+            parts.append(part)
+    return PATH_SEPARATOR.join(parts)

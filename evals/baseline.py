@@ -6,8 +6,8 @@ import hashlib
 import time
 from pathlib import Path
 
-from bot.embed import torch_embeddings
-from bot.load import read_manifest
+from bot.ingest.embed import torch_embeddings
+from bot.ingest.load import read_manifest
 
 SPLIT = (1000, 200)
 

@@ -13,10 +13,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.load import load_corpus
+from bot.ingest.load import load_corpus
 from bot.models import Section, SourceDoc
-from bot.text import folded
-from bot.ui.render import PATH_SEPARATOR, breadcrumb
+from bot.text import PATH_SEPARATOR, breadcrumb, folded
 
 _GLYPH_BULLET = re.compile(r"^\s*(?:[-*+]\s+)?(?:o|·)\s+\S")
 _ENDS_SPLIT = re.compile(r"[A-Za-z]-$")

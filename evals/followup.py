@@ -60,7 +60,7 @@ def _targets(turn: dict) -> tuple[tuple[str, str, str], ...]:
 
 def gold_problems(conversations: list[Conversation], corpus_dir: Path) -> list[str]:
     """Every evidence span must be verbatim (up to case and spacing) in the section it names."""
-    from bot.load import load_corpus
+    from bot.ingest.load import load_corpus
 
     loaded, _ = load_corpus(corpus_dir)
     sections: dict[tuple[str, str], str] = {}
@@ -92,8 +92,8 @@ def is_hit(hits, turn: Turn) -> bool:
 
 def run_mode(bot, conversations: list[Conversation], rewriter, k: int) -> list[dict]:
     """Each turn: how the rewriter read it given the history, and whether retrieval found the evidence."""
-    from bot.answer import answer_with
-    from bot.followup import Reading
+    from bot.answer.extractive import answer_with
+    from bot.answer.followup import Reading
 
     rows = []
     for conv in conversations:
@@ -138,8 +138,8 @@ def misses(results: dict[str, list[dict]]) -> str:
 
 def open_bot(settings: Settings):
     """The bot over the built index; builds one into a temporary folder when there is none (about a minute)."""
-    from bot.answer import build_bot
-    from bot.index import index_exists, ingest
+    from bot.answer.studybot import build_bot
+    from bot.ingest.index import index_exists, ingest
 
     if not index_exists(settings):
         settings = Settings.from_env(index_dir=Path(tempfile.mkdtemp(prefix="studybot-followup-")))
@@ -149,7 +149,7 @@ def open_bot(settings: Settings):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.followup import HeuristicRewriter, LLMRewriter, NoRewriter
+    from bot.answer.followup import HeuristicRewriter, LLMRewriter, NoRewriter
 
     parser = argparse.ArgumentParser(prog="python -m evals.followup", description=__doc__.split("\n")[0])
     parser.add_argument("--gold", type=Path, default=GOLD)
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     bot = open_bot(settings)
     modes = {"as typed": NoRewriter(), "with the conversation": HeuristicRewriter()}
     if args.llm:
-        from bot.llm import chat_model
+        from bot.answer.llm import chat_model
 
         model = chat_model(args.llm, settings)
         modes[f"LLM rewrite ({args.llm})"] = LLMRewriter(model, settings.llm_idle_timeout, settings.llm_timeout)

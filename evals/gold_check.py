@@ -16,7 +16,7 @@ from evals.gold_io import GoldError, load_gold
 
 
 def load_sections(corpus_dir: Path) -> dict[str, list]:
-    from bot.load import load_corpus
+    from bot.ingest.load import load_corpus
 
     loaded, _ = load_corpus(corpus_dir)
     return {doc.doc_id: sections for doc, sections in loaded.items()}

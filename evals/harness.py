@@ -13,11 +13,10 @@ from pathlib import Path
 from bot.settings import ROOT, Settings
 from evals.gold_io import GoldError, load_gold, write_jsonl
 from evals.metrics import score_item, summarize
+from evals.tables import breakdown_rows, fallback_warning, format_breakdown, format_table, headline_rows
 
 DEFAULT_GOLD = ROOT / "evals" / "gold" / "dev.jsonl"
 DEFAULT_OUT = ROOT / "evals" / "reports" / "latest"
-HEADLINE = ("hit@1", "hit@{k}", "mrr@{k}", "fact_recall", "all_facts", "citation_accuracy",
-            "refusal_recall", "false_refusal", "latency_p50_ms", "latency_p95_ms")
 
 System = Callable[[str, int, list[str]], dict]  # (question, k, earlier questions of the conversation)
 Progress = Callable[[int, int, str], None]  # (done, total, what is running)
@@ -25,8 +24,8 @@ Progress = Callable[[int, int, str], None]  # (done, total, what is running)
 
 def bot_system(bot) -> System:
     """The bot as the harness runs it: earlier questions are answered in one conversation, the last is scored."""
-    from bot.answer import QuestionError
-    from bot.followup import ask_in_conversation
+    from bot.answer.followup import ask_in_conversation
+    from bot.search.question import QuestionError
 
     def run(question: str, k: int, history: list[str] | None = None) -> dict:
         turns = []
@@ -58,7 +57,7 @@ def bot_system(bot) -> System:
 
 def _model_claims(answer) -> int:
     """Sentences the chat model wrote and the check judged: the ones shown plus the ones dropped."""
-    from bot.support import split_claims
+    from bot.answer.support import split_claims
 
     shown = len(split_claims(answer.text)) if answer.answerer not in ("extractive", "") and not answer.refused else 0
     return shown + len(answer.dropped)
@@ -113,64 +112,6 @@ def _reason_kind(reason: str) -> str:
     return reason
 
 
-def fallback_warning(metrics: dict) -> str:
-    """A sentence when most answers fell back to the extractive answerer ('' otherwise)."""
-    a = metrics.get("answering", {})
-    if a.get("fallback_rate", 0) <= 0.5:
-        return ""
-    reasons = "; ".join(f"{n}× {why}" for why, n in a.get("fallback_reasons", {}).items())
-    return (f"{a['fallback_rate']:.0%} of the answers fell back to the extractive answerer ({reasons}): these "
-            "scores are mostly the extractive answerer's, not the model's.")
-
-
-def headline_rows(ours: dict, baseline: dict | None, k: int) -> list[tuple[str, ...]]:
-    """(metric, ours) per headline metric, plus (baseline, ratio) when there is a baseline; values formatted."""
-    rows = []
-    for name in (h.format(k=k) for h in HEADLINE):
-        mine = ours["overall"].get(name)
-        row: tuple[str, ...] = (name, _fmt(mine))
-        if baseline:
-            theirs = baseline["overall"].get(name)
-            ratio = f"{mine / theirs:.2f}x" if mine is not None and theirs else "-"
-            row += (_fmt(theirs), ratio)
-        rows.append(row)
-    return rows
-
-
-def format_table(ours: dict, baseline: dict | None, k: int) -> str:
-    header = f"{'metric':<20}{'ours':>10}" + (f"{'baseline':>10}{'ratio':>8}" if baseline else "")
-    rows = [header, "-" * len(header)]
-    for name, mine, *theirs in headline_rows(ours, baseline, k):
-        row = f"{name:<20}{mine:>10}"
-        if theirs:
-            row += f"{theirs[0]:>10}{theirs[1]:>8}"
-        rows.append(row)
-    return "\n".join(rows)
-
-
-def _fmt(value) -> str:
-    return "-" if value is None else f"{value:.3f}" if value <= 1 else f"{value:.1f}"  # rates vs. milliseconds
-
-
-def breakdown_rows(metrics: dict, key: str, k: int) -> list[tuple]:
-    """(group, items, hit@1, hit@k, fact recall, refusals) per group of `metrics[key]` (by_type, by_doc).
-
-    Refusals are the refusal recall of the unanswerable group and the false-refusal rate of the others.
-    """
-    rows = []
-    for name, m in metrics[key].items():
-        refuse = m["refusal_recall"] if name == "unanswerable" else m["false_refusal"]
-        rows.append((name, m["items"], _fmt(m["hit@1"]), _fmt(m[f"hit@{k}"]), _fmt(m["fact_recall"]), _fmt(refuse)))
-    return rows
-
-
-def format_breakdown(metrics: dict, key: str, k: int) -> str:
-    rows = [f"{key:<14}{'n':>4}{'hit@1':>8}{f'hit@{k}':>8}{'facts':>8}{'refuse':>8}"]
-    for name, items, hit1, hitk, facts, refuse in breakdown_rows(metrics, key, k):
-        rows.append(f"{name:<14}{items:>4}{hit1:>8}{hitk:>8}{facts:>8}{refuse:>8}")
-    return "\n".join(rows)
-
-
 def evaluate_bot(bot, gold: list[dict], k: int, out: Path, settings: Settings, baseline: bool = False,
                  progress: Progress | None = None) -> tuple[dict, dict | None]:
     """Our metrics and, with `baseline`, the naive RAG's; run files written to `out` and `out/baseline`."""
@@ -195,8 +136,8 @@ def _stage(progress: Progress | None, what: str) -> Callable[[int, int], None] |
 
 
 def _run(args, settings: Settings) -> int:
-    from bot.answer import build_bot
-    from bot.llm import check_spec, with_llm
+    from bot.answer.llm import check_spec
+    from bot.answer.studybot import build_bot, with_llm
 
     gold = load_gold(Path(args.gold))
     spec = args.llm or "none"

@@ -14,7 +14,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from evals.harness import HEADLINE, _fmt, fallback_warning  # noqa: E402
+from evals.tables import HEADLINE, fallback_warning, fmt  # noqa: E402
 
 LATENCY_BINS = 30  # bins of the latency histogram; the app's Evals tab aims at as many
 
@@ -75,8 +75,8 @@ def _latency_histogram(out: Path) -> str:
 def _headline(ours: dict, baseline: dict | None, k: int) -> str:
     rows = []
     for name in (h.format(k=k) for h in HEADLINE):
-        theirs = f"<td>{_fmt(baseline['overall'].get(name))}</td>" if baseline else ""
-        rows.append(f"<tr><td>{name}</td><td>{_fmt(ours['overall'].get(name))}</td>{theirs}</tr>")
+        theirs = f"<td>{fmt(baseline['overall'].get(name))}</td>" if baseline else ""
+        rows.append(f"<tr><td>{name}</td><td>{fmt(ours['overall'].get(name))}</td>{theirs}</tr>")
     head = "<tr><th>metric</th><th>ours</th>" + ("<th>baseline</th>" if baseline else "") + "</tr>"
     return f"<table>{head}{''.join(rows)}</table>"
 

@@ -1,6 +1,6 @@
-"""Precision and recall of the claim checker (`bot.support`) on hand-labelled sentence/passage pairs.
+"""Precision and recall of the claim checker (`bot.answer.support`) on hand-labelled sentence/passage pairs.
 
-    .venv/bin/python -m evals.support            # report with the thresholds in bot/support.py
+    .venv/bin/python -m evals.support            # report with the thresholds in bot/answer/support.py
     .venv/bin/python -m evals.support --tune     # search thresholds on the tuning half, report both halves
 
 Each pair of evals/support/pairs.jsonl quotes a line of the notes and a sentence a model might write about it,
@@ -19,8 +19,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.answer.support import Support, SupportChecker, Thresholds
 from bot.settings import Settings
-from bot.support import Support, SupportChecker, Thresholds
 
 PAIRS = Path(__file__).parent / "support" / "pairs.jsonl"
 
@@ -93,11 +93,11 @@ def _passes(windows: list[tuple[str, float, float]], t: Thresholds) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot.embed import embeddings
-    from bot.index import current_chunks
-    from bot.lexicon import Lexicon
-    from bot.query import Speller
-    from bot.retrieve import BM25, all_name_terms
+    from bot.ingest.embed import embeddings
+    from bot.ingest.index import current_chunks
+    from bot.ingest.lexicon import Lexicon
+    from bot.search.query import Speller
+    from bot.search.retrieve import BM25, all_name_terms
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tune", action="store_true", help="search thresholds on the tuning half")

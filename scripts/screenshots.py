@@ -18,7 +18,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.answer import build_bot  # noqa: E402
+from bot.answer.studybot import build_bot  # noqa: E402
 from bot.settings import ROOT, Settings  # noqa: E402
 from bot.ui import build_app  # noqa: E402
 from bot.ui.serve import launch_options  # noqa: E402

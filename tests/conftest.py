@@ -53,7 +53,7 @@ def tiny_settings(tmp_path) -> Settings:
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory) -> Settings:
     """The real corpus indexed once per test session into a temporary folder."""
-    from bot.index import ingest
+    from bot.ingest.index import ingest
 
     index_dir = tmp_path_factory.mktemp("real-index")
     settings = Settings.from_env({}, index_dir=index_dir)
@@ -63,7 +63,7 @@ def real_settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_bot(real_settings):
-    from bot.answer import build_bot
+    from bot.answer.studybot import build_bot
 
     return build_bot(real_settings)
 

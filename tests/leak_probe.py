@@ -79,9 +79,8 @@ def main(gold_files: list[str]) -> None:
 
     from langchain_core.language_models import GenericFakeChatModel
 
-    from bot.answer import build_bot
-    from bot.index import ingest
-    from bot.llm import with_llm
+    from bot.answer.studybot import build_bot, with_llm
+    from bot.ingest.index import ingest
     from bot.settings import Settings
 
     settings = Settings.from_env()

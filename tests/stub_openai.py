@@ -136,7 +136,7 @@ def sample_hits(count: int = 5, similarity: float = 0.8):
 
 def extractive_for(hits, settings):
     """The extractive fallback with idf over the sample passages."""
-    from bot.answer import ExtractiveAnswerer
-    from bot.retrieve import BM25
+    from bot.answer.extractive import ExtractiveAnswerer
+    from bot.search.retrieve import BM25
 
     return ExtractiveAnswerer(BM25([h.chunk.embedding_text() for h in hits]).idf, settings)

@@ -1,7 +1,9 @@
 import pytest
 
-from bot.answer import NOT_IN_MATERIAL, QuestionError, build_bot, clean_question
-from bot.index import ingest
+from bot.answer.extractive import NOT_IN_MATERIAL
+from bot.answer.studybot import build_bot
+from bot.ingest.index import ingest
+from bot.search.question import QuestionError, clean_question
 
 
 @pytest.fixture
@@ -63,9 +65,9 @@ def test_runnable_chain_returns_answers(tiny_bot):
 
 
 def test_a_disagreement_line_names_both_values_their_notes_and_markers():
-    from bot.answer import compose
-    from bot.disagree import amounts
-    from bot.extract import Unit
+    from bot.answer.disagree import amounts
+    from bot.answer.extractive import compose
+    from bot.answer.lines import Unit
     from bot.models import Chunk, Hit
 
     def hit(doc_title: str, text: str) -> Hit:
@@ -81,8 +83,8 @@ def test_a_disagreement_line_names_both_values_their_notes_and_markers():
 
 
 def test_the_ingest_summary_says_what_was_done_and_warns_of_each_problem():
-    from bot.index import IngestReport
-    from bot.load import LoadProblem
+    from bot.ingest.index import IngestReport
+    from bot.ingest.load import LoadProblem
 
     done = IngestReport("c", 12, 3, 9, 1, 2.345, problems=[LoadProblem("104", "empty file: skipped")])
     assert done.summary() == ("indexed 12 chunks (3 embedded, 9 reused, 1 removed) in 2.3s\n"
@@ -91,8 +93,8 @@ def test_the_ingest_summary_says_what_was_done_and_warns_of_each_problem():
 
 
 def test_compose_labels_a_passage_once_numbers_passages_by_first_use_and_joins_their_quotes():
-    from bot.answer import compose
-    from bot.extract import Unit
+    from bot.answer.extractive import compose
+    from bot.answer.lines import Unit
     from bot.models import Chunk, Hit
 
     def hit(section: str, text: str) -> Hit:
@@ -113,7 +115,7 @@ def test_compose_labels_a_passage_once_numbers_passages_by_first_use_and_joins_t
 
 
 def test_a_label_is_the_heading_unless_the_line_already_names_it():
-    from bot.answer import _label
+    from bot.answer.extractive import _label
 
     assert _label((), "Managed document database.") == ""
     assert _label(("Databases", "Amazon DocumentDB"), "Managed document database.") == "Amazon DocumentDB: "
@@ -128,7 +130,7 @@ def _notes_hit(doc: str, section: str, text: str):
 
 
 def _extractive(idf: dict[str, float]):
-    from bot.answer import ExtractiveAnswerer
+    from bot.answer.extractive import ExtractiveAnswerer
     from bot.settings import Settings
 
     return ExtractiveAnswerer(idf, Settings())

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from bot.answer import NOT_IN_MATERIAL
-from bot.followup import Reading, ask_in_conversation, heuristic_read
+from bot.answer.extractive import NOT_IN_MATERIAL
+from bot.answer.followup import Reading, ask_in_conversation, heuristic_read
 
 pytestmark = pytest.mark.slow
 

@@ -9,9 +9,10 @@ import pytest
 from helpers.ui_corpus import SCRIPT, write_ui_corpus
 from langchain_core.language_models import GenericFakeChatModel
 
-from bot.answer import NOT_IN_MATERIAL, StudyBot, build_bot
-from bot.index import index_exists, ingest
-from bot.llm import LLMAnswerer
+from bot.answer.extractive import NOT_IN_MATERIAL
+from bot.answer.llm import LLMAnswerer
+from bot.answer.studybot import StudyBot, build_bot
+from bot.ingest.index import index_exists, ingest
 from bot.models import Answer, Citation, Section
 from bot.settings import Settings
 from bot.ui import build_app, tab_modules
@@ -108,7 +109,7 @@ def test_question_gets_an_answer_with_its_cited_section(ui_bot):
 
 
 def test_an_answer_quoting_one_side_of_a_listed_disagreement_says_so(ui_bot):
-    from bot.disagree import Disagreement, Statement
+    from bot.answer.disagree import Disagreement, Statement
 
     line = "- Max message size is 256 KB."
     other = Statement("102", "Doc 102", ("SQS",), "- SQS messages up to 1 MB.", "1 MB")
@@ -174,7 +175,7 @@ def test_a_long_session_keeps_only_its_last_exchanges(ui_bot):
 def replace_settings(bot, **changes):
     from dataclasses import replace
 
-    from bot.answer import StudyBot
+    from bot.answer.studybot import StudyBot
 
     return StudyBot(bot.searcher, bot.answerer, replace(bot.settings, **changes))
 

@@ -12,8 +12,8 @@ from urllib.parse import urlparse
 import pytest
 from helpers.ui_corpus import SCRIPT, write_ui_corpus
 
-from bot.answer import build_bot
-from bot.index import ingest
+from bot.answer.studybot import build_bot
+from bot.ingest.index import ingest
 from bot.ui import build_app, tab_modules
 from bot.ui.serve import launch_options
 

@@ -10,11 +10,11 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import RunnableLambda
 
-from bot.answer import QuestionError, build_bot
-from bot.chain import StudyChain, StudyQuestion
-from bot.followup import ask_in_conversation
-from bot.llm import with_llm
+from bot.answer.chain import StudyChain, StudyQuestion
+from bot.answer.followup import ask_in_conversation
+from bot.answer.studybot import build_bot, with_llm
 from bot.models import Answer
+from bot.search.question import QuestionError
 
 SQS = "What is the max message size in SQS?"
 FOLLOW_UP = "and how long are messages kept?"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import build_bot
-from bot.index import IndexUnavailable, ingest, open_store
+from bot.answer.studybot import build_bot
+from bot.ingest.index import IndexUnavailable, ingest, open_store
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -51,7 +51,7 @@ def chroma_server(tmp_path):
 
 
 def test_ingest_and_answer_through_a_chroma_server(tiny_settings, chroma_server):
-    from bot.index import index_exists
+    from bot.ingest.index import index_exists
 
     settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=chroma_server)
     assert not index_exists(settings)  # the app builds one at start when the server has none
@@ -65,7 +65,7 @@ def test_ingest_and_answer_through_a_chroma_server(tiny_settings, chroma_server)
     rebuilt = ingest(settings, rebuild=True, progress=False)  # on a server: a new collection, every chunk embedded
     assert (rebuilt.collection, rebuilt.embedded, rebuilt.reused) == ("studybot-chunks-2", first.total, 0)
 
-    from bot.index import _set_pointer, make_client
+    from bot.ingest.index import _set_pointer, make_client
 
     _set_pointer(make_client(settings), "studybot-chunks-9", first.total, None)  # a lost collection
     with pytest.raises(IndexUnavailable, match=r"cannot be read \(NotFoundError: .*\)\. Check the server\.$"):
@@ -87,7 +87,7 @@ def test_stopped_server_is_a_clear_message(tiny_settings, tmp_path):
 def test_a_running_app_answers_through_a_server_outage_and_uses_the_server_again(tiny_settings, tmp_path, caplog):
     """The server stops while the app runs: answers go on from the vectors loaded at start; the update check
     names the server; once `chroma run` is back on the same data, searches go to it again by themselves."""
-    from bot.live import live_bot
+    from bot.answer.live import live_bot
 
     port = free_port()
     command = [str(CHROMA), "run", "--path", str(tmp_path / "data"), "--host", "127.0.0.1", "--port", str(port)]
@@ -122,7 +122,7 @@ def test_a_running_app_answers_through_a_server_outage_and_uses_the_server_again
 
 def test_every_app_worker_follows_an_ingest_into_the_server(tiny_settings, chroma_server):
     """Two app workers on one `chroma run`: after an ingest of a changed corpus both answer from the new data."""
-    from bot.live import live_bot
+    from bot.answer.live import live_bot
 
     settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=chroma_server, index_check_seconds=0.0)
     ingest(settings, progress=False)

@@ -1,4 +1,4 @@
-from bot.chunk import chunk_id, chunk_sections, split_section
+from bot.ingest.chunk import chunk_id, chunk_sections, split_section
 from bot.models import Section
 
 

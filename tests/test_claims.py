@@ -12,13 +12,21 @@ from conftest import cli_env
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from stub_openai import StubOpenAI, extractive_for, sample_hits
 
-from bot.answer import build_bot
-from bot.embed import embeddings
-from bot.followup import ask_in_conversation
-from bot.index import ingest
-from bot.llm import LLMAnswerer
+from bot.answer.followup import ask_in_conversation
+from bot.answer.llm import LLMAnswerer
+from bot.answer.studybot import build_bot
+from bot.answer.support import (
+    Claim,
+    SupportChecker,
+    check_citations,
+    join_claims,
+    numbers_in,
+    says_not_covered,
+    split_claims,
+)
+from bot.ingest.embed import embeddings
+from bot.ingest.index import ingest
 from bot.settings import ROOT, Settings
-from bot.support import Claim, SupportChecker, check_citations, join_claims, numbers_in, says_not_covered, split_claims
 
 SQS = ("Messaging > Amazon SQS", "Max message size is 256 KB.\nMessages are kept for 4 days by default, up to 14 days.")
 
@@ -155,12 +163,12 @@ def test_a_missing_api_key_is_reported_before_the_index_is_looked_at(tmp_path):
 
 
 def test_the_answerers_do_not_import_the_conversation_layer():
-    """bot.followup (rewrites, chat turns) sits above both answerers; neither imports it back."""
-    for module in ("llm", "answer", "support", "prompt"):
-        tree = ast.parse(Path(ROOT / "bot" / f"{module}.py").read_text())
+    """bot.answer.followup (rewrites, chat turns) sits above both answerers; neither imports it back."""
+    for module in ("llm", "extractive", "support", "prompt"):
+        tree = ast.parse(Path(ROOT / "bot" / "answer" / f"{module}.py").read_text())
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
         imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-        assert "bot.followup" not in imported, module
+        assert "bot.answer.followup" not in imported, module
 
 
 def test_the_app_shows_only_the_checked_sentences(tmp_path, monkeypatch):

@@ -6,9 +6,9 @@ Before the cleaning (commit d8378c8) the counts were: 50 repeated-heading lines,
 
 import pytest
 
-from bot.load import load_corpus
+from bot.ingest.load import load_corpus
 from bot.settings import ROOT
-from bot.ui.render import breadcrumb
+from bot.text import breadcrumb
 from evals.cleaning import CHECKS, leftovers
 
 

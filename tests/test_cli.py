@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bot.cli import main
-from bot.index import ingest
+from bot.ingest.index import ingest
 
 
 @pytest.fixture
@@ -55,7 +55,8 @@ def test_input_errors_come_before_the_index(env, capsys, argv, message):
 
 
 def test_unknown_document_is_an_error_not_a_refusal(env):
-    from bot.answer import QuestionError, build_bot
+    from bot.answer.studybot import build_bot
+    from bot.search.question import QuestionError
 
     ingest(env, progress=False)
     with pytest.raises(QuestionError, match="unknown document '999'"):

@@ -14,7 +14,7 @@ import time
 import pytest
 from conftest import cli_env, tiny_docs, write_corpus
 
-from bot.index import ingest, store_dir
+from bot.ingest.index import ingest, store_dir
 from bot.settings import Settings
 
 pytestmark = pytest.mark.spawns
@@ -31,7 +31,7 @@ def built(tmp_path_factory):
     vectors are random unit vectors (its text is never asked about); everything else gets the real model's."""
     import numpy as np
 
-    from bot.embed import embeddings
+    from bot.ingest.embed import embeddings
 
     root = tmp_path_factory.mktemp("damage")
     filler = "\n\n".join(f"## Filler topic {i}\nPadding text number {i} for the index size."
@@ -138,7 +138,7 @@ def test_a_healthy_store_is_probed_once_not_at_every_start(built, tmp_path, monk
     """Each process that opens a store rewrites some of Chroma's files (the pointer's segment, the vectors an
     ingest left in the log): the probe must not take that for damage, or every start of a large index pays for
     a probe (seconds at 100x)."""
-    from bot import index
+    from bot.ingest import index
 
     settings = _copy(built, tmp_path)
     for _ in range(2):  # the first start after an ingest may probe; the second must not

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot import embed
+from bot.ingest import embed
 from bot.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -53,7 +53,7 @@ def test_a_failed_export_falls_back_to_sentence_transformers(tmp_path, monkeypat
         raise ModuleNotFoundError("No module named 'onnx'")
 
     monkeypatch.setattr(embed, "export_onnx", broken_export)
-    with caplog.at_level(logging.WARNING, logger="bot.embed"):
+    with caplog.at_level(logging.WARNING, logger="bot.ingest.embed"):
         model = embed.embeddings(Settings.from_env(model_cache_dir=tmp_path / "models"))
     assert model is embed.torch_embeddings()
     assert "using sentence-transformers" in caplog.text

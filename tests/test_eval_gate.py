@@ -46,7 +46,7 @@ def test_bot_code_never_names_the_gold_sets():
 
 def test_the_index_holds_no_gold_question(real_settings):
     """What the bot opens is proven in a fresh interpreter by tests/test_leak.py; here, what the index holds."""
-    from bot.index import open_store
+    from bot.ingest.index import open_store
 
     chunks = "\n".join(c.text.lower() for c in open_store(real_settings).chunks)
     leaked = [g["id"] for g in load_gold(GOLD_FILE) if g["question"].lower() in chunks]

@@ -2,10 +2,11 @@
 
 import pytest
 
-from bot.disagree import amounts, asked_amount, disagreeing_unit
-from bot.extract import MAX_ITEM_CHARS, RANK_PRIOR, LineChooser, Unit, condensed, list_blocks, passage_units
+from bot.answer.disagree import amounts, asked_amount, disagreeing_unit
+from bot.answer.extract import RANK_PRIOR, LineChooser
+from bot.answer.lines import MAX_ITEM_CHARS, Unit, condensed, list_blocks, passage_units
 from bot.models import Chunk, Hit
-from bot.query import COMPARISON, DEFINITION, LIST, NUMBER
+from bot.search.query import COMPARISON, DEFINITION, LIST, NUMBER
 
 DAY = 86_400
 IDF = {"redshift": 2.0, "distribution": 3.0, "style": 3.0, "lake": 3.0, "formation": 3.0, "dynamodb": 2.0,

@@ -4,8 +4,7 @@ import pytest
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 
-from bot.answer import QuestionError, build_bot
-from bot.followup import (
+from bot.answer.followup import (
     HeuristicRewriter,
     LLMRewriter,
     NoRewriter,
@@ -16,9 +15,11 @@ from bot.followup import (
     normalize_history,
     stream_reply,
 )
-from bot.index import ingest
-from bot.llm import LLMAnswerer
+from bot.answer.llm import LLMAnswerer
+from bot.answer.studybot import build_bot
+from bot.ingest.index import ingest
 from bot.models import Answer
+from bot.search.question import QuestionError
 from evals.followup import GOLD, gold_problems, load_gold, run_mode, summarize
 
 KINESIS = [("user", "How many records per second can a Kinesis Data Streams shard take?"),

@@ -6,7 +6,7 @@ import pytest
 from helpers.tiny_gold import GOLD
 
 from bot.cli import main
-from bot.index import ingest
+from bot.ingest.index import ingest
 
 
 @pytest.fixture
@@ -113,7 +113,7 @@ def test_history_is_asked_as_one_conversation_and_only_the_last_turn_is_scored(e
 
 
 def test_the_bot_system_answers_every_earlier_question_first(tiny_settings):
-    from bot.answer import build_bot
+    from bot.answer.studybot import build_bot
     from evals.harness import bot_system
 
     ingest(tiny_settings, progress=False)

@@ -3,13 +3,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import build_bot
-from bot.index import IndexUnavailable, index_exists, ingest, open_store
+from bot.answer.studybot import build_bot
+from bot.ingest.index import IndexUnavailable, index_exists, ingest, open_store
 
 
 def _empty_the_active_collection(settings) -> Path:
     """Delete every chunk of the active collection (as damage would leave it); the store's folder."""
-    from bot.index import _forget_client, _pointer, make_client, store_dir
+    from bot.ingest.index import _forget_client, _pointer, make_client, store_dir
 
     folder = store_dir(settings)
     client = make_client(settings)
@@ -52,7 +52,7 @@ def test_ingest_is_incremental_and_removes_deleted_documents(tiny_settings):
 
 def stored_texts(settings) -> list[str]:
     """Every document text in every collection of the store: what a re-ingest leaves behind, wherever."""
-    from bot.index import make_client
+    from bot.ingest.index import make_client
 
     client = make_client(settings)
     texts = []
@@ -104,7 +104,7 @@ def test_missing_index_gives_a_clear_message(tiny_settings):
 
 def test_corrupt_index_gives_a_clear_message_and_rebuild_recovers(tiny_settings):
     ingest(tiny_settings, progress=False)
-    from bot.index import _forget_client, store_dir
+    from bot.ingest.index import _forget_client, store_dir
 
     _forget_client(store_dir(tiny_settings))  # as a new process would: nothing of the store cached
     for path in (tiny_settings.index_dir / "chroma").rglob("*"):
@@ -146,7 +146,7 @@ def test_the_index_is_read_back_page_by_page_in_document_order(tiny_settings):
     give the same chunks and vectors, in document order."""
     import numpy as np
 
-    from bot.index import _pointer, _read_collection, _stored_vectors, make_client
+    from bot.ingest.index import _pointer, _read_collection, _stored_vectors, make_client
 
     ingest(tiny_settings, progress=False)
     client = make_client(tiny_settings)
@@ -161,7 +161,7 @@ def test_the_index_is_read_back_page_by_page_in_document_order(tiny_settings):
 
 
 def test_the_active_collection_names_what_the_index_serves_and_changes_with_an_ingest(tiny_settings):
-    from bot.index import active_collection
+    from bot.ingest.index import active_collection
 
     with pytest.raises(IndexUnavailable, match="no index in .* yet: build it with `studybot ingest`"):
         active_collection(tiny_settings)
@@ -187,7 +187,7 @@ def test_an_opened_store_names_the_collection_it_serves(tiny_settings):
 
 def test_the_probe_passes_a_healthy_store_and_names_an_empty_one(tiny_settings):
     """The child process of `verify_store` runs this; called here in-process on a good store and an emptied one."""
-    from bot.index import probe_store, store_dir
+    from bot.ingest.index import probe_store, store_dir
 
     ingest(tiny_settings, progress=False)
     assert probe_store(str(store_dir(tiny_settings))) is None
@@ -197,7 +197,7 @@ def test_the_probe_passes_a_healthy_store_and_names_an_empty_one(tiny_settings):
 
 
 def test_verifying_a_store_probes_it_in_a_child_and_names_what_is_wrong(tiny_settings):
-    from bot.index import PROBE_FILE, verify_store
+    from bot.ingest.index import PROBE_FILE, verify_store
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     folder = _empty_the_active_collection(tiny_settings)
@@ -218,12 +218,12 @@ def test_verifying_a_store_probes_it_in_a_child_and_names_what_is_wrong(tiny_set
 def test_a_failing_store_reader_is_reported_by_its_signal_or_its_last_line(tiny_settings, monkeypatch, reader, why):
     """What the person reads when the child that reads the store fails: the crash's signal, or the last line
     the reader wrote (cut at 300 characters). The reader here stands in for Chroma's native code failing."""
-    import bot.index
-    from bot.index import PROBE_FILE, store_dir, verify_store
+    import bot.ingest.index
+    from bot.ingest.index import PROBE_FILE, store_dir, verify_store
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     (store_dir(tiny_settings) / PROBE_FILE).unlink()
-    monkeypatch.setattr(bot.index, "_PROBE", reader)
+    monkeypatch.setattr(bot.ingest.index, "_PROBE", reader)
     with pytest.raises(IndexUnavailable) as damaged:
         verify_store(tiny_settings)
     assert str(damaged.value) == (f"the index in {store_dir(tiny_settings)} is damaged: {why}. "
@@ -255,7 +255,7 @@ def probe_recorded(settings, monkeypatch, lose=0):
     """Runs probe_store in-process on the built tiny index with a recording client: (exit message, calls)."""
     import chromadb
 
-    from bot.index import _forget_client, probe_store, store_dir
+    from bot.ingest.index import _forget_client, probe_store, store_dir
 
     folder = store_dir(settings)
     _forget_client(folder)
@@ -281,7 +281,7 @@ def probe_recorded(settings, monkeypatch, lose=0):
 def test_the_probe_reads_a_spread_sample_and_searches_three_nearest(tiny_settings, monkeypatch):
     """The probe must stay cheap on a big index: one vector per get at offsets spread over the collection, and
     one search of the sample for its three nearest ids without payloads."""
-    from bot.index import PROBE_SAMPLES, current_chunks
+    from bot.ingest.index import PROBE_SAMPLES, current_chunks
 
     ingest(tiny_settings, progress=False)
     count = len(current_chunks(tiny_settings)[0])
@@ -299,10 +299,10 @@ def test_the_probe_reads_a_spread_sample_and_searches_three_nearest(tiny_setting
 def test_the_probe_fails_when_more_than_a_quarter_of_the_sample_does_not_find_itself(tiny_settings, monkeypatch):
     """Damaged graph files give wrong results without a crash: a quarter of misses is allowed (the search is
     approximate), one more is damage. Eight samples: 2 misses pass, 3 fail with the count in the message."""
-    import bot.index
+    import bot.ingest.index
 
     ingest(tiny_settings, progress=False)
-    monkeypatch.setattr(bot.index, "PROBE_SAMPLES", 8)
+    monkeypatch.setattr(bot.ingest.index, "PROBE_SAMPLES", 8)
     assert probe_recorded(tiny_settings, monkeypatch, lose=2)[0] is None
     problem, _ = probe_recorded(tiny_settings, monkeypatch, lose=3)
     assert problem == "searches give wrong results (3 of 8 stored vectors do not find themselves)"
@@ -312,7 +312,7 @@ def test_the_probe_names_a_store_with_no_active_collection(tmp_path):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    from bot.index import _forget_client, probe_store
+    from bot.ingest.index import _forget_client, probe_store
 
     chromadb.PersistentClient(path=str(tmp_path), settings=ChromaSettings(anonymized_telemetry=False))
     _forget_client(tmp_path)
@@ -321,7 +321,7 @@ def test_the_probe_names_a_store_with_no_active_collection(tmp_path):
 
 
 def test_chunks_read_back_are_the_chunks_written_a_page_per_get(tiny_settings):
-    from bot.index import _pointer, _read_collection, current_chunks, make_client, where
+    from bot.ingest.index import _pointer, _read_collection, current_chunks, make_client, where
 
     ingest(tiny_settings, progress=False)
     written, _ = current_chunks(tiny_settings)
@@ -344,7 +344,7 @@ def test_chunks_read_back_are_the_chunks_written_a_page_per_get(tiny_settings):
 
 
 def test_a_store_with_no_active_collection_says_there_is_no_index_yet(tiny_settings):
-    from bot.index import _forget_client, active_collection, make_client, store_dir, where
+    from bot.ingest.index import _forget_client, active_collection, make_client, store_dir, where
 
     make_client(tiny_settings)  # the store's files exist, no collection was ever made active
     _forget_client(store_dir(tiny_settings))
@@ -354,7 +354,7 @@ def test_a_store_with_no_active_collection_says_there_is_no_index_yet(tiny_setti
 
 
 def test_an_empty_collection_reads_as_no_chunks_and_an_empty_float32_matrix(tiny_settings):
-    from bot.index import _read_collection, make_client
+    from bot.ingest.index import _read_collection, make_client
 
     collection = make_client(tiny_settings).get_or_create_collection("empty")
     chunks, vectors = _read_collection(collection)
@@ -367,7 +367,7 @@ def test_a_rebuild_embeds_with_the_given_model_shows_progress_makes_its_folders_
 
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    from bot.index import COLLECTION_PREFIX, store_dir
+    from bot.ingest.index import COLLECTION_PREFIX, store_dir
 
     settings = replace(tiny_settings, index_dir=tmp_path / "not" / "yet" / "index")
     embedded: list[str] = []
@@ -405,7 +405,7 @@ def test_a_rebuild_removes_the_store_it_replaces_and_killed_rebuilds_debris_and_
     without failing the rebuild, and what it points to is untouched."""
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    from bot.index import make_client, store_dir
+    from bot.ingest.index import make_client, store_dir
 
     ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
     index, first = tiny_settings.index_dir, store_dir(tiny_settings)
@@ -431,7 +431,7 @@ def test_a_rebuild_removes_the_store_it_replaces_and_killed_rebuilds_debris_and_
 def test_a_rebuild_within_the_same_second_gets_a_store_folder_of_its_own(tmp_path, monkeypatch):
     import os
 
-    from bot import index as index_module
+    from bot.ingest import index as index_module
 
     monkeypatch.setattr(index_module.time, "strftime", lambda pattern: "20261201-061500")
     names = []
@@ -461,7 +461,7 @@ def _open_files_under(folder) -> list[str]:
 
 def test_a_replaced_store_is_closed_not_only_forgotten(tiny_settings):
     """Its database stays open otherwise: a deleted file held for the process's life."""
-    from bot.index import make_client, store_dir
+    from bot.ingest.index import make_client, store_dir
 
     ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
     first = store_dir(tiny_settings)
@@ -474,29 +474,29 @@ def test_a_replaced_store_is_closed_not_only_forgotten(tiny_settings):
 def test_forgetting_a_store_whose_chroma_will_not_stop_logs_it_and_goes_on(tmp_path, caplog):
     from chromadb.api.shared_system_client import SharedSystemClient
 
-    from bot.index import _forget_client
+    from bot.ingest.index import _forget_client
 
     class Stuck:
         def stop(self):
             raise RuntimeError("still busy")
 
     SharedSystemClient._identifier_to_system[str(tmp_path)] = Stuck()
-    with caplog.at_level("DEBUG", logger="bot.index"):
+    with caplog.at_level("DEBUG", logger="bot.ingest.index"):
         _forget_client(tmp_path)
     assert str(tmp_path) not in SharedSystemClient._identifier_to_system
     assert caplog.messages == [f"no chroma system to forget for {tmp_path}: still busy"]
     caplog.clear()
-    with caplog.at_level("DEBUG", logger="bot.index"):
+    with caplog.at_level("DEBUG", logger="bot.ingest.index"):
         _forget_client(tmp_path / "never-opened")  # nothing to forget is no trouble
     assert caplog.messages == []
 
 
 def test_an_index_that_cannot_be_stamped_still_opens_and_says_why_at_debug_level(tiny_settings, caplog):
-    from bot.index import PROBE_FILE, store_dir
+    from bot.ingest.index import PROBE_FILE, store_dir
 
     ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
     (store_dir(tiny_settings) / PROBE_FILE).with_suffix(".tmp").mkdir()  # where the stamp is written first
-    with caplog.at_level("DEBUG", logger="bot.index"):
+    with caplog.at_level("DEBUG", logger="bot.ingest.index"):
         report = ingest(tiny_settings, progress=False, embed=_unit_vectors)
     assert report.unchanged
     assert any(m.startswith(f"cannot stamp {tiny_settings.index_dir}: ") and "Is a directory" in m
@@ -506,7 +506,7 @@ def test_an_index_that_cannot_be_stamped_still_opens_and_says_why_at_debug_level
 def test_a_chroma_servers_index_generation_is_its_collection_whatever_the_local_folder_holds(tiny_settings):
     from dataclasses import replace
 
-    from bot.index import _generation
+    from bot.ingest.index import _generation
 
     ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)  # a local store named in CURRENT
     assert _generation(replace(tiny_settings, chroma_host="localhost"), "studybot-chunks-3") == "studybot-chunks-3"
@@ -520,8 +520,8 @@ def test_the_store_starts_from_its_snapshot_and_an_index_without_one_from_the_co
 
     import numpy as np
 
-    from bot.index import _pointer, _set_pointer, make_client, open_store, store_dir
-    from bot.snapshot import snapshot_root
+    from bot.ingest.index import _pointer, _set_pointer, make_client, open_store, store_dir
+    from bot.ingest.snapshot import snapshot_root
 
     ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
     store = open_store(tiny_settings)
@@ -545,7 +545,7 @@ def test_the_store_starts_from_its_snapshot_and_an_index_without_one_from_the_co
 
 
 def test_opening_a_store_whose_pointer_is_gone_says_there_is_no_index_yet(tiny_settings):
-    from bot.index import POINTER_COLLECTION, make_client, where
+    from bot.ingest.index import POINTER_COLLECTION, make_client, where
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)  # stamped: the next open does not probe again
     make_client(tiny_settings).get_collection(POINTER_COLLECTION).delete(ids=["active"])
@@ -556,7 +556,7 @@ def test_opening_a_store_whose_pointer_is_gone_says_there_is_no_index_yet(tiny_s
 
 
 def test_opening_a_store_whose_pointer_names_a_lost_collection_says_to_rebuild(tiny_settings):
-    from bot.index import _pointer, _set_pointer, make_client, where
+    from bot.ingest.index import _pointer, _set_pointer, make_client, where
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)  # stamped: the next open does not probe again
     client = make_client(tiny_settings)
@@ -582,18 +582,18 @@ def test_a_rebuild_reports_the_documents_it_could_not_read(tiny_settings):
 
 
 def test_stored_vectors_are_read_only_for_the_wanted_chunks(tiny_settings, caplog):
-    from bot.index import _pointer, _stored_vectors, make_client
+    from bot.ingest.index import _pointer, _stored_vectors, make_client
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     client = make_client(tiny_settings)
     name = _pointer(client)["collection"]
     every = client.get_collection(name).get(include=[])["ids"]
-    with caplog.at_level("WARNING", logger="bot.index"):
+    with caplog.at_level("WARNING", logger="bot.ingest.index"):
         assert set(_stored_vectors(client, name, set(every[:2]))) == set(every[:2])
         assert _stored_vectors(client, None, set(every)) == {}  # no earlier collection: nothing to reuse, no warning
         assert _stored_vectors(client, name, set()) == {}
     assert caplog.messages == []
-    with caplog.at_level("WARNING", logger="bot.index"):
+    with caplog.at_level("WARNING", logger="bot.ingest.index"):
         assert _stored_vectors(client, "studybot-chunks-9", set(every)) == {}
     assert len(caplog.messages) == 1
     assert caplog.messages[0].startswith("cannot reuse stored vectors of studybot-chunks-9: ")
@@ -601,12 +601,12 @@ def test_stored_vectors_are_read_only_for_the_wanted_chunks(tiny_settings, caplo
 
 
 def test_the_chunk_ids_of_a_lost_collection_are_none_with_a_warning(tiny_settings, caplog):
-    from bot.index import _collection_ids, _pointer, make_client
+    from bot.ingest.index import _collection_ids, _pointer, make_client
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     client = make_client(tiny_settings)
     assert len(_collection_ids(client, _pointer(client)["collection"])) == len(open_store(tiny_settings).chunks)
-    with caplog.at_level("WARNING", logger="bot.index"):
+    with caplog.at_level("WARNING", logger="bot.ingest.index"):
         assert _collection_ids(client, None) == set()
         assert caplog.messages == []
         assert _collection_ids(client, "studybot-chunks-9") == set()
@@ -618,7 +618,7 @@ def test_the_chunk_ids_of_a_lost_collection_are_none_with_a_warning(tiny_setting
 def test_a_missing_collection_is_told_by_its_error_class_or_its_message():
     from chromadb.errors import NotFoundError
 
-    from bot.index import _is_missing
+    from bot.ingest.index import _is_missing
 
     assert _is_missing(NotFoundError("gone"))
     assert _is_missing(ValueError("Collection studybot-pointer does not exist."))  # another class, Chroma's words
@@ -626,7 +626,7 @@ def test_a_missing_collection_is_told_by_its_error_class_or_its_message():
 
 
 def test_an_ingest_replaces_the_debris_of_one_that_crashed_while_writing(tiny_settings):
-    from bot.index import COLLECTION_PREFIX, _pointer, make_client
+    from bot.ingest.index import COLLECTION_PREFIX, _pointer, make_client
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     client = make_client(tiny_settings)
@@ -644,7 +644,7 @@ def test_an_ingest_replaces_the_debris_of_one_that_crashed_while_writing(tiny_se
 def test_the_corpus_is_chunked_with_the_overlap_setting(tiny_settings):
     from dataclasses import replace
 
-    from bot.index import current_chunks
+    from bot.ingest.index import current_chunks
 
     def shared_lines(overlap: int) -> int:
         chunks, _ = current_chunks(replace(tiny_settings, chunk_size=80, chunk_overlap=overlap))
@@ -657,7 +657,7 @@ def test_the_corpus_is_chunked_with_the_overlap_setting(tiny_settings):
 
 def test_the_stored_records_carry_each_chunk_s_document_and_section(tiny_settings):
     """What a LangChain user of the store sees in a Document's metadata (and can filter on)."""
-    from bot.index import _pointer, make_client, record_to_chunk
+    from bot.ingest.index import _pointer, make_client, record_to_chunk
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     client = make_client(tiny_settings)
@@ -669,7 +669,7 @@ def test_the_stored_records_carry_each_chunk_s_document_and_section(tiny_setting
 
 
 def test_embedding_shows_a_bar_of_chunks_only_when_asked_and_only_with_texts(capsys):
-    from bot.index import embed_texts
+    from bot.ingest.index import embed_texts
 
     embed_texts(["one text", "two texts"], _unit_vectors, progress=True)
     bar = capsys.readouterr().err.replace("\r", "\n").splitlines()[-1]
@@ -685,7 +685,7 @@ def test_an_ingest_shows_its_progress_unless_told_not_to(tiny_settings, capsys):
 
 
 def test_texts_are_embedded_in_batches_of_similar_length_and_each_vector_goes_back_to_its_text():
-    from bot.index import EMBED_BATCH, embed_texts
+    from bot.ingest.index import EMBED_BATCH, embed_texts
 
     texts = [f"text {'x' * ((i * 37) % 101)} {i}" for i in range(EMBED_BATCH * 2 + 5)]
     batches = []
@@ -702,14 +702,14 @@ def test_texts_are_embedded_in_batches_of_similar_length_and_each_vector_goes_ba
 
 
 def test_an_embedder_that_returns_too_few_vectors_fails_the_ingest():
-    from bot.index import embed_texts
+    from bot.ingest.index import embed_texts
 
     with pytest.raises(ValueError):
         embed_texts(["a", "b"], lambda batch: _unit_vectors(batch)[:1], progress=False)
 
 
 def test_an_ingest_into_a_store_the_child_cannot_read_says_to_rebuild(tiny_settings):
-    from bot.index import PROBE_FILE
+    from bot.ingest.index import PROBE_FILE
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     (_empty_the_active_collection(tiny_settings) / PROBE_FILE).unlink()
@@ -720,7 +720,7 @@ def test_an_ingest_into_a_store_the_child_cannot_read_says_to_rebuild(tiny_setti
 def test_an_unchanged_ingest_gives_an_index_from_before_snapshots_one_without_embedding(tiny_settings):
     import numpy as np
 
-    from bot.index import _pointer, _set_pointer, make_client, read_snapshot, snapshot_root, store_dir
+    from bot.ingest.index import _pointer, _set_pointer, make_client, read_snapshot, snapshot_root, store_dir
 
     first = ingest(tiny_settings, progress=False, embed=_unit_vectors)
     before = open_store(tiny_settings)
@@ -745,7 +745,7 @@ def test_an_unchanged_ingest_gives_an_index_from_before_snapshots_one_without_em
 def test_an_ingest_into_a_malformed_database_says_it_is_damaged_and_to_rebuild(tiny_settings):
     import sqlite3
 
-    from bot.index import _forget_client, store_dir, where
+    from bot.ingest.index import _forget_client, store_dir, where
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     _forget_client(store_dir(tiny_settings))
@@ -763,7 +763,7 @@ def test_an_ingest_into_a_malformed_database_says_it_is_damaged_and_to_rebuild(t
 
 def test_an_unchanged_ingest_keeps_the_snapshot_it_has(tiny_settings):
     """A no-op: the snapshot (and its build id, which the app watches) stays as it is."""
-    from bot.index import _pointer, make_client
+    from bot.ingest.index import _pointer, make_client
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     build = _pointer(make_client(tiny_settings))["build"]
@@ -790,7 +790,7 @@ def test_an_unchanged_ingest_still_reports_the_documents_it_could_not_read(tiny_
 
 
 def test_an_ingest_that_changes_the_index_drops_the_old_start_up_snapshot(tiny_settings):
-    from bot.index import _pointer, make_client, snapshot_root, store_dir
+    from bot.ingest.index import _pointer, make_client, snapshot_root, store_dir
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     queues = tiny_settings.corpus_dir / "queues.md"
@@ -801,7 +801,7 @@ def test_an_ingest_that_changes_the_index_drops_the_old_start_up_snapshot(tiny_s
 
 
 def test_a_current_file_that_names_no_store_folder_says_to_rebuild_and_a_rebuild_mends_it(tiny_settings):
-    from bot.index import CURRENT_FILE
+    from bot.ingest.index import CURRENT_FILE
 
     tiny_settings.index_dir.mkdir(parents=True)
     current = tiny_settings.index_dir / CURRENT_FILE
@@ -817,7 +817,7 @@ def test_a_current_file_that_names_no_store_folder_says_to_rebuild_and_a_rebuild
 def test_an_index_folder_that_cannot_be_made_gives_a_clear_message(tiny_settings):
     from dataclasses import replace
 
-    from bot.index import make_client
+    from bot.ingest.index import make_client
 
     blocker = tiny_settings.index_dir.parent / "a-file"
     blocker.write_text("not a folder")
@@ -832,7 +832,7 @@ def test_an_index_folder_that_cannot_be_made_gives_a_clear_message(tiny_settings
 def test_an_unreachable_server_s_message_names_the_error_and_both_ways_out(tiny_settings):
     from dataclasses import replace
 
-    from bot.index import make_client
+    from bot.ingest.index import make_client
 
     settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=9)
     with pytest.raises(IndexUnavailable) as unreachable:
@@ -844,7 +844,7 @@ def test_an_unreachable_server_s_message_names_the_error_and_both_ways_out(tiny_
 
 
 def test_the_probe_stamp_lists_each_vector_file_with_its_size_and_time(tiny_settings):
-    from bot.index import _vector_files, store_dir
+    from bot.ingest.index import _vector_files, store_dir
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     folder = store_dir(tiny_settings)

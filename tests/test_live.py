@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import pytest
 from conftest import cli_env
 
-from bot.answer import build_bot
-from bot.index import ingest
-from bot.live import LiveBot, live_bot
+from bot.answer.live import LiveBot, live_bot
+from bot.answer.studybot import build_bot
+from bot.ingest.index import ingest
 from bot.ui.context import AppContext, Library
 
 QUESTION = "What is the max message size in SQS?"

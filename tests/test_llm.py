@@ -7,9 +7,8 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models.fake_chat_models import FakeListChatModel, GenericFakeChatModel
 from stub_openai import PASSAGES, extractive_for, sample_hits
 
-from bot.answer import NOT_IN_MATERIAL
-from bot.embed import embeddings
-from bot.llm import (
+from bot.answer.extractive import NOT_IN_MATERIAL
+from bot.answer.llm import (
     LLMAnswerer,
     LLMConfigError,
     check_spec,
@@ -18,10 +17,11 @@ from bot.llm import (
     model_kwargs,
     parse_spec,
 )
+from bot.answer.prompt import SYSTEM_PROMPT, build_messages
+from bot.answer.support import SupportChecker, check_citations
+from bot.ingest.embed import embeddings
 from bot.models import Answer
-from bot.prompt import SYSTEM_PROMPT, build_messages
 from bot.settings import Settings
-from bot.support import SupportChecker, check_citations
 
 
 class Recorder(BaseCallbackHandler):
@@ -210,7 +210,7 @@ def test_describe_failure_names_the_problem():
 def test_openai_without_a_key_or_a_server_url_says_what_to_set(monkeypatch):
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE"):
         monkeypatch.delenv(name, raising=False)
-    from bot.llm import chat_model
+    from bot.answer.llm import chat_model
 
     with pytest.raises(LLMConfigError, match=r"set OPENAI_API_KEY, or OPENAI_BASE_URL=http://HOST:PORT/v1"):
         chat_model("openai:gpt-4o-mini", Settings.from_env({}))

@@ -10,7 +10,7 @@ import langchain_openai  # noqa: F401  (the [openai] extra: missing must fail, n
 import pytest
 from stub_openai import PASSAGES, StubOpenAI, sample_hits
 
-from bot.llm import LLMAnswerer, make_answerer
+from bot.answer.llm import LLMAnswerer, make_answerer
 from bot.models import Answer
 from bot.settings import Settings
 
@@ -121,9 +121,9 @@ def test_an_unreachable_server_is_a_message(monkeypatch):
 def test_a_follow_up_on_a_hung_server_waits_one_timeout_not_two(stub):
     from types import SimpleNamespace
 
-    from bot.answer import StudyBot
-    from bot.followup import stream_reply
-    from bot.query import Speller
+    from bot.answer.followup import stream_reply
+    from bot.answer.studybot import StudyBot
+    from bot.search.query import Speller
 
     stub.mode, stub.delay = "slow", 20.0
     hits = sample_hits(5)

@@ -1,8 +1,8 @@
 import pytest
 from conftest import DATA
 
-from bot.clean import clean_line, join_split_words, parse_markdown, parse_numbered, parse_slides, plain_math
-from bot.load import CorpusError, load_corpus, read_manifest, read_text, section_tree
+from bot.ingest.clean import clean_line, join_split_words, parse_markdown, parse_numbered, parse_slides, plain_math
+from bot.ingest.load import CorpusError, load_corpus, read_manifest, read_text, section_tree
 
 
 def paths(sections):
@@ -260,14 +260,14 @@ TITLE_CASES = [
 
 @pytest.mark.parametrize("line, expected", TITLE_CASES)
 def test_a_slide_title_is_short_plain_and_not_a_sentence(line, expected):
-    from bot.clean import _looks_like_title
+    from bot.ingest.clean import _looks_like_title
 
     assert _looks_like_title(line) is expected
     assert _looks_like_title(f"  {line}  ") is (expected and "\t" not in line)  # judged on the stripped line
 
 
 def test_a_list_label_is_a_short_plain_line_between_a_blank_line_and_a_bullet():
-    from bot.clean import _is_list_label
+    from bot.ingest.clean import _is_list_label
 
     def label(line, before="", after="- item", between=()):
         lines = [before, line, *between, after]
@@ -283,7 +283,7 @@ def test_a_list_label_is_a_short_plain_line_between_a_blank_line_and_a_bullet():
 
 
 def test_a_numbered_heading_is_only_the_next_one_in_sequence():
-    from bot.clean import _heading_number
+    from bot.ingest.clean import _heading_number
 
     assert _heading_number("2 Kinesis", 1, 3) == (2, 0, "Kinesis")  # next chapter
     assert _heading_number("2.1 Streams", 1, 3) == (2, 1, "Streams")
@@ -304,7 +304,7 @@ def test_a_numbered_heading_is_only_the_next_one_in_sequence():
 
 
 def test_a_plain_unindented_line_closes_a_list_label_subsection():
-    from bot.clean import _ends_label_list
+    from bot.ingest.clean import _ends_label_list
 
     inside, heading = ("1. Kinesis", "Consumers"), ("1. Kinesis",)
     assert _ends_label_list(inside, heading, "After the list, prose.")
@@ -330,7 +330,7 @@ def test_a_split_word_is_joined_only_from_a_word_and_a_lower_case_continuation()
 
 
 def test_titles_compare_without_case_spacing_or_dash_style():
-    from bot.clean import _normal_title, _same_section
+    from bot.ingest.clean import _normal_title, _same_section
 
     assert _normal_title("  Glue  –  Costs ") == "glue - costs" == _normal_title("Glue: Costs")
     assert _normal_title("Glue—Costs") == "glue - costs"
@@ -339,7 +339,7 @@ def test_titles_compare_without_case_spacing_or_dash_style():
 
 
 def test_heading_text_is_plain_single_spaced_and_loses_its_markers():
-    from bot.clean import _heading_text
+    from bot.ingest.clean import _heading_text
 
     assert _heading_text("  **Kinesis:**  ") == "Kinesis"
     assert _heading_text("# Kinesis  Data\tStreams #") == "Kinesis Data | Streams"
@@ -400,7 +400,7 @@ def test_slides_keep_the_file_line_numbers_and_drop_page_numbers():
 
 
 def test_three_blank_lines_end_a_slide_and_two_do_not():
-    from bot.clean import _slide_blocks
+    from bot.ingest.clean import _slide_blocks
 
     assert _slide_blocks("Kinesis Streams\nShards.\n\n\nMore shards.\n") == [
         [(1, "Kinesis Streams"), (2, "Shards."), (5, "More shards.")]]
@@ -409,14 +409,14 @@ def test_three_blank_lines_end_a_slide_and_two_do_not():
 
 
 def test_a_slide_opening_with_code_ends_after_the_code_and_the_next_one_keeps_its_lines():
-    from bot.clean import _slide_blocks
+    from bot.ingest.clean import _slide_blocks
 
     assert _slide_blocks("```\nid,name\n1,2\n```\nCSV Sample\nline one\nline two\n") == [
         [(2, "id,name"), (3, "1,2")], [(5, "CSV Sample"), (6, "line one"), (7, "line two")]]
 
 
 def test_a_block_of_up_to_three_short_lines_is_a_title_slide():
-    from bot.clean import _slide_title
+    from bot.ingest.clean import _slide_title
 
     def block(*lines):
         return list(enumerate(lines, start=1))

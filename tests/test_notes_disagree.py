@@ -1,14 +1,14 @@
-"""The Browse list of facts the notes give different values for (bot.disagree.notes_disagreements), and the
+"""The Browse list of facts the notes give different values for (bot.answer.disagree.notes_disagreements), and the
 chat line that points to it."""
 
 from pathlib import Path
 
 import pytest
 
-from bot.disagree import Disagreement, Statement, notes_disagreements
-from bot.load import load_corpus
+from bot.answer.disagree import Disagreement, Statement, notes_disagreements
+from bot.ingest.load import load_corpus
 from bot.models import Answer, Citation, Section, SourceDoc
-from bot.query import load_service_names
+from bot.search.query import load_service_names
 from bot.settings import ROOT
 from bot.ui.browse import disagreements_html
 from bot.ui.chat import disagreement_note

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.query import (
+from bot.search.query import (
     COMPARISON,
     DEFINITION,
     HOWTO,

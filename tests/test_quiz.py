@@ -188,7 +188,7 @@ def test_duplicates_are_dropped():
 
 
 def test_a_prompt_that_cannot_find_its_section_is_vague():
-    from bot.chunk import chunk_sections
+    from bot.ingest.chunk import chunk_sections
 
     chunks = [c for d in DOCS for c in chunk_sections(sections_of(d), 300, 0)]
     good = number_cards(section("900", "Amazon SQS"))[0]

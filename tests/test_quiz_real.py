@@ -52,7 +52,7 @@ def test_no_card_screen_gives_its_answer_away(deck):
 def test_every_erratum_is_a_line_of_its_document_and_no_card_teaches_one(deck):
     """bot/data/errata.tsv names lines of the notes AWS has changed since: each must still be found in its
     document (else the file has rotted with the corpus), and no card of the deck is made from one."""
-    from bot.load import load_corpus
+    from bot.ingest.load import load_corpus
     from bot.quiz.deck import _squeezed, erratum_for, load_errata
 
     loaded, _ = load_corpus(Settings.from_env({}).corpus_dir)

@@ -4,10 +4,11 @@ a constructed case as computed by hand, and each refusal rule fires alone and no
 import pytest
 from conftest import tiny_docs, write_corpus
 
-from bot.answer import ExtractiveAnswerer, build_bot, missing_names, unknown_features, unknown_services
-from bot.index import ingest
+from bot.answer.extractive import ExtractiveAnswerer, missing_names, unknown_features, unknown_services
+from bot.answer.studybot import build_bot
+from bot.ingest.index import ingest
 from bot.models import Chunk, Hit
-from bot.retrieve import Ranked, reciprocal_rank_fusion
+from bot.search.retrieve import Ranked, reciprocal_rank_fusion
 from bot.settings import Settings
 from bot.text import terms
 
@@ -51,7 +52,7 @@ def test_rrf_orders_a_constructed_case_as_computed_by_hand():
 
 def test_score_fusion_ranks_the_passage_covering_the_question_first(searcher):
     """Same cosine for two candidates: the one holding the question's rarest term comes first."""
-    from bot.query import query_weights
+    from bot.search.query import query_weights
 
     question = "quokkabridge invoices"
     vector = searcher.embed_query(question)
@@ -71,7 +72,7 @@ def test_score_fusion_adds_the_weighted_parts_and_takes_off_the_penalty_for_a_mi
 
     import numpy as np
 
-    from bot.query import CONTEXT_WEIGHT
+    from bot.search.query import CONTEXT_WEIGHT
     from bot.text import stem
 
     settings = replace(searcher.settings, dense_weight=1.0, lexical_weight=0.5, coverage_weight=1.0,
@@ -213,7 +214,7 @@ def test_names_are_words_the_notes_capitalise_or_acronyms_they_use(searcher):
 
 
 def test_the_retriever_returns_documents_with_their_place_and_scores(searcher):
-    from bot.retrieve import HybridRetriever
+    from bot.search.retrieve import HybridRetriever
 
     documents = HybridRetriever(searcher=searcher, k=2).invoke("What is the max message size in SQS?")
     hits = searcher.search("What is the max message size in SQS?", 2)
@@ -275,7 +276,7 @@ def test_the_rows_a_phrase_can_be_in_hold_every_term(searcher):
 
 
 def test_ask_times_each_step_and_passes_k_and_the_question_context(searcher):
-    from bot.answer import StudyBot
+    from bot.answer.studybot import StudyBot
     from bot.models import Answer
 
     class Recording:
@@ -307,8 +308,8 @@ def test_retrieve_reranks_the_candidates_by_their_best_answer_line(searcher, que
     line_weight 0 keeps the search's own order."""
     from dataclasses import replace
 
-    from bot.answer import StudyBot
-    from bot.query import intent_of
+    from bot.answer.studybot import StudyBot
+    from bot.search.query import intent_of
 
     bot = StudyBot(searcher)
     s = bot.settings
@@ -330,7 +331,8 @@ def test_retrieve_reranks_the_candidates_by_their_best_answer_line(searcher, que
 def test_spelling_expansions_and_an_unknown_document_follow_the_settings(searcher):
     from dataclasses import replace
 
-    from bot.answer import QuestionError, StudyBot
+    from bot.answer.studybot import StudyBot
+    from bot.search.question import QuestionError
 
     bot = StudyBot(searcher)
     off = StudyBot(searcher, settings=replace(bot.settings, spelling=False, expansions=False))
@@ -351,7 +353,7 @@ def test_spelling_expansions_and_an_unknown_document_follow_the_settings(searche
     ("x" * 11, "That question is 11 characters long; please keep it under 10."),
 ])
 def test_unusable_questions_get_their_exact_message(typed, message):
-    from bot.answer import QuestionError, clean_question
+    from bot.search.question import QuestionError, clean_question
 
     with pytest.raises(QuestionError) as raised:
         clean_question(typed, 10)
@@ -365,7 +367,7 @@ def rebuilt(searcher, settings=None, **store_changes):
     test only)."""
     from dataclasses import replace
 
-    from bot.retrieve import HybridSearcher
+    from bot.search.retrieve import HybridSearcher
 
     return HybridSearcher(replace(searcher.store, **store_changes), settings or searcher.settings,
                           searcher.embed_query)
@@ -388,7 +390,7 @@ def test_name_terms_are_names_in_some_passages_but_not_in_most():
     With 20 passages at 5%, a name may be in one passage."""
     from types import SimpleNamespace
 
-    from bot.retrieve import NAME_MAX_SHARE, HybridSearcher
+    from bot.search.retrieve import NAME_MAX_SHARE, HybridSearcher
     from bot.text import stem
 
     assert 20 * NAME_MAX_SHARE == 1.0
@@ -486,7 +488,7 @@ def test_build_bot_uses_the_answerer_it_is_given(searcher):
 def test_answer_with_passes_the_context_apart_or_spelled_out_by_the_kind_of_answerer():
     """The extractive answerer and the LLM answerer (it has `stream`) weigh the context themselves; any other
     answerer reads it in brackets after the question; no context, nothing added."""
-    from bot.answer import answer_with
+    from bot.answer.extractive import answer_with
 
     calls = []
 
@@ -517,7 +519,7 @@ def test_answer_with_passes_the_context_apart_or_spelled_out_by_the_kind_of_answ
 
 
 def test_terminal_escapes_vanish_and_control_characters_become_spaces():
-    from bot.answer import _printable
+    from bot.search.question import _printable
 
     assert _printable("\x1b[31mred\x1b[0m text") == "red text"
     assert _printable("a\x07b\u200bc") == "a b c"
@@ -526,7 +528,7 @@ def test_terminal_escapes_vanish_and_control_characters_become_spaces():
 
 def test_the_searcher_uses_the_stored_lexicon_and_builds_one_when_the_store_has_none(searcher):
 
-    from bot.lexicon import Lexicon
+    from bot.ingest.lexicon import Lexicon
 
     without = rebuilt(searcher, lexicon=None)
     assert without.bm25.idf == searcher.bm25.idf and without.vocabulary == searcher.vocabulary
@@ -552,7 +554,7 @@ class RecordingSearcher:
 def test_retrieve_searches_max_k_rerank_k_candidates_with_the_turns_and_the_expansions(searcher):
     from dataclasses import replace
 
-    from bot.answer import StudyBot
+    from bot.answer.studybot import StudyBot
 
     recording = RecordingSearcher(searcher)
     bot = StudyBot(recording, settings=replace(searcher.settings, line_weight=0.0, rerank_k=7))
@@ -569,7 +571,7 @@ def test_the_llm_answerers_fallback_reranks_like_the_extractive_answerer(searche
     """An answerer without a chooser of its own (the LLM answerer) re-ranks with its fallback's."""
     from dataclasses import replace
 
-    from bot.answer import StudyBot
+    from bot.answer.studybot import StudyBot
 
     settings = replace(searcher.settings, line_weight=weight)
     extractive = StudyBot(searcher, settings=settings)
@@ -658,7 +660,7 @@ def test_a_refusal_keeps_the_question_the_passages_and_the_answerers_name():
 
 
 def test_the_default_answerer_uses_the_searchers_rules(searcher):
-    from bot.answer import StudyBot
+    from bot.answer.studybot import StudyBot
 
     answerer = StudyBot(searcher).answerer
     assert answerer.mentions == searcher.mentions and answerer.is_name == searcher.is_name
@@ -670,7 +672,7 @@ def test_bm25_scores_a_tiny_corpus_as_computed_by_hand():
     """Three passages of 3, 2 and 1 terms (average 2); k1 1.2, b 0.75."""
     import math
 
-    from bot.retrieve import BM25
+    from bot.search.retrieve import BM25
 
     bm25 = BM25(["kinesis shard shard", "kinesis glue", "athena"])
     assert bm25.idf["kinesis"] == pytest.approx(math.log(1 + 1.5 / 2.5))  # in 2 of 3 passages
@@ -687,7 +689,7 @@ def test_bm25_scores_a_tiny_corpus_as_computed_by_hand():
 def test_bm25_of_no_passages_scores_nothing_and_warns_nothing():
     import warnings
 
-    from bot.retrieve import BM25
+    from bot.search.retrieve import BM25
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # numpy warns on the mean of no lengths
@@ -699,7 +701,7 @@ def test_bm25_of_no_passages_scores_nothing_and_warns_nothing():
 def test_bm25_top_keeps_ties_in_row_order_and_only_rows_with_a_query_term():
     import numpy as np
 
-    from bot.retrieve import BM25
+    from bot.search.retrieve import BM25
 
     top = BM25(["x"]).top
     scores = np.array([0.5, 2.0, 0.5, 0.0, 0.5])
@@ -751,7 +753,7 @@ def test_search_fuses_by_rrf_when_asked_and_reports_each_candidates_ranks(search
 
 
 def test_an_abbreviation_the_notes_use_is_not_spelled_out_in_the_context(searcher):
-    from bot.answer import StudyBot
+    from bot.answer.studybot import StudyBot
 
     assert "sqs" in searcher.vocabulary
     assert StudyBot(searcher).context_for("What is the SQS message size?") == ""  # not "Simple Queue Service"
@@ -761,7 +763,7 @@ def test_without_turns_nothing_is_added_to_the_question():
     """The default context is empty: coverage exactly at the floor passes, and a citation quotes nothing."""
     from dataclasses import replace
 
-    from bot.answer import citation_for
+    from bot.answer.extractive import citation_for
     from bot.text import term_coverage
 
     idf = dict.fromkeys(terms(f"{SQS_LINE} how big can message be"), 1.0)

@@ -5,9 +5,9 @@ from helpers.tiny_index import tiny_index
 from langchain_core.documents import Document
 from langchain_tests.integration_tests import RetrieversIntegrationTests
 
-from bot.answer import QuestionError
-from bot.index import open_store
-from bot.retrieve import HybridRetriever, HybridSearcher
+from bot.ingest.index import open_store
+from bot.search.question import QuestionError
+from bot.search.retrieve import HybridRetriever, HybridSearcher
 
 QUESTION = "What is the max SQS message size?"
 

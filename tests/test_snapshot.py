@@ -6,11 +6,11 @@ from collections import Counter
 
 import numpy as np
 
-from bot.answer import build_bot
-from bot.index import _pointer, ingest, make_client, open_store, store_dir
-from bot.lexicon import Lexicon, Postings
-from bot.retrieve import BM25, HybridSearcher
-from bot.snapshot import snapshot_root
+from bot.answer.studybot import build_bot
+from bot.ingest.index import _pointer, ingest, make_client, open_store, store_dir
+from bot.ingest.lexicon import Lexicon, Postings
+from bot.ingest.snapshot import snapshot_root
+from bot.search.retrieve import BM25, HybridSearcher
 from bot.text import question_terms, terms
 
 QUESTIONS = ["What is the max message size in SQS?", "How long does Kinesis keep records?",
@@ -53,7 +53,7 @@ def test_snapshot_and_index_give_the_same_searcher(tiny_settings):
 
 
 def _read_back(settings):
-    from bot.index import _read_collection
+    from bot.ingest.index import _read_collection
 
     client = make_client(settings)
     return _read_collection(client.get_collection(_pointer(client)["collection"]))
@@ -68,7 +68,7 @@ def test_a_damaged_or_missing_snapshot_is_ignored_and_made_again(tiny_settings, 
         data = bytearray(path.read_bytes())
         data[len(data) // 2] ^= 0xFF  # one flipped byte: the checksum (or the parse) must catch it
         path.write_bytes(bytes(data))
-        with caplog.at_level(logging.WARNING, logger="bot.snapshot"):
+        with caplog.at_level(logging.WARNING, logger="bot.ingest.snapshot"):
             assert _answers(tiny_settings) == expected, name
         assert "ignoring the start-up snapshot" in caplog.text, name
         caplog.clear()
@@ -154,17 +154,17 @@ def test_mentions_finds_a_phrase_word_for_word_in_one_passage(tiny_settings):
 
 
 def test_a_snapshot_made_by_other_tokenising_code_is_made_again(tiny_settings, monkeypatch, caplog):
-    from bot import snapshot
+    from bot.ingest import snapshot
 
     ingest(tiny_settings, progress=False)
     monkeypatch.setattr(snapshot, "lexicon_code", lambda: "other-code")
-    with caplog.at_level(logging.WARNING, logger="bot.snapshot"):
+    with caplog.at_level(logging.WARNING, logger="bot.ingest.snapshot"):
         store = open_store(tiny_settings)
     assert "made by other tokenising code" in caplog.text and store.lexicon is not None
 
 
 def test_an_index_from_before_snapshots_gets_one_from_a_plain_ingest(tiny_settings):
-    from bot.index import _set_pointer
+    from bot.ingest.index import _set_pointer
 
     first = ingest(tiny_settings, progress=False)
     client = make_client(tiny_settings)
@@ -178,7 +178,7 @@ def test_an_index_from_before_snapshots_gets_one_from_a_plain_ingest(tiny_settin
 
 
 def test_only_the_ingest_that_made_a_build_prunes_the_others(tiny_settings):
-    from bot.snapshot import read_snapshot, write_snapshot
+    from bot.ingest.snapshot import read_snapshot, write_snapshot
 
     ingest(tiny_settings, progress=False)
     folder = _snapshot_folder(tiny_settings)

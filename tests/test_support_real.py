@@ -7,7 +7,7 @@ from evals.support import PAIRS, load_pairs, main
 
 
 def test_every_pair_quotes_its_document_and_the_labels_are_balanced():
-    from bot.load import read_manifest
+    from bot.ingest.load import read_manifest
 
     docs = {d.doc_id: d.path.read_text(encoding="utf-8") for d in read_manifest(Settings.from_env({}).corpus_dir)}
     pairs = load_pairs(PAIRS)

@@ -4,9 +4,9 @@ spelled-out acronyms, negations, the one-to-three-line windows over a passage an
 import numpy as np
 import pytest
 
-from bot.embed import embeddings
+from bot.answer.support import Support, SupportChecker, Thresholds, hard_rule, numbers_in
+from bot.ingest.embed import embeddings
 from bot.settings import Settings
-from bot.support import Support, SupportChecker, Thresholds, hard_rule, numbers_in
 from bot.text import terms
 
 SIZE = "Max message size is 256 KB."

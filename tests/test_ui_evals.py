@@ -133,8 +133,8 @@ def test_failures_of_questions_missing_from_the_set_are_listed_by_id(tmp_path):
 
 @pytest.fixture
 def tiny_bot(tiny_settings):
-    from bot.answer import build_bot
-    from bot.index import ingest
+    from bot.answer.studybot import build_bot
+    from bot.ingest.index import ingest
 
     ingest(tiny_settings, progress=False)
     return build_bot(tiny_settings)

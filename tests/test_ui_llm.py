@@ -15,9 +15,9 @@ import pytest
 from helpers.ui_corpus import write_ui_corpus
 from stub_openai import StubOpenAI
 
-from bot.answer import build_bot
-from bot.index import ingest
-from bot.llm import provider_modules
+from bot.answer.llm import provider_modules
+from bot.answer.studybot import build_bot
+from bot.ingest.index import ingest
 from bot.settings import Settings
 from bot.ui import build_app
 from bot.ui.chat import NO_LLM, answerer_choices, choose_answerer, respond_in_session

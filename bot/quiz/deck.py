@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from bot.chunk import chunk_sections
+from bot.ingest.chunk import chunk_sections
 from bot.models import Chunk, Section
-from bot.query import DATA, read_table
 from bot.quiz.cards import BLANK, Card, number_cards
 from bot.quiz.choices import corpus_services, definition_cards, disguised, heading_cards, service_cards
 from bot.quiz.show import gives_away, where
 from bot.quiz.text import answer_visible, content_words, leaks, name_key
-from bot.retrieve import BM25
+from bot.search.query import DATA, read_table
+from bot.search.retrieve import BM25
 from bot.settings import Settings
 
 RETIRED_FILE = DATA / "retired.tsv"
@@ -227,7 +227,7 @@ def generate(loaded: dict, settings: Settings) -> tuple[list[Card], list[Rejecte
 
 
 def build_deck(settings: Settings) -> Deck:
-    from bot.load import load_corpus
+    from bot.ingest.load import load_corpus
 
     started = time.perf_counter()
     loaded, _ = load_corpus(Path(settings.corpus_dir))

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.query import edit_distance
+from bot.search.query import edit_distance
 from bot.text import STOPWORDS, normalize, words
 
 VENDOR_WORDS = frozenset({"amazon", "aws"})

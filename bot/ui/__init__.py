@@ -18,8 +18,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", "1000")
 
 import gradio as gr  # noqa: E402
 
-from bot.answer import StudyBot  # noqa: E402
-from bot.live import live_bot  # noqa: E402
+from bot.answer.live import live_bot  # noqa: E402
+from bot.answer.studybot import StudyBot  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.ui.context import AppContext, Library  # noqa: E402
 

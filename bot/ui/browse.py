@@ -11,11 +11,12 @@ from urllib.parse import urlencode
 
 import gradio as gr
 
-from bot.disagree import Disagreement, Statement, amounts
-from bot.load import CorpusError
+from bot.answer.disagree import Disagreement, Statement, amounts
+from bot.ingest.load import CorpusError
 from bot.models import Section
+from bot.text import PATH_SEPARATOR, breadcrumb
 from bot.ui.context import AppContext, Library
-from bot.ui.render import PATH_SEPARATOR, breadcrumb, escape, notice_html, quote_spans, section_label
+from bot.ui.render import escape, notice_html, quote_spans, section_label
 
 TITLE = "Browse"
 TAB_ID = "browse"

@@ -8,17 +8,18 @@ from typing import Any
 
 import gradio as gr
 
-from bot.answer import QuestionError, StudyBot, clean_question
-from bot.disagree import Disagreement, wanted_kind
-from bot.followup import stream_reply
-from bot.index import IndexUnavailable
-from bot.llm import LLMConfigError
+from bot.answer.disagree import Disagreement, wanted_kind
+from bot.answer.followup import stream_reply
+from bot.answer.llm import LLMConfigError
+from bot.answer.studybot import StudyBot
+from bot.ingest.index import IndexUnavailable
 from bot.models import Answer, Chunk, SourceDoc
+from bot.search.question import QuestionError, clean_question
+from bot.text import breadcrumb
 from bot.ui import browse
 from bot.ui.context import AppContext, answerer_key
 from bot.ui.render import (
     answer_html,
-    breadcrumb,
     closest_sections,
     escape,
     notice_html,
@@ -120,7 +121,7 @@ def reply_stream(
 ) -> Iterator[str | Turn]:
     """HTML of the partial reply while a chat model streams, then the finished Turn (always last).
 
-    Follow-ups ("and its max size?") are read against `conversation` before retrieval (bot.followup).
+    Follow-ups ("and its max size?") are read against `conversation` before retrieval (bot.answer.followup).
     """
     doc_id = None if doc_choice in (None, "", ALL_DOCS) else doc_choice
     asked = user_message(question)

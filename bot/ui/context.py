@@ -6,11 +6,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.answer import StudyBot
-from bot.disagree import Disagreement, notes_disagreements
-from bot.live import LiveBot
-from bot.llm import parse_spec, with_llm
-from bot.load import CorpusError, read_manifest, read_text, sections_of
+from bot.answer.disagree import Disagreement, notes_disagreements
+from bot.answer.live import LiveBot
+from bot.answer.llm import parse_spec
+from bot.answer.studybot import StudyBot, with_llm
+from bot.ingest.load import CorpusError, read_manifest, read_text, sections_of
 from bot.models import Section, SourceDoc
 from bot.settings import Settings
 
@@ -37,9 +37,9 @@ class Library:
         return self._sections[doc.doc_id]
 
     def disagreements(self) -> list[Disagreement]:
-        """Facts two documents give different values for (bot.disagree), over every readable document."""
+        """Facts two documents give different values for (bot.answer.disagree), over every readable document."""
         if self._disagreements is None:
-            from bot.query import load_service_names
+            from bot.search.query import load_service_names
 
             readable = {}
             for doc in self.docs:
@@ -101,7 +101,7 @@ MAX_CACHED_BOTS = 8
 
 
 def answerer_key(spec: str | None) -> str:
-    """'none' for the extractive answerer, else 'provider:model' as bot.llm names it ('Ollama: x' -> 'ollama:x').
+    """'none' for the extractive answerer, else 'provider:model' as bot.answer.llm names it ('Ollama: x' -> 'ollama:x').
 
     Raises LLMConfigError for a string that is neither.
     """

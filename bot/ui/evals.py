@@ -21,9 +21,10 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 import pandas as pd
 
-from bot.index import IndexUnavailable
+from bot.ingest.index import IndexUnavailable
+from bot.text import breadcrumb
 from bot.ui.context import AppContext
-from bot.ui.render import breadcrumb, escape, notice_html
+from bot.ui.render import escape, notice_html
 
 if TYPE_CHECKING:  # for annotations only: importing the app must not import the eval code
     from evals.harness import EvalPaths, Results
@@ -129,7 +130,7 @@ def splits_headline_frame(splits: dict[str, Results]) -> pd.DataFrame:
 
 def _overall_rates(metrics: dict, k: int) -> dict[str, dict]:
     """The headline metrics that are rates (milliseconds are on another scale), as `bar_frame` groups."""
-    from evals.harness import HEADLINE
+    from evals.tables import HEADLINE
 
     names = [h.format(k=k) for h in HEADLINE if not h.startswith("latency")]
     return {name: {"value": metrics["overall"].get(name)} for name in names}

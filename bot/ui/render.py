@@ -12,10 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 
 from bot.models import Answer, Citation, Hit
-from bot.text import folded
+from bot.text import PATH_SEPARATOR
 
 MARKER = re.compile(r"\[(\d+)\]")
-PATH_SEPARATOR = " › "
 
 
 def escape(text: str) -> str:
@@ -26,16 +25,6 @@ def escape(text: str) -> str:
 def section_label(path: Sequence[str] | str) -> str:
     parts = path.split(" > ") if isinstance(path, str) else list(path)
     return PATH_SEPARATOR.join(p for p in parts if p)
-
-
-def breadcrumb(doc_title: str, path: Sequence[str]) -> str:
-    """"Document › section › subsection", a part that repeats the one before it shown once (the text before
-    a document's first heading has the document's title as its path)."""
-    parts: list[str] = []
-    for part in (doc_title, *path):
-        if part and (not parts or folded(part) != folded(parts[-1])):
-            parts.append(part)
-    return PATH_SEPARATOR.join(parts)
 
 
 def quote_spans(text: str, quote: str) -> list[tuple[int, int]]:

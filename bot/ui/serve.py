@@ -67,7 +67,7 @@ def launch_options(settings: Settings) -> dict:
 
 def ensure_index(settings: Settings, say: Callable[[str], None] = print) -> None:
     """First start: build the index in the terminal with a progress bar instead of waiting silently."""
-    from bot.index import index_exists, ingest, make_client, where
+    from bot.ingest.index import index_exists, ingest, make_client, where
 
     if settings.chroma_host:
         make_client(settings)  # an unreachable server: the CLI's message, before any talk of building
@@ -82,9 +82,9 @@ def has_desktop() -> bool:
 
 
 def main() -> int:
-    from bot.index import IndexUnavailable
-    from bot.llm import build_answering_with
-    from bot.load import CorpusError
+    from bot.answer.studybot import build_answering_with
+    from bot.ingest.index import IndexUnavailable
+    from bot.ingest.load import CorpusError
     from bot.ui import build_app
 
     try:

@@ -9,7 +9,7 @@ from bot.settings import Settings
 
 def tiny_index(folder: Path) -> Settings:
     """Writes the tiny corpus under `folder`, ingests it there and returns the settings that open it."""
-    from bot.index import ingest
+    from bot.ingest.index import ingest
 
     settings = tiny_settings_at(folder)
     ingest(settings, progress=False)

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from bot.query import load_aliases
+from bot.search.query import load_aliases
 from bot.text import normalize, stem, terms, words
 
 # ---------------------------------------------------------------- citation markers

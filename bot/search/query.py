@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from bot.lexicon import count_names
+from bot.ingest.lexicon import count_names
 from bot.text import STOPWORDS, normalize, question_terms, stem, words
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 ALIASES_FILE = DATA / "aliases.tsv"
 CONCEPTS_FILE = DATA / "concepts.tsv"
 SERVICES_FILE = DATA / "aws_names.txt"

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.lexicon import Lexicon
+from bot import text
+from bot.ingest import lexicon
+from bot.ingest.lexicon import Lexicon
 from bot.models import Chunk
 from bot.settings import Settings
 
@@ -58,10 +60,9 @@ def in_document_order(chunks: list[Chunk]) -> list[int]:
 def lexicon_code() -> str:
     """Changes with the code that derives the word statistics (tokenising, stemming, names): a snapshot made by
     other code is made again rather than searched with postings that no longer match the questions' terms."""
-    source = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in ("text.py", "lexicon.py"):
-        digest.update((source / name).read_bytes())
+    for module in (text, lexicon):
+        digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -13,11 +13,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bot.answer import ExtractiveAnswerer, clean_question
-from bot.llm import describe_failure, stream_tokens
-from bot.models import Answer
-from bot.prompt import REWRITE_PROMPT, Turn, format_conversation
-from bot.support import says_not_covered, strip_reasoning
+from bot.answer.extractive import Answerer, ExtractiveAnswerer
+from bot.answer.llm import describe_failure, stream_tokens
+from bot.answer.prompt import REWRITE_PROMPT, Turn, format_conversation
+from bot.answer.support import says_not_covered, strip_reasoning
+from bot.models import Answer, Hit
+from bot.search.question import clean_question
+from bot.settings import Settings
 from bot.text import normalize, terms
 
 # Multi-word names first: the longest name wins. Matched case-insensitively on word boundaries.
@@ -199,6 +201,21 @@ def heuristic_rewrite(question: str, history: Iterable | None) -> str:
     return heuristic_read(question, history).shown
 
 
+class ConversationBot(Protocol):
+    """What a chat turn needs of the bot (`bot.answer.studybot.StudyBot` is one); named here so that the turn and
+    the chain built on it depend on the bot's shape, not on the module that builds it."""
+
+    settings: Settings
+    answerer: Answerer
+
+    def spelled(self, question: str) -> str: ...
+
+    def retrieve(self, query: str, doc_id: str | None = None, k: int | None = None,
+                 context: str = "") -> list[Hit]: ...
+
+    def context_for(self, query: str, context: str = "") -> str: ...
+
+
 class Rewriter(Protocol):
     def read(self, question: str, history: Iterable | None) -> Reading: ...
 
@@ -265,7 +282,7 @@ class LLMRewriter:
         return reply
 
 
-def rewriter_for(bot) -> Rewriter:
+def rewriter_for(bot: ConversationBot) -> Rewriter:
     """The LLM rewriter when the bot answers with a chat model, the heuristic otherwise."""
     model = getattr(bot.answerer, "model", None)
     if model is None:
@@ -273,7 +290,7 @@ def rewriter_for(bot) -> Rewriter:
     return LLMRewriter(model, bot.settings.llm_idle_timeout, bot.settings.llm_timeout)
 
 
-def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: str | None = None,
+def stream_reply(bot: ConversationBot, question: str, history: Iterable | None = None, doc_id: str | None = None,
                  rewriter: Rewriter | None = None, k: int | None = None, *, retrieve_step=None,
                  answer_step=None) -> Iterator[str | Answer]:
     """One chat turn: read, retrieve, answer. Yields tokens (str) while a model streams, then the Answer.
@@ -303,7 +320,7 @@ def stream_reply(bot, question: str, history: Iterable | None = None, doc_id: st
     yield replace(final, question=reading.shown, timings_ms=timings)
 
 
-def retrieve_reading(bot, reading: Reading, text: str, turns: list, doc_id, k) -> tuple[Reading, list]:
+def retrieve_reading(bot: ConversationBot, reading: Reading, text: str, turns: list, doc_id, k) -> tuple[Reading, list]:
     """The passages for a reading of the turn `text`; a model's rewrite is used only when it finds at least as
     good passages as the conversation-aware heuristic reading."""
     hits = bot.retrieve(reading.query, doc_id, k, reading.context)
@@ -312,7 +329,7 @@ def retrieve_reading(bot, reading: Reading, text: str, turns: list, doc_id, k) -
     return reading, hits
 
 
-def _better_reading(bot, model_reading: Reading, model_hits, heuristic: Reading, doc_id, k):
+def _better_reading(bot: ConversationBot, model_reading: Reading, model_hits, heuristic: Reading, doc_id, k):
     """The model's rewrite or the conversation-aware heuristic reading, whichever retrieves the better passage."""
     hits = bot.retrieve(heuristic.query, doc_id, k, heuristic.context)
     if _best(model_hits) >= _best(hits):
@@ -324,7 +341,7 @@ def _best(hits) -> float:
     return max((h.score for h in hits), default=float("-inf"))
 
 
-def answer_items(bot, reading: Reading, hits, rewrite_error: str):
+def answer_items(bot: ConversationBot, reading: Reading, hits, rewrite_error: str):
     """The answerer's stream; when the model already failed on the rewrite, its fallback at once (one timeout).
 
     The extractive answerer takes the context apart (it counts at a lower weight than the question);
@@ -341,7 +358,7 @@ def answer_items(bot, reading: Reading, hits, rewrite_error: str):
     return iter([answerer.answer(reading.shown, hits)])
 
 
-def ask_in_conversation(bot, question: str, history: Iterable | None = None, doc_id: str | None = None,
+def ask_in_conversation(bot: ConversationBot, question: str, history: Iterable | None = None, doc_id: str | None = None,
                         rewriter: Rewriter | None = None, k: int | None = None) -> Answer:
     """`StudyBot.ask` with chat history: a follow-up is read with the earlier turns it depends on."""
     final = None

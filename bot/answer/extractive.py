@@ -1,54 +1,19 @@
-"""Answer a question from retrieved passages: extractive by default, a chat model when configured."""
+"""The extractive answerer: the lines of the retrieved passages that answer the question, cited, or a refusal."""
 
 from __future__ import annotations
 
 import re
-import time
-import unicodedata
-from dataclasses import replace
-from functools import cached_property
 from typing import Protocol
 
-from bot.extract import LineChooser, Unit
-from bot.lexicon import starts_sentence
+from bot.answer.extract import LineChooser
+from bot.answer.lines import Unit
+from bot.ingest.lexicon import starts_sentence
 from bot.models import Answer, Citation, Hit
-from bot.query import expansions, intent_of, load_aliases, load_service_names, service_pattern
+from bot.search.query import intent_of, load_aliases, load_service_names, service_pattern
 from bot.settings import Settings
 from bot.text import STOPWORDS, stem, term_coverage, terms, words
 
 NOT_IN_MATERIAL = "That is not in the study material."
-
-
-class QuestionError(ValueError):
-    """The question cannot be asked as typed; the message tells the person what to change."""
-
-
-def known_document(doc_id: str | None, known) -> str | None:
-    """`doc_id` when the index holds it; an unknown one is an error naming the known ones, not no passages."""
-    if doc_id is not None and doc_id not in known:
-        raise QuestionError(f"unknown document {doc_id!r} in the index; known: {', '.join(sorted(known))}")
-    return doc_id
-
-
-def clean_question(question: str | None, max_chars: int) -> str:
-    text = " ".join(_printable(str(question or "")).split())
-    if not text:
-        raise QuestionError("Please type a question about the study material.")
-    if len(text) > max_chars:
-        raise QuestionError(f"That question is {len(text):,} characters long; please keep it under {max_chars:,}.")
-    if not terms(text):
-        raise QuestionError("Please ask with a few words about an AWS topic, e.g. 'What is Kinesis shard throughput?'")
-    return text
-
-
-# Terminal colour and cursor codes ("\x1b[1;31m"): pasted from a coloured shell, they are not words.
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-
-
-def _printable(text: str) -> str:
-    """NFKC text without terminal escape codes, control and format characters turned into spaces (case kept)."""
-    text = unicodedata.normalize("NFKC", _ANSI.sub("", text))
-    return "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
 
 
 class Answerer(Protocol):
@@ -166,7 +131,7 @@ class ExtractiveAnswerer:
 def compose(question: str, hits: list[Hit], units: list[Unit], answerer: str, conflict=None) -> Answer:
     """Answer text with [n] markers; n numbers the cited passages in order of first use.
 
-    `conflict` (from `bot.disagree.disagreeing_unit`) adds a line saying which notes give which value.
+    `conflict` (from `bot.answer.disagree.disagreeing_unit`) adds a line saying which notes give which value.
     """
     markers: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}
@@ -215,68 +180,3 @@ def answer_with(answerer: Answerer, question: str, hits: list[Hit], context: str
         return answerer.answer(question, hits, context=context)  # the LLM answerer gates on the context too
     return answerer.answer(f"{question} ({context})" if context else question, hits)
 
-
-class StudyBot:
-    """Question in, cited `Answer` out: the one chain that the UI, the CLI and the evals share."""
-
-    def __init__(self, searcher, answerer: Answerer | None = None, settings: Settings | None = None):
-        self.searcher = searcher
-        self.settings = settings or searcher.settings
-        self.answerer = answerer or ExtractiveAnswerer(
-            searcher.bm25.idf, self.settings, searcher.starts_section, searcher.mentions, searcher.is_name,
-            searcher.all_name_terms)
-
-    @cached_property
-    def doc_ids(self) -> frozenset[str]:
-        return frozenset(c.doc_id for c in self.searcher.chunks)
-
-    def spelled(self, question: str) -> str:
-        """The question with misspelled names fixed against the corpus ("DynamoBD" → "dynamodb")."""
-        return self.searcher.speller.correct(question)[0] if self.settings.spelling else question
-
-    def retrieve(self, query: str, doc_id: str | None = None, k: int | None = None, context: str = "") -> list[Hit]:
-        """Top passages for `query`; `context` (earlier turns, what abbreviations and everyday words stand for)
-        joins the search at a lower weight. The best candidates are re-ranked by their best answer line."""
-        k = k or self.settings.k
-        if doc_id:
-            known_document(doc_id, self.doc_ids)
-        context = self.context_for(query, context)
-        hits = self.searcher.search(query, max(k, self.settings.rerank_k), doc_id, context)
-        chooser = getattr(self.answerer, "chooser", None) or getattr(getattr(self.answerer, "fallback", None),
-                                                                       "chooser", None)
-        if chooser is None or self.settings.line_weight == 0:
-            return hits[:k]
-        lines = chooser.best_unit_scores(query, intent_of(query), hits, context)
-        order = sorted(range(len(hits)), key=lambda i: -(hits[i].score + self.settings.line_weight * lines[i]))
-        return [replace(hits[i], score=hits[i].score + self.settings.line_weight * lines[i]) for i in order[:k]]
-
-    def context_for(self, query: str, context: str = "") -> str:
-        extra = expansions(query, self.searcher.vocabulary) if self.settings.expansions else ""
-        return " ".join(part for part in (context, extra) if part)
-
-    def ask(self, question: str, doc_id: str | None = None, k: int | None = None) -> Answer:
-        started = time.perf_counter()
-        query = self.spelled(clean_question(question, self.settings.max_question_chars))
-        hits = self.retrieve(query, doc_id, k)
-        retrieved = time.perf_counter()
-        answer = answer_with(self.answerer, query, hits, self.context_for(query))
-        done = time.perf_counter()
-        timings = {"retrieve": (retrieved - started) * 1000, "answer": (done - retrieved) * 1000,
-                   "total": (done - started) * 1000}
-        return replace(answer, timings_ms=timings)
-
-    def as_runnable(self, k: int | None = None):
-        """The chain as a LangChain Runnable (`bot.chain.StudyChain`): a plain string or {"question", "history"?,
-        "doc_id"?} in, the cited Answer out; `.stream()` yields a chat model's tokens first."""
-        from bot.chain import StudyChain
-
-        return StudyChain(self, k)
-
-
-def build_bot(settings: Settings | None = None, answerer: Answerer | None = None) -> StudyBot:
-    from bot.index import open_store
-    from bot.retrieve import HybridSearcher
-
-    settings = settings or Settings.from_env()
-    searcher = HybridSearcher(open_store(settings), settings)
-    return StudyBot(searcher, answerer)  # StudyBot takes the searcher's settings

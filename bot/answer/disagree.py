@@ -8,14 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from bot.answer.lines import Unit
 from bot.models import Hit
-from bot.query import expansions
+from bot.search.query import expansions
 from bot.text import question_terms, terms
-
-if TYPE_CHECKING:  # the answer lines come from bot.extract, which imports this module
-    from bot.extract import Unit
 
 _WORD_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
                  "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "fourteen": "14", "thirty": "30"}
@@ -262,7 +259,7 @@ def _facts(doc, sections, services: tuple[str, ...]):
 
 def _named_services(text: str, services: tuple[str, ...]) -> set[str]:
     """The services `text` names, the most specific only ("Kinesis Data Streams", not also "Kinesis")."""
-    from bot.query import service_pattern
+    from bot.search.query import service_pattern
 
     named = {s for s in services if service_pattern(s).search(text)}
     return {s for s in named if not any(s != o and s.lower() in o.lower() for o in named)}

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.clean import PARSERS
+from bot.ingest.clean import PARSERS
 from bot.models import Section, SourceDoc
 from bot.text import folded
 

@@ -17,12 +17,19 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
-from bot.answer import NOT_IN_MATERIAL, Answerer, ExtractiveAnswerer, answer_with, citation_for
-from bot.embed import embeddings
+from bot.answer.extractive import NOT_IN_MATERIAL, Answerer, ExtractiveAnswerer, answer_with, citation_for
+from bot.answer.prompt import build_messages
+from bot.answer.support import (
+    SupportChecker,
+    check_citations,
+    join_claims,
+    says_not_covered,
+    split_claims,
+    strip_reasoning,
+)
+from bot.ingest.embed import embeddings
 from bot.models import Answer, Hit
-from bot.prompt import build_messages
 from bot.settings import Settings
-from bot.support import SupportChecker, check_citations, join_claims, says_not_covered, split_claims, strip_reasoning
 
 NO_LLM = frozenset({"", "none", "extractive"})
 # provider -> integration package (the common ones; init_chat_model knows more, see known_providers()).
@@ -199,7 +206,7 @@ class LLMAnswerer:
     """Answers with a chat model from the numbered passages, checked sentence by sentence.
 
     The extractive answerer's refusal checks run first: a question they refuse never reaches the model. Every
-    sentence of the reply must cite a passage that supports it (`bot.support`); the others are removed (the note
+    sentence of the reply must cite a passage that supports it (`bot.answer.support`); the others are removed (the note
     counts them, `Answer.dropped` keeps them for evals). A reply with nothing supported left, or any failure,
     gives the extractive answer.
     """
@@ -296,8 +303,8 @@ def _removal_note(bad_markers: Sequence[int], dropped: list, count: int) -> str:
 
 def corpus_idf(settings: Settings) -> dict[str, float]:
     """The BM25 idf of the indexed passages, as the extractive answerer of a built bot uses it."""
-    from bot.index import open_store
-    from bot.retrieve import BM25
+    from bot.ingest.index import open_store
+    from bot.search.retrieve import BM25
 
     return BM25([c.embedding_text() for c in open_store(settings).chunks]).idf
 
@@ -312,24 +319,3 @@ def make_answerer(spec: str, settings: Settings, fallback: Answerer | None = Non
         return fallback
     return LLMAnswerer(model, spec.strip(), settings, fallback, checker)
 
-
-def build_answering_with(settings: Settings, spec: str | None):
-    """The bot the CLI and the app use: extractive, or answering with `spec` ('provider:model'). A bad spec,
-    a missing package or a missing API key fails before the index is opened."""
-    from bot.answer import build_bot
-
-    model = chat_model(spec, settings) if check_spec(spec or "") is not None else None
-    bot = build_bot(settings)
-    return bot if model is None else with_llm(bot, spec, model)
-
-
-def with_llm(bot, spec: str, model=None):
-    """A StudyBot answering with `spec` ('none': extractive) that shares `bot`'s index and searcher."""
-    from bot.answer import StudyBot
-
-    current = bot.answerer
-    extractive = current.fallback if isinstance(current, LLMAnswerer) else current
-    checker = SupportChecker(bot.searcher.embed_documents, bot.searcher.bm25.idf,
-                             names=bot.searcher.all_name_terms)
-    answerer = make_answerer(spec, bot.settings, fallback=extractive, model=model, checker=checker)
-    return StudyBot(bot.searcher, answerer, bot.settings)

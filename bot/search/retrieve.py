@@ -14,10 +14,10 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables.config import run_in_executor
 from pydantic import ConfigDict, Field
 
-from bot.answer import known_document
-from bot.lexicon import Lexicon, Postings
+from bot.ingest.lexicon import Lexicon, Postings
 from bot.models import Chunk, Hit
-from bot.query import CONTEXT_WEIGHT, Speller, query_weights
+from bot.search.query import CONTEXT_WEIGHT, Speller, query_weights
+from bot.search.question import known_document
 from bot.settings import Settings
 from bot.text import question_terms, stem, term_coverage, term_set, terms, words
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from bot.answer import StudyBot
+from bot.answer.studybot import StudyBot
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +88,8 @@ class LiveBot:
 
 def live_bot(bot: StudyBot, settings, answerer_spec: str | None = None) -> LiveBot:
     """A LiveBot over `bot` that rebuilds the same kind of bot (extractive or with the same chat model)."""
-    from bot.index import active_collection
-    from bot.llm import build_answering_with
+    from bot.answer.studybot import build_answering_with
+    from bot.ingest.index import active_collection
 
     return LiveBot(bot, lambda: build_answering_with(settings, answerer_spec), lambda: active_collection(settings),
                    settings.index_check_seconds)

@@ -9,22 +9,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
-from bot.disagree import amounts, disagreeing_unit, wanted_kind
+from bot.answer.disagree import amounts, disagreeing_unit, wanted_kind
+from bot.answer.lines import BULLET, Unit, condensed, list_blocks, passage_units
 from bot.models import Hit
-from bot.query import COMPARISON, DEFINITION, HOWTO, LIST, NUMBER, comparison_sides, query_weights
+from bot.search.query import COMPARISON, DEFINITION, HOWTO, LIST, NUMBER, comparison_sides, query_weights
 from bot.text import term_coverage, term_set, terms
 
 MAX_UNITS = 4
 MAX_ANSWER_CHARS = 450
-MAX_UNIT_CHARS = 300
-MAX_ITEM_CHARS = 100
 RANK_PRIOR = 0.3  # preference for lines of the better-ranked passages
 FOCUS_MISS = 0.15  # a line that never names the rarest thing the question asks about
 PACK_SHARE = 0.6  # a unit scoring under this share of the best one is not worth its space
-_SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
-_BULLET = re.compile(r"^\s*(?:[-*•+▪◦]|\d{1,2}[.)])\s+")
 QUANTITY = re.compile(
     r"\b\d[\d,.]*\s*(?:-|to|–)?\s*\d*[\d,.]*\s*(?:%|x\b|[kmgtp]i?b\b|[kmgtp]b/s|bytes?|kb|mb|gb|tb|pb|ms\b|"
     r"milliseconds?|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|shards?|records?|"
@@ -53,80 +49,6 @@ _ASK_WORDS = frozenset({"used", "purpose", "mean", "meaning", "definition", "def
 class Choice:
     units: list
     conflict: tuple | None = None  # (unit, amount, other unit, other amount) when two documents disagree
-
-
-@dataclass(frozen=True)
-class Unit:
-    hit_index: int
-    order: int
-    text: str  # what the answer shows
-    score: float
-    quote: str = ""  # the verbatim passage text behind it, when `text` is a condensed form
-
-    @property
-    def source(self) -> str:
-        return self.quote or self.text
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" \t"))
-
-
-@lru_cache(maxsize=4096)
-def passage_units(text: str) -> tuple[tuple[int, str], ...]:
-    """Answerable pieces of a passage: a line with its indented sub-bullets (a header ending in ':'
-    takes the next line too); long lines split into sentences."""
-    units: list[str] = []
-    parent_indent = None
-    for raw in text.split("\n"):
-        line = raw.strip()
-        if not line:
-            parent_indent = None
-            continue
-        joins_parent = units and (
-            (parent_indent is not None and _indent(raw) > parent_indent) or (units[-1].endswith(":"))
-        )
-        if joins_parent and len(units[-1]) + len(line) < MAX_UNIT_CHARS:
-            units[-1] = f"{units[-1]} {line}"
-            continue
-        units.extend(_SENTENCE_SPLIT.split(line) if len(line) > 220 else [line])
-        parent_indent = _indent(raw)
-    return tuple(enumerate(units))
-
-
-def list_blocks(text: str) -> list[tuple[int, str, list[str]]]:
-    """(order, label, items): runs of 2+ bullets at one indent, with the line before them as the label."""
-    blocks = []
-    lines = [line for line in text.split("\n") if line.strip()]
-    i = 0
-    while i < len(lines):
-        if not _BULLET.match(lines[i]):
-            i += 1
-            continue
-        indent, start = _indent(lines[i]), i
-        items = []
-        while i < len(lines) and (not _BULLET.match(lines[i]) or _indent(lines[i]) >= indent):
-            if _BULLET.match(lines[i]) and _indent(lines[i]) == indent:
-                items.append(lines[i].strip())
-            elif not _BULLET.match(lines[i]) and _indent(lines[i]) <= indent:
-                break
-            i += 1
-        label = lines[start - 1].strip() if start > 0 and not _BULLET.match(lines[start - 1]) else ""
-        if len(items) >= 2:
-            blocks.append((start, label, items))
-    return blocks
-
-
-def condensed(item: str) -> str:
-    """A list item cut to its label or first clause: '- **EVEN:** Rows are evenly…' → 'EVEN: Rows are evenly…'."""
-    item = _BULLET.sub("", item).replace("**", "").strip()
-    if len(item) <= MAX_ITEM_CHARS:
-        return item
-    cut = item[:MAX_ITEM_CHARS]
-    for stop in (". ", "; ", ", "):
-        if stop in cut[30:]:
-            return cut[: cut.rindex(stop)].rstrip(" .;,") + "…"
-    return cut.rsplit(" ", 1)[0] + "…"
 
 
 class LineChooser:
@@ -200,7 +122,7 @@ class LineChooser:
             for order, label, items in list_blocks(hit.chunk.text):
                 heading = set(terms(f"{path} {label}"))
                 score = term_coverage(weights, heading) + 0.3 * term_coverage(weights, set(terms(" ".join(items))))
-                labelled = sum(bool(_ITEM_LABEL.match(_BULLET.sub("", item))) for item in items) / len(items)
+                labelled = sum(bool(_ITEM_LABEL.match(BULLET.sub("", item))) for item in items) / len(items)
                 score += RANK_PRIOR / (i + 1) + 0.05 * min(len(items), 6) + 0.4 * labelled
                 if best is None or score > best.score:
                     best = Unit(i, order, _list_text(label, items), score, " … ".join([label, *items] if label

@@ -1,6 +1,6 @@
 """The study chain as a LangChain Runnable: a typed question (with chat history) in, the cited `Answer` out.
 
-`StudyBot.as_runnable()` returns it. It reads a turn the way the chat does (`bot.followup`: spelling, follow-ups
+`StudyBot.as_runnable()` returns it. It reads a turn the way the chat does (`bot.answer.followup`: spelling, follow-ups
 read with their conversation, a chat model's rewrite kept only when it retrieves as well), and shows LangChain
 what happens inside: retrieval and answering are child runs named "retrieve" and "answer", so a tracer (LangSmith,
 a callback handler) sees retrieve → answer under the chain's own run. `.stream()` / `.astream()` yield a chat
@@ -21,10 +21,10 @@ from langchain_core.runnables.config import run_in_executor
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from typing_extensions import TypedDict  # pydantic needs this one on Python < 3.12
 
-from bot.answer import QuestionError, StudyBot
-from bot.followup import Reading, answer_items, retrieve_reading, stream_reply
+from bot.answer.followup import ConversationBot, Reading, answer_items, retrieve_reading, stream_reply
 from bot.models import Answer, Hit
-from bot.retrieve import hit_to_document
+from bot.search.question import QuestionError
+from bot.search.retrieve import hit_to_document
 
 RETRIEVE, ANSWER = "retrieve", "answer"  # the child runs' names, as tracers show them
 _FINISHED = object()
@@ -84,7 +84,7 @@ def _role(message: BaseMessage) -> str:
 class StudyChain(Runnable[StudyQuestion | Mapping[str, Any] | str, Answer]):
     """`bot` as a LangChain Runnable: `.invoke`, `.batch`, `.stream`, `.astream` (and their async forms)."""
 
-    def __init__(self, bot: StudyBot, k: int | None = None, name: str = "studybot"):
+    def __init__(self, bot: ConversationBot, k: int | None = None, name: str = "studybot"):
         self.bot = bot
         self.k = k  # passages per answer (None: the settings' k)
         self.name = name
@@ -135,14 +135,14 @@ class StudyChain(Runnable[StudyQuestion | Mapping[str, Any] | str, Answer]):
                     items.close()
 
     def _turn(self, payload, run: CallbackManagerForChainRun) -> Iterator[str | Answer]:
-        """One chat turn as the chat takes it (`bot.followup.stream_reply`), its two steps reported as runs."""
+        """One chat turn as the chat takes it (`bot.answer.followup.stream_reply`), its two steps reported as runs."""
         asked = study_question(payload)
         yield from stream_reply(
             self.bot, asked.question, conversation_turns(asked.history), asked.doc_id, k=self.k,
             retrieve_step=partial(self._retrieve, parent=run), answer_step=partial(self._answer, parent=run))
 
     @staticmethod
-    def _retrieve(bot: StudyBot, reading: Reading, text: str, turns: list, doc_id: str | None, k: int | None, *,
+    def _retrieve(bot: ConversationBot, reading: Reading, text: str, turns: list, doc_id: str | None, k: int | None, *,
                   parent: CallbackManagerForChainRun) -> tuple[Reading, list[Hit]]:
         """`retrieve_reading` as a retriever run named "retrieve" (its documents are the passages)."""
         run = parent.get_child().on_retriever_start(None, reading.query, name=RETRIEVE)
@@ -155,7 +155,7 @@ class StudyChain(Runnable[StudyQuestion | Mapping[str, Any] | str, Answer]):
         return reading, hits
 
     @staticmethod
-    def _answer(bot: StudyBot, reading: Reading, hits: list[Hit], rewrite_error: str, *,
+    def _answer(bot: ConversationBot, reading: Reading, hits: list[Hit], rewrite_error: str, *,
                 parent: CallbackManagerForChainRun) -> Iterator[str | Answer]:
         """`answer_items` as a chain run named "answer" whose output is the checked `Answer`."""
         run = parent.get_child().on_chain_start(

@@ -1,7 +1,7 @@
 """Turn raw document text into sections: one parser per document kind, pure functions only.
 
 Every parser takes the raw text and returns (section path, [(line number, cleaned line)]) pairs;
-`bot.load` wraps them into `Section`s.
+`bot.ingest.load` wraps them into `Section`s.
 """
 
 from __future__ import annotations

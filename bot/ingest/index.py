@@ -24,13 +24,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.chunk import chunk_sections
-from bot.embed import embeddings
-from bot.lexicon import Lexicon
-from bot.load import LoadProblem, load_corpus
-from bot.models import Chunk
-from bot.settings import ROOT, Settings
-from bot.snapshot import (
+from bot.ingest.chunk import chunk_sections
+from bot.ingest.embed import embeddings
+from bot.ingest.lexicon import Lexicon
+from bot.ingest.load import LoadProblem, load_corpus
+from bot.ingest.snapshot import (
     Snapshot,
     in_document_order,
     new_build_id,
@@ -38,6 +36,8 @@ from bot.snapshot import (
     snapshot_root,
     write_snapshot,
 )
+from bot.models import Chunk
+from bot.settings import ROOT, Settings
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -411,7 +411,7 @@ def _generation(settings: Settings, collection: str) -> str:
 
 # --- damage ---------------------------------------------------------------------------------------
 
-_PROBE = "import sys; from bot.index import probe_store; probe_store(sys.argv[1])"
+_PROBE = "import sys; from bot.ingest.index import probe_store; probe_store(sys.argv[1])"
 
 
 def verify_store(settings: Settings) -> None:
