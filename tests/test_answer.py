@@ -65,7 +65,7 @@ def test_runnable_chain_returns_answers(tiny_bot):
 
 
 def test_a_disagreement_line_names_both_values_their_notes_and_markers():
-    from bot.answer.disagree import amounts
+    from bot.amounts import measures
     from bot.answer.extractive import compose
     from bot.answer.lines import Unit
     from bot.models import Chunk, Hit
@@ -76,7 +76,7 @@ def test_a_disagreement_line_names_both_values_their_notes_and_markers():
     hits = [hit("Notes A", "SQS keeps messages for 4 days by default."),
             hit("Notes B", "SQS keeps messages for 3 days by default.")]
     ours, theirs = Unit(0, 0, hits[0].chunk.text, 1.0), Unit(1, 0, hits[1].chunk.text, 0.5)
-    conflict = (ours, amounts(ours.text)[0], theirs, amounts(theirs.text)[0])
+    conflict = (ours, measures(ours.text)[0], theirs, measures(theirs.text)[0])
     answer = compose("How long does SQS keep messages?", hits, [ours, theirs], "extractive", conflict)
     assert answer.text.splitlines()[-1] == ("The notes disagree: 4 days in Notes A [1], but 3 days in Notes B [2]. "
                                             "Check the current AWS documentation.")

@@ -2,7 +2,8 @@
 
 import pytest
 
-from bot.answer.disagree import amounts, asked_amount, disagreeing_unit
+from bot.amounts import measures
+from bot.answer.disagree import asked_amount, disagreeing_unit
 from bot.answer.extract import RANK_PRIOR, LineChooser
 from bot.answer.lines import MAX_ITEM_CHARS, Unit, condensed, list_blocks, passage_units
 from bot.models import Chunk, Hit
@@ -117,14 +118,14 @@ def test_a_comparison_holds_a_line_about_each_side():
 
 
 def test_amounts_read_spelled_numbers_and_units():
-    found = amounts("retain the data from one day up until 7 days")
+    found = measures("retain the data from one day up until 7 days")
     assert [(a.kind, a.value) for a in found] == [("time", DAY), ("time", 7 * DAY)]
     assert found[1].text == "7 days"
-    assert [(a.kind, a.value) for a in amounts("items up to 400 KB, 1 MB/s")] == [("size", 400e3), ("size", 1e6)]
+    assert [(a.kind, a.value) for a in measures("items up to 400 KB, 1 MB/s")] == [("size", 400e3), ("size", 1e6)]
 
 
 def test_a_spelled_amount_keeps_its_text_as_written():
-    assert amounts("retain the data from one day up until 7 days")[0].text == "one day"
+    assert measures("retain the data from one day up until 7 days")[0].text == "one day"
 
 
 @pytest.mark.parametrize("line, days", [

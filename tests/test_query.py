@@ -11,12 +11,12 @@ from bot.search.query import (
     Correction,
     Speller,
     comparison_sides,
-    edit_distance,
     expansions,
     intent_of,
     load_service_names,
     service_pattern,
 )
+from bot.text import edit_distance
 
 NOTES = [
     "Items live in DynamoDB tables. Reads from DynamoDB are eventually consistent, as in any DynamoDB table.",

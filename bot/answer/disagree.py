@@ -9,50 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.amounts import WORKED_EXAMPLE, Measure, measures
 from bot.answer.lines import Unit
 from bot.models import Hit
 from bot.search.query import expansions
 from bot.text import question_terms, terms
 
-_WORD_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-                 "eight": "8", "nine": "9", "ten": "10", "twelve": "12", "fourteen": "14", "thirty": "30"}
-_SCALE = {
-    "time": {"ms": 0.001, "millisecond": 0.001, "s": 1, "sec": 1, "second": 1, "min": 60, "minute": 60, "h": 3600,
-             "hr": 3600, "hour": 3600, "day": 86400, "week": 604800, "month": 2_629_800, "year": 31_557_600},
-    "size": {"b": 1, "byte": 1, "kb": 1e3, "kib": 1024, "mb": 1e6, "mib": 2**20, "gb": 1e9, "gib": 2**30,
-             "tb": 1e12, "tib": 2**40, "pb": 1e15},
-}
 _CLAUSE = re.compile(r",|;|\.\s+(?=[A-Z])|\band\b|\bbut\b|\bwhile\b|\(|\)|\|")
-_WORKED_EXAMPLE = re.compile(r"=|\bex:|\be\.g\.|\bexample\b|\bfor instance\b", re.IGNORECASE)
-_AMOUNT = re.compile(
-    r"\b(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|mins?|minutes?|h|hrs?|hours?|days?|weeks?|months?|"
-    r"years?|b|bytes?|kb|kib|mb|mib|gb|gib|tb|tib|pb)\b",
-    re.IGNORECASE,
-)
-
-
-@dataclass(frozen=True)
-class Amount:
-    kind: str  # "time" or "size"
-    value: float  # in seconds or bytes
-    text: str  # as written
-    at: int  # where in the line
-
-
-def amounts(text: str) -> list[Amount]:
-    """Durations and sizes in a line, normalised ('one day up until 7 days' → 1 day, 7 days)."""
-    spelled = re.sub(r"\b(" + "|".join(_WORD_NUMBERS) + r")\b(?=\s+\w)",  # same length: positions hold
-                     lambda m: _WORD_NUMBERS[m.group(1).lower()].ljust(len(m.group(1))), text, flags=re.IGNORECASE)
-    found = []
-    for match in _AMOUNT.finditer(spelled):
-        number, unit = float(match.group(1)), match.group(2).lower()
-        unit = unit if unit in ("s", "ms", "b") else unit.rstrip("s")
-        for kind, scale in _SCALE.items():
-            if unit in scale:
-                found.append(Amount(kind, number * scale[unit], text[match.start():match.end()], match.start()))
-    return found
-
-
 _TIME_ASK = re.compile(r"\bhow long\b|\b(retention|retain|kept|keep|stay|duration|timeout|period|ttl|expire|expiry|"
                        r"days?|hours?|minutes?|seconds?|latency|time|often)\b", re.IGNORECASE)
 _SIZE_ASK = re.compile(r"\bhow (big|large)\b|\b(size|sizes|storage|capacity|payload|mb|gb|tb|kb|bytes?|volume)\b",
@@ -68,11 +31,11 @@ def wanted_kind(question: str) -> str | None:
     return None
 
 
-def asked_amount(question: str, line: str) -> Amount | None:
+def asked_amount(question: str, line: str) -> Measure | None:
     """The amount a line gives for what the question asks: next to 'default' for a default, else the largest
     of the kind asked (a size for 'how big', a duration for 'how long')."""
     kind = wanted_kind(question)
-    found = [a for a in amounts(line) if kind is None or a.kind == kind]
+    found = [a for a in measures(line) if kind is None or a.kind == kind]
     if not found:
         return None
     if re.search(r"\bdefault\b", question, re.IGNORECASE):
@@ -92,7 +55,7 @@ def _clauses(line: str) -> list[tuple[int, int]]:
     return [(cuts[i], cuts[i + 1]) for i in range(0, len(cuts) - 1, 2)]
 
 
-def _clause_terms(line: str, amount: Amount) -> set[str]:
+def _clause_terms(line: str, amount: Measure) -> set[str]:
     """Terms of the clause holding `amount`, everyday words read as the notes' words (retain → retention)."""
     start, end = next(((a, b) for a, b in _clauses(line) if a <= amount.at < b), (0, len(line)))
     clause = line[start:end]
@@ -112,7 +75,7 @@ def same_thing(first: set[str], second: set[str]) -> bool:
 
 
 def disagreeing_unit(question: str, chosen: list[Unit], ranked: list[Unit], hits: list[Hit], rank_prior: float,
-                     focus: str | None = None) -> tuple[Unit, Amount, Unit, Amount] | None:
+                     focus: str | None = None) -> tuple[Unit, Measure, Unit, Measure] | None:
     """A line of another document that gives a different amount for the same thing as the answer's line.
 
     Both lines must name what the question asks about (`focus`, in the line or its section path)."""
@@ -120,9 +83,9 @@ def disagreeing_unit(question: str, chosen: list[Unit], ranked: list[Unit], hits
         path = hits[unit.hit_index].chunk.section_path
         return focus is None or focus in set(terms(unit.text)) | set(terms(" ".join(path)))
 
-    ranked = [u for u in ranked if about(u) and not _WORKED_EXAMPLE.search(u.text)]
+    ranked = [u for u in ranked if about(u) and not WORKED_EXAMPLE.search(u.text)]
     top = next((u for u in sorted(chosen, key=lambda u: -u.score)
-                if about(u) and not _WORKED_EXAMPLE.search(u.text) and asked_amount(question, u.text)), None)
+                if about(u) and not WORKED_EXAMPLE.search(u.text) and asked_amount(question, u.text)), None)
     if top is None:
         return None
     mine = asked_amount(question, top.text)
@@ -242,10 +205,10 @@ def _facts(doc, sections, services: tuple[str, ...]):
     for section in sections:
         labels: list[str] = []  # short lines so far, the latest last; read only when a fact needs its subject
         for line in section.lines:
-            found = amounts(line)
+            found = measures(line)
             if not found and 0 < len(line.split()) <= _LABEL_WORDS:
                 labels.append(line)
-            if (not found or _TABLE_ROW in line or _WORKED_EXAMPLE.search(line)
+            if (not found or _TABLE_ROW in line or WORKED_EXAMPLE.search(line)
                     or not any(p.search(line) for p, _ in _MEASURE_PATTERNS.values())):
                 continue
             named = _named_services(line, services)
@@ -270,7 +233,7 @@ def _measure(text: str) -> tuple[str, str] | None:
     return named[0] if len(named) == 1 else None
 
 
-def _line_facts(doc, section, line: str, subject: str, found: list[Amount]):
+def _line_facts(doc, section, line: str, subject: str, found: list[Measure]):
     """A fact per amount whose clause (or else whose line) names one measure of the amount's kind."""
     line_measure = _measure(line)
     operation = frozenset(terms(line)) & _OPERATIONS

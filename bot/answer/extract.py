@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.answer.disagree import amounts, disagreeing_unit, wanted_kind
+from bot.amounts import measures
+from bot.answer.disagree import disagreeing_unit, wanted_kind
 from bot.answer.lines import BULLET, Unit, condensed, list_blocks, passage_units
 from bot.models import Hit
 from bot.search.query import COMPARISON, DEFINITION, HOWTO, LIST, NUMBER, comparison_sides, query_weights
@@ -190,7 +191,7 @@ def unit_score(text: str, weights: dict[str, float], path_terms: frozenset[str] 
 def intent_bonus(intent: str, text: str, opens_section: bool, subject: dict[str, float],
                  path_terms: frozenset[str] | set[str], kind: str | None = None) -> float:
     if intent == NUMBER:
-        if kind is not None and QUANTITY.search(text) and not any(a.kind == kind for a in amounts(text)):
+        if kind is not None and QUANTITY.search(text) and not any(a.kind == kind for a in measures(text)):
             return 0.1  # a quantity, but not the kind asked ("12 hours" for a size)
         return 0.3 if QUANTITY.search(text) else 0.1 if _DIGIT.search(text) else -0.2
     if intent == DEFINITION:

@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
+from bot.amounts import WORKED_EXAMPLE
 from bot.models import Section
 from bot.quiz.kinds import mentions
 from bot.quiz.text import answer_visible, content_words, leaks
@@ -180,12 +181,6 @@ def _quantity_spans(sentence: str) -> list[re.Match]:
     return spans
 
 
-# A worked example's numbers are not facts to learn: "Example - 32MB", "like 250 bytes", "i.e. 1000 shards
-# take 30,000s to double", "⇒ 6 DPU × 1/4 h", "2/5th of an hour".
-_EXAMPLE = re.compile(r"\b(?:for example|for instance|example|such as|double|doubles|triple|twice)\b|\b(?:say|like) \d|"
-                      r"\b(?:e\.g|i\.e)\.|⇒|\d\s*(?:=|×|\*)\s*\d|\S\s+[×*]\s+\d|\d+/\d+(?:th|rd|nd)\b", re.I)
-
-
 # A limit on a count of things ("up to 5 LSIs per table", "maximum of 20 GSI"): the number is the answer.
 _COUNT_LIMIT = re.compile(r"\b(?:up to|max(?:imum)?(?: of)?|min(?:imum)?(?: of)?|at least|limited to|no more than)\s+"
                           r"(\d{1,3}(?:,\d{3})*|\d+)\s+(?!times\b|percent\b|%)[A-Za-z][\w-]*", re.I)
@@ -203,7 +198,7 @@ def number_cards(section: Section) -> list[Card]:
         if _lead_term(line) and leads[context, _lead_term(line)] > 1:
             continue  # "Storage capacity: 8TB" under each of three devices the text no longer names
         for sentence in sentences(line):
-            if not 20 <= len(sentence) <= 240 or _EXAMPLE.search(sentence):
+            if not 20 <= len(sentence) <= 240 or WORKED_EXAMPLE.search(sentence):
                 continue  # a worked example's numbers are not facts to learn
             answers = [m.group(0) for m in _quantity_spans(sentence)] or _count_limits(sentence)
             for answer in answers:

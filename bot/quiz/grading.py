@@ -10,12 +10,13 @@ import math
 import re
 from dataclasses import dataclass
 
+from bot.amounts import Amount, amounts
 from bot.quiz.cards import Card
 from bot.quiz.choices import term_variants
 from bot.quiz.deck import QuizInputError
 from bot.quiz.kinds import CATALOGUE, mentions
 from bot.quiz.show import LETTERS
-from bot.quiz.text import GENERIC_WORDS, Amount, amounts, name_key, similar_names
+from bot.quiz.text import GENERIC_WORDS, name_key, similar_names
 from bot.search.query import load_aliases
 
 MAX_ANSWER_CHARS = 300

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from bot.ingest.lexicon import count_names
-from bot.text import STOPWORDS, normalize, question_terms, stem, words
+from bot.text import STOPWORDS, edit_distance, normalize, question_terms, stem, words
 
 DATA = Path(__file__).parent.parent / "data"
 ALIASES_FILE = DATA / "aliases.tsv"
@@ -231,20 +231,3 @@ def _closest(word: str, counts: dict[str, int], by_length: dict[int, list[str]],
 _SUFFIXES = ("ing", "ed", "es", "s", "er", "ers", "ly", "d")
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (a swap of neighbours is one edit); > limit once it must be."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, start=1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]

@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 
 import gradio as gr
 
-from bot.answer.disagree import Disagreement, Statement, amounts
+from bot.amounts import measures
+from bot.answer.disagree import Disagreement, Statement
 from bot.ingest.load import CorpusError
 from bot.models import Section
 from bot.text import PATH_SEPARATOR, breadcrumb
@@ -190,7 +191,7 @@ def disagreement_groups(items: list[Disagreement]) -> list[tuple[str, list[State
 
 
 def _amount_value(text: str) -> float:
-    found = amounts(text)
+    found = measures(text)
     return found[0].value if found else 0.0
 
 
