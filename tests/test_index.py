@@ -853,3 +853,18 @@ def test_the_probe_stamp_lists_each_vector_file_with_its_size_and_time(tiny_sett
     for name, size, mtime in listed:
         path = folder / name
         assert path.parent.parent == folder and (size, mtime) == (path.stat().st_size, path.stat().st_mtime_ns)
+
+
+def test_opening_the_store_reads_current_once(tiny_settings, monkeypatch):
+    """Every step of an open (is there an index, was it probed, the client, the snapshot, the stamp, the name of
+    the generation) uses the one folder CURRENT named when the open began: a rebuild flipping it meanwhile
+    cannot give a store read half from one folder and half from the other."""
+    import bot.ingest.index as index_module
+
+    ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
+    reads = []
+    real = index_module.store_dir
+    monkeypatch.setattr(index_module, "store_dir", lambda settings: reads.append(1) or real(settings))
+    store = open_store(tiny_settings)
+    assert len(reads) == 1
+    assert store.generation.startswith(real(tiny_settings).name + "/")

@@ -773,3 +773,24 @@ def test_without_turns_nothing_is_added_to_the_question():
     exact = ExtractiveAnswerer(idf, replace(answerer.settings, min_coverage=alone))
     assert not exact.should_refuse(question, [passage]) and not exact.answer(question, [passage]).refused
     assert citation_for(passage, 1).quote == ""
+
+
+def test_a_question_s_lines_are_scored_once_for_the_re_rank_and_the_answer(searcher, monkeypatch):
+    """ask() re-ranks the candidates by their best line, then chooses the answer's lines from the top k: each line
+    of each candidate is scored once, and a second question scores its own lines."""
+    from bot.answer import extract
+    from bot.answer.lines import passage_units
+    from bot.answer.studybot import StudyBot
+
+    scored = []
+    real = extract.unit_score
+    monkeypatch.setattr(extract, "unit_score", lambda text, *rest: scored.append(text) or real(text, *rest))
+    bot = StudyBot(searcher)
+    query = bot.spelled(QUESTION)
+    candidates = searcher.search(query, max(bot.settings.k, bot.settings.rerank_k), None, bot.context_for(query))
+    answer = bot.ask(QUESTION)
+    assert not answer.refused and scored
+    assert len(scored) == sum(len(passage_units(h.chunk.text)) for h in candidates)
+    scored.clear()
+    bot.ask("What does SNS do?")
+    assert scored  # another question: its own scores

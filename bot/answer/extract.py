@@ -8,12 +8,14 @@ that recommend something. Every kind still scores lines by the question's idf-we
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from bot.amounts import measures
 from bot.answer.disagree import disagreeing_unit, wanted_kind
 from bot.answer.lines import BULLET, Unit, condensed, list_blocks, passage_units
-from bot.models import Hit
+from bot.models import Chunk, Hit
 from bot.search.query import COMPARISON, DEFINITION, HOWTO, LIST, NUMBER, comparison_sides, query_weights
 from bot.text import term_coverage, term_set, terms
 
@@ -46,6 +48,20 @@ _ASK_WORDS = frozenset({"used", "purpose", "mean", "meaning", "definition", "def
                         "versu", "v"})
 
 
+_KEPT_QUESTIONS = 8  # line scores kept per chooser: a few questions answered at once in the app
+
+
+@dataclass(frozen=True)
+class _LineScore:
+    """A line's score for one question, apart from the rank prior of its passage."""
+
+    order: int
+    text: str
+    fit: float  # unit_score: the question's terms in the line (and its section path)
+    bonus: float  # intent_bonus: the kind of answer asked, found in the line
+    misses_focus: bool  # the line never names what the question is about
+
+
 @dataclass(frozen=True)
 class Choice:
     units: list
@@ -59,6 +75,10 @@ class LineChooser:
         self.idf = idf
         self.is_section_start = is_section_start or (lambda chunk: False)
         self.name_terms = name_terms  # terms the notes write as names (services, features)
+        # A question's lines are scored once: re-ranking the candidates and then choosing the answer's lines
+        # read the same scores (the rank prior, which depends on the final order, is added per call).
+        self._line_scores: OrderedDict[tuple, dict[Chunk, list[_LineScore]]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def weights(self, question: str, context: str = "") -> dict[str, float]:
         return query_weights(self.idf, question, context)
@@ -96,25 +116,46 @@ class LineChooser:
 
     def scored_units(self, weights: dict[str, float], intent: str, hits: list[Hit],
                      rank_prior: float = RANK_PRIOR, kind: str | None = None) -> list[Unit]:
-        subject = {t: w for t, w in weights.items() if t not in _ASK_WORDS}
-        focus = focus_term(weights, self.name_terms)
+        scores = self._scores_for(weights, intent, kind)
         units = []
         for i, hit in enumerate(hits):
-            path_terms = term_set(" ".join(hit.chunk.section_path))
-            starts_section = self.is_section_start(hit.chunk)
-            lead = True
-            for order, text in passage_units(hit.chunk.text):
-                present = term_set(text)
-                informative = len(present - path_terms) >= 4  # not a repeated heading or a bare label
-                score = unit_score(text, weights, path_terms) + rank_prior / (i + 1)
-                score += intent_bonus(intent, text, lead and informative and starts_section, subject, path_terms,
-                                      kind)
-                if focus is not None and focus not in present | path_terms:
+            if hit.chunk not in scores:
+                scores[hit.chunk] = self._line_scores_of(hit, weights, intent, kind)
+            for line in scores[hit.chunk]:
+                score = line.fit + rank_prior / (i + 1)
+                score += line.bonus
+                if line.misses_focus:
                     score -= FOCUS_MISS
-                lead = lead and not informative
-                units.append(Unit(i, order, text, score))
+                units.append(Unit(i, line.order, line.text, score))
         units.sort(key=lambda u: -u.score)
         return units
+
+    def _scores_for(self, weights: dict[str, float], intent: str, kind: str | None) -> dict[Chunk, list[_LineScore]]:
+        """The line scores kept for this reading of a question (the last few questions' are kept)."""
+        key = (tuple(weights.items()), intent, kind)
+        with self._lock:
+            if key not in self._line_scores:
+                self._line_scores[key] = {}
+                while len(self._line_scores) > _KEPT_QUESTIONS:
+                    self._line_scores.popitem(last=False)
+            return self._line_scores[key]
+
+    def _line_scores_of(self, hit: Hit, weights: dict[str, float], intent: str,
+                        kind: str | None) -> list[_LineScore]:
+        subject = {t: w for t, w in weights.items() if t not in _ASK_WORDS}
+        focus = focus_term(weights, self.name_terms)
+        path_terms = term_set(" ".join(hit.chunk.section_path))
+        starts_section = self.is_section_start(hit.chunk)
+        lead = True
+        lines = []
+        for order, text in passage_units(hit.chunk.text):
+            present = term_set(text)
+            informative = len(present - path_terms) >= 4  # not a repeated heading or a bare label
+            bonus = intent_bonus(intent, text, lead and informative and starts_section, subject, path_terms, kind)
+            misses_focus = focus is not None and focus not in present | path_terms
+            lines.append(_LineScore(order, text, unit_score(text, weights, path_terms), bonus, misses_focus))
+            lead = lead and not informative
+        return lines
 
     def best_list(self, weights: dict[str, float], hits: list[Hit]) -> Unit | None:
         best = None

@@ -388,9 +388,9 @@ class Store:
     lexicon: Lexicon | None = None  # the passages' word statistics, when a snapshot had them ready
 
 
-def require_index(settings: Settings) -> None:
+def require_index(settings: Settings, folder: Path | None = None) -> None:
     """Raise IndexUnavailable when there is plainly no local index, without creating an empty one there."""
-    if not settings.chroma_host and not index_exists(settings):
+    if not settings.chroma_host and not index_exists(settings, folder):
         raise IndexUnavailable(
             f"no index in {settings.index_dir} yet: build it with `studybot ingest` (about a minute)."
         )
@@ -405,8 +405,8 @@ def active_collection(settings: Settings) -> str:
     return _generation(settings, active["collection"])
 
 
-def _generation(settings: Settings, collection: str) -> str:
-    return collection if settings.chroma_host else f"{store_dir(settings).name}/{collection}"
+def _generation(settings: Settings, collection: str, folder: Path | None = None) -> str:
+    return collection if settings.chroma_host else f"{(folder or store_dir(settings)).name}/{collection}"
 
 
 # --- damage ---------------------------------------------------------------------------------------
@@ -414,14 +414,16 @@ def _generation(settings: Settings, collection: str) -> str:
 _PROBE = "import sys; from bot.ingest.index import probe_store; probe_store(sys.argv[1])"
 
 
-def verify_store(settings: Settings) -> None:
+def verify_store(settings: Settings, folder: Path | None = None) -> None:
     """Read the local store's vector files in a child process, once per change of those files.
 
     Random bytes in an HNSW file make Chroma's native code crash the process that loads it (a segmentation
     fault, no message); here that process is a child, and the person gets the fix instead.
     """
-    folder = store_dir(settings)
-    if settings.chroma_host or not (folder / "chroma.sqlite3").exists():
+    if settings.chroma_host:
+        return
+    folder = folder or store_dir(settings)
+    if not (folder / "chroma.sqlite3").exists():
         return
     stamp = folder / PROBE_FILE
     try:
@@ -440,13 +442,13 @@ def verify_store(settings: Settings) -> None:
     _stamp(folder)
 
 
-def _restamp(settings: Settings) -> None:
+def _restamp(settings: Settings, folder: Path | None = None) -> None:
     """Opening a store rewrites some of Chroma's files (the pointer's segment): remember them as this process,
     which probed them or found them probed, left them, or every start would probe again (seconds at 100x)."""
     if settings.chroma_host:
         return
     try:
-        _stamp(store_dir(settings))
+        _stamp(folder or store_dir(settings))
     except OSError as err:  # a read-only index: the next start probes again, nothing worse
         log.debug("cannot stamp %s: %s", settings.index_dir, err)
 
@@ -494,9 +496,10 @@ def probe_store(path: str) -> None:
 def open_store(settings: Settings) -> Store:
     from langchain_chroma import Chroma
 
-    require_index(settings)
-    verify_store(settings)
-    client = make_client(settings)
+    folder = None if settings.chroma_host else store_dir(settings)  # CURRENT read once: a rebuild may flip it
+    require_index(settings, folder)
+    verify_store(settings, folder)
+    client = make_client(settings, folder)
     try:
         active = _pointer(client)
         if not active:
@@ -504,7 +507,7 @@ def open_store(settings: Settings) -> Store:
                 f"no index at {where(settings)} yet: build it with `studybot ingest` (about a minute)."
             )
         name = active["collection"]
-        snapshot = _start_up_snapshot(settings, client, active)
+        snapshot = _start_up_snapshot(settings, client, active, folder)
     except IndexUnavailable:
         raise
     except Exception as err:
@@ -514,15 +517,16 @@ def open_store(settings: Settings) -> Store:
         ) from err
     if not snapshot.chunks:
         raise IndexUnavailable("the index is empty: rebuild it with `studybot ingest --rebuild`.")
-    _restamp(settings)
+    _restamp(settings, folder)
     vectorstore = Chroma(client=client, collection_name=name, embedding_function=embeddings(settings))
-    return Store(snapshot.chunks, vectorstore, name, snapshot.vectors, _generation(settings, name), snapshot.lexicon)
+    return Store(snapshot.chunks, vectorstore, name, snapshot.vectors, _generation(settings, name, folder),
+                 snapshot.lexicon)
 
 
-def _start_up_snapshot(settings: Settings, client, active: dict) -> Snapshot:
+def _start_up_snapshot(settings: Settings, client, active: dict, folder: Path | None = None) -> Snapshot:
     """The active collection's chunks, vectors and lexicon: from its snapshot when there is a good one, else
     read from the collection (and the snapshot written for the next start)."""
-    build, root = active.get("build"), snapshot_root(settings, store_dir(settings))
+    build, root = active.get("build"), snapshot_root(settings, folder or store_dir(settings))
     found = read_snapshot(root, build, int(active.get("count", -1))) if build else None
     if found:
         return found
@@ -556,10 +560,10 @@ def _pages(collection, include: list[str], page: int = READ_PAGE) -> Iterator[di
         yield collection.get(limit=page, offset=offset, include=include)
 
 
-def index_exists(settings: Settings) -> bool:
+def index_exists(settings: Settings, folder: Path | None = None) -> bool:
     """Is there an index to open? A damaged local one counts: opening it says what is wrong and what to do."""
     if not settings.chroma_host:
-        return (store_dir(settings) / "chroma.sqlite3").exists()
+        return ((folder or store_dir(settings)) / "chroma.sqlite3").exists()
     try:
         return _pointer(make_client(settings)) is not None
     except Exception:  # an unreachable server: the ingest that follows says so
