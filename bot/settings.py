@@ -87,7 +87,7 @@ def _boolean(raw: str) -> bool:
 
 
 def describe() -> list[tuple[str, str, str]]:
-    """(env var, default, description) for every setting: the README table is checked against it."""
+    """(env var, default, description) for every setting: the table in docs/operations.md is checked against it."""
     rows = []
     for f in fields(Settings):
         default = f.default

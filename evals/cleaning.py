@@ -2,7 +2,7 @@
 
     python -m evals.cleaning            # one row per leftover, one column per document, on corpus/
 
-Every count should be zero; tests/test_cleaning_real.py holds them there. The README's cleaning table
+Every count should be zero; tests/test_cleaning_real.py holds them there. The cleaning table of docs/results.md
 shows these counts before and after the cleaning of issue 14.
 """
 

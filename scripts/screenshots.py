@@ -1,9 +1,11 @@
-"""Screenshots of the app on the real corpus, for the README (docs/app-browse.png, app-evals.png, app-exam.png).
+"""Screenshots of the app on the real corpus, for the README (docs/app-browse.png, app-quiz.png, app-evals.png,
+app-exam.png).
 
-Run: .venv/bin/python scripts/screenshots.py [browse|evals|exam …]   (needs the built index, /usr/bin/chromium,
+Run: .venv/bin/python scripts/screenshots.py [browse|quiz|evals|exam …]   (needs the built index, /usr/bin/chromium,
 and for the Evals plots the results of `make eval` under evals/reports/)
 Starts the app on a free port with a throwaway progress folder. Browse: a permalink opened, a search and one of
-its hits, and "Where the notes disagree" opened; Evals: the tab as it loads; Practice exam: a 10-question
+its hits, and "Where the notes disagree" opened; Quiz: a round on Kinesis, its first card answered wrong (the
+verdict and the cited line); Evals: the tab as it loads; Practice exam: a 10-question
 DEA-C01 exam answering "A" to every choice question and leaving typed ones blank, then its result.
 """
 
@@ -40,6 +42,25 @@ def browse(page, url: str) -> None:
     page.screenshot(path=str(DOCS / "app-browse.png"), full_page=True)
 
 
+def quiz(page, url: str) -> None:
+    page.goto(url)
+    page.get_by_role("tab", name="Quiz").click()
+    page.fill("#quiz-section input", "Kinesis")
+    page.click("#quiz-start")
+    page.wait_for_function("() => document.querySelector('#quiz-status')?.textContent.includes('Card 1 of')")
+    choice = page.locator("#quiz-choice label")
+    if choice.first.is_visible():
+        choice.last.click()
+        page.click("#quiz-check")
+    else:
+        page.fill("#quiz-typed input", "I do not know")
+        page.locator("#quiz-typed input").press("Enter")
+    page.locator("#quiz-feedback .quiz-feedback").wait_for(state="visible")
+    page.locator("#quiz-mastery").wait_for(state="visible")
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(DOCS / "app-quiz.png"), full_page=True)
+
+
 def evals(page, url: str) -> None:
     page.goto(url)
     page.get_by_role("tab", name="Evals").click()
@@ -64,7 +85,7 @@ def exam(page, url: str) -> None:
     page.screenshot(path=str(DOCS / "app-exam.png"), full_page=True)
 
 
-TAKES = {"browse": browse, "evals": evals, "exam": exam}
+TAKES = {"browse": browse, "quiz": quiz, "evals": evals, "exam": exam}
 
 
 def main(names: list[str]) -> None:
