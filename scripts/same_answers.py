@@ -3,7 +3,8 @@
     .venv/bin/python scripts/same_answers.py BEFORE_DIR AFTER_DIR [MORE_BEFORE MORE_AFTER ...]
 
 For a change that must not change behaviour (a refactor): run `studybot eval --no-report --out DIR` on `dev` and
-`test` before and after, then compare. Exit 1 and name the items when anything differs.
+`test` before and after, under the same PYTHONHASHSEED (ties in the ranking follow the hash seed), then compare.
+Exit 1 and name the items when anything differs.
 """
 
 from __future__ import annotations
