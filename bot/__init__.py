@@ -1,6 +1,7 @@
 """The study bot, one package per stage of the pipeline over three shared modules.
 
     ui/, cli.py        the app's tabs and the `studybot` command (the top: they may use everything below)
+    (evals/)           the eval harness, outside this package: the app's Evals tab and `studybot eval` run it
     quiz/              cards from the notes, grading, FSRS progress, the practice exam
     answer/            extractive answers, claim checks, chat-model answers, conversations, the LangChain chain
     search/            reading the question, hybrid retrieval (dense + BM25), the LangChain retriever
