@@ -3,7 +3,7 @@
     .venv/bin/python scripts/same_answers.py BEFORE_DIR AFTER_DIR [MORE_BEFORE MORE_AFTER ...]
 
 For a change that must not change behaviour (a refactor): run `studybot eval --no-report --out DIR` on `dev` and
-`test` before and after, under the same PYTHONHASHSEED (ties in the ranking follow the hash seed), then compare.
+`test` before and after (under one PYTHONHASHSEED when the older code weighs terms in a set's order), then compare.
 Exit 1 and name the items when anything differs.
 """
 

@@ -141,3 +141,17 @@ def test_multi_word_service_names_match_in_any_case():
     assert service_pattern("Security Hub").search("Does security hub aggregate findings?") is not None
     assert service_pattern("Security Hub").search("Does SECURITY  HUB aggregate findings?") is not None
     assert service_pattern("Security Hub").search("a security hubcap") is None
+
+
+def test_a_question_is_weighed_in_its_own_order_under_any_hash_seed():
+    """The weights keep the question's term order, then the context's: a set's order would follow the process's
+    hash seed, and with it which of two equal terms is the focus and the last bits of every coverage sum."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from bot.search.query import query_weights; "
+            "print(list(query_weights({}, 'kinesis shard retention firehose buffer size', 'dynamodb sqs kinesis')))")
+    printed = {subprocess.run([sys.executable, "-c", code], env=os.environ | {"PYTHONHASHSEED": seed},
+                              capture_output=True, text=True, check=True).stdout for seed in ("0", "1", "2", "3")}
+    assert printed == {"['kinesis', 'shard', 'retention', 'firehose', 'buffer', 'size', 'dynamodb', 'sqs']\n"}

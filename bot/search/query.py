@@ -48,9 +48,11 @@ _HOWTO = re.compile(
 
 def query_weights(idf: dict[str, float], question: str, context: str = "") -> dict[str, float]:
     """idf of each question term; terms only the context brings (earlier turns, expansions) count
-    CONTEXT_WEIGHT as much. Retrieval and line choice weigh a question the same way."""
-    own = {t: idf.get(t, 0.0) for t in set(question_terms(question))}
-    carried = {t: CONTEXT_WEIGHT * idf.get(t, 0.0) for t in set(question_terms(context)) if t not in own}
+    CONTEXT_WEIGHT as much. Retrieval and line choice weigh a question the same way. Terms keep the question's
+    order (not a set's, which follows the process's hash seed), so ties and float sums come out the same in every
+    run."""
+    own = {t: idf.get(t, 0.0) for t in dict.fromkeys(question_terms(question))}
+    carried = {t: CONTEXT_WEIGHT * idf.get(t, 0.0) for t in dict.fromkeys(question_terms(context)) if t not in own}
     return own | carried
 
 
