@@ -57,8 +57,15 @@ _BIT_SPELLINGS = {"megabit": "mbps", "megabits": "mbps", "gigabit": "gbps", "gig
 _SIZE_UNITS = {"kb", "mb", "gb", "kib", "mib", "gib"}
 
 
-def _digits_for_words(text: str) -> str:
-    return re.sub(r"[a-z]+", lambda m: str(_NUMBER_WORDS.get(m.group(0), m.group(0))), text)
+def _digits_for_words(text: str, keep_places: bool = False) -> str:
+    """Number words as digits ("one day" -> "1 day"); `keep_places` pads them to the word's length ("1   day"),
+    so every position in the text still points at the same character."""
+    def digits(match: re.Match) -> str:
+        word = match.group(0)
+        number = str(_NUMBER_WORDS.get(word, word))
+        return number.ljust(len(word)) if keep_places else number
+
+    return re.sub(r"[a-z]+", digits, text)
 
 
 # Units that measure (a number without them means nothing); other words after a number are counted nouns.
@@ -214,8 +221,7 @@ def measures(text: str) -> list[Measure]:
     lowered = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is longer ("İ"): keep it, and the positions
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    spelled = re.sub(r"[a-z]+", lambda m: str(_NUMBER_WORDS.get(m.group(0), m.group(0))).ljust(len(m.group(0))),
-                     lowered)
+    spelled = _digits_for_words(lowered, keep_places=True)
     found = []
     for quantity, start, end in _located(spelled):
         head, per, _ = quantity.unit.partition("/")
