@@ -7,7 +7,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 
-.PHONY: run test setup index eval lint bench clean-index mutate
+.PHONY: run test setup index eval lint bench clean-index mutate train
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -33,6 +33,11 @@ test: setup
 eval: index
 	$(VENV)/bin/studybot eval --baseline
 	$(VENV)/bin/studybot eval --baseline --gold evals/gold/test.jsonl --out evals/reports/test
+
+# Rebuild the learned ranker from evals/gold/dev.jsonl (fixed seed); prints the cross-validated and test tables.
+# `make run` never trains: it reads the shipped bot/data/ranker.json.
+train: index
+	$(PY) -m evals.train
 
 bench: index
 	$(PY) bench/latency.py

@@ -1,7 +1,8 @@
-"""Warm query latency: retrieve + extractive answer over the dev gold questions, ours vs. two other settings.
+"""Warm query latency: retrieve + extractive answer over the dev gold questions, ours vs. other settings.
 
 Run: .venv/bin/python bench/latency.py [--rounds 3]   (needs a built index: `make index`)
-Prints p50/p95 per stage and the ratio against, measured in the same run: the RRF fusion, the chain
+Prints p50/p95 per stage and the ratio against, measured in the same run: the chain before issue 28 (hand-set answer
+lines, no retry with the conversation), the learned passage ranker, the RRF fusion, the chain
 without the question reading (spelling, expansions) and the line re-rank, i.e. what they cost, and the
 question embedded by sentence-transformers (PyTorch) instead of the ONNX export.
 """
@@ -49,7 +50,13 @@ def main() -> None:
     plain = StudyBot(HybridSearcher(ours.searcher.store, plain_settings), None, plain_settings)
     torch_query = torch_embeddings().embed_query
     on_torch = StudyBot(HybridSearcher(ours.searcher.store, settings, embed_query=torch_query), None, settings)
+    hand_settings = replace(settings, lines="weights", retry_with_history=False)
+    hand = StudyBot(HybridSearcher(ours.searcher.store, hand_settings), None, hand_settings)
+    learned_settings = replace(settings, ranker="learned")
+    learned = StudyBot(HybridSearcher(ours.searcher.store, learned_settings), None, learned_settings)
     results = {"score fusion (default)": measure(ours, questions, args.rounds),
+               "before issue 28": measure(hand, questions, args.rounds),
+               "learned ranker": measure(learned, questions, args.rounds),
                "torch query embedding": measure(on_torch, questions, args.rounds),
                "rrf fusion": measure(rrf, questions, args.rounds),
                "no reading / re-rank": measure(plain, questions, args.rounds)}
@@ -60,7 +67,7 @@ def main() -> None:
             print(f"{name:<24}{stage:<10}{percentile(values, 50):>9.1f}{percentile(values, 95):>9.1f}"
                   f"{statistics.mean(values):>9.1f}")
     ours_p50 = percentile(results["score fusion (default)"]["total"], 50)
-    for other in ("torch query embedding", "rrf fusion", "no reading / re-rank"):
+    for other in ("before issue 28", "learned ranker", "torch query embedding", "rrf fusion", "no reading / re-rank"):
         print(f"p50 ratio default/{other}: {ours_p50 / percentile(results[other]['total'], 50):.2f}x")
 
 

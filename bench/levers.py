@@ -19,6 +19,10 @@ from evals.metrics import summarize
 
 LEVERS = {
     "all levers (default)": {},
+    "(on) learned passage ranker": {"ranker": "learned"},
+    "hand-set answer lines": {"lines": "weights"},
+    "no retry with the conversation": {"retry_with_history": False},
+    "before issue 28 (hand-set lines, no retry)": {"lines": "weights", "retry_with_history": False},
     "no line re-rank": {"line_weight": 0.0},
     "no spelling fix": {"spelling": False},
     "no alias / concept expansion": {"expansions": False},
@@ -39,9 +43,10 @@ def measure(store, overrides: dict, gold: list[dict]) -> tuple[dict, dict]:
 def row(lever: str, name: str, overall: dict, by_style: dict) -> str:
     cells = [f"{overall[c]:.3f}" if overall[c] is not None else "-" for c in COLUMNS]
     follow = by_style.get("followup", {}).get("hit@5")
+    follow_refused = by_style.get("followup", {}).get("false_refusal")
     switch = by_style.get("switch", {}).get("hit@5")
     typo = by_style.get("typo", {}).get("hit@1")
-    extra = [f"{v:.3f}" if v is not None else "-" for v in (follow, switch, typo)]
+    extra = [f"{v:.3f}" if v is not None else "-" for v in (follow, follow_refused, switch, typo)]
     return f"| {lever} | {name} | " + " | ".join(cells + extra) + " |"
 
 
@@ -52,8 +57,9 @@ def main() -> None:
     args = parser.parse_args()
     store = open_store(Settings.from_env())
     golds = {name: load_gold(ROOT / "evals" / "gold" / f"{name}.jsonl") for name in args.sets}
-    print("| lever | set | " + " | ".join(COLUMNS) + " | follow-up hit@5 | switch hit@5 | typo hit@1 |")
-    print("|---|---|" + "---|" * (len(COLUMNS) + 3))
+    print("| lever | set | " + " | ".join(COLUMNS) + " | follow-up hit@5 | follow-up false ref. | switch hit@5 | "
+          "typo hit@1 |")
+    print("|---|---|" + "---|" * (len(COLUMNS) + 4))
     started = time.perf_counter()
     for lever, overrides in LEVERS.items():
         if args.only and lever not in args.only:

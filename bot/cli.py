@@ -86,8 +86,8 @@ def format_answer(answer, text: bool = True) -> str:
     elif answer.refused and answer.hits:
         lines.append("")
         lines.append("Closest sections:")
-        seen = dict.fromkeys(f"{h.chunk.doc_title} — {h.chunk.section}" for h in answer.hits[:3])
-        lines.extend(f"  - {s}" for s in seen)
+        seen = dict.fromkeys(f"{h.chunk.doc_title} — {h.chunk.section}" for h in answer.hits)
+        lines.extend(f"  - {s}" for s in list(seen)[:3])  # three sections, not three passages of one section
     return "\n".join(lines)
 
 

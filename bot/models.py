@@ -59,6 +59,10 @@ class Hit:
     similarity: float  # cosine similarity of the dense match (0 when only BM25 found it)
     dense_rank: int | None = None
     lexical_rank: int | None = None
+    lexical: float = 0.0  # BM25 score over the best one's
+    coverage: float = 0.0  # idf-weighted share of the question's terms in the passage
+    title: float = 0.0  # the same share in the section path
+    names_missed: bool = False  # names none of the names the question asks about
 
 
 @dataclass(frozen=True)

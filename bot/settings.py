@@ -31,9 +31,16 @@ class Settings:
     lexical_weight: float = _setting(0.0, "Weight of the max-normalised BM25 score (or BM25 ranking for rrf).")
     coverage_weight: float = _setting(1.0, "Weight of the idf-weighted share of question terms in a passage.")
     title_weight: float = _setting(0.25, "Weight of the share of question terms in the section path.")
-    rerank_k: int = _setting(15, "Fused candidates re-ranked by their best answer line.")
+    rerank_k: int = _setting(15, "Fused candidates re-ranked (by the learned ranker or their best answer line).")
     line_weight: float = _setting(0.3, "Weight of a passage's best answer line when re-ranking (0: off).")
+    lines: str = _setting("learned", "How the answer's lines are chosen: 'learned' (bot/data/lines.json, made by `make "
+                                     "train`) or 'weights' (the hand-set line score).")
+    ranker: str = _setting("weights", "How the fused candidates are re-ranked: 'weights' (line_weight by hand) or "
+                                      "'learned' (bot/data/ranker.json; it ties the hand-set order on dev, see "
+                                      "docs/results.md).")
     conversation: bool = _setting(True, "Read a follow-up with the earlier turns of its conversation.")
+    retry_with_history: bool = _setting(True, "A turn refused as read is tried once more with the conversation's "
+                                              "latest questions as context before it is refused.")
     spelling: bool = _setting(True, "Fix misspelled names against the corpus's own names before searching.")
     expansions: bool = _setting(True, "Search abbreviations and everyday words as the notes write them too.")
     name_miss_penalty: float = _setting(0.15, "Subtracted from a passage that names none of the question's names.")

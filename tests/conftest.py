@@ -36,13 +36,18 @@ def tiny_docs() -> dict[str, tuple[str, str, str]]:
 def cli_env(settings: Settings) -> dict[str, str]:
     """The environment under which `python -m bot.cli` in a child process uses `settings`' corpus and index."""
     return os.environ | {"STUDYBOT_CORPUS_DIR": str(settings.corpus_dir), "STUDYBOT_INDEX_DIR": str(settings.index_dir),
-                         "STUDYBOT_CHUNK_SIZE": str(settings.chunk_size)}
+                         "STUDYBOT_CHUNK_SIZE": str(settings.chunk_size), "STUDYBOT_RANKER": settings.ranker,
+                         "STUDYBOT_LINES": settings.lines}
+
+
+# The tiny corpora pin the hand-set rules; the learned ranker was trained on the real notes and is tested there.
+TINY = {"chunk_size": 300, "ranker": "weights", "lines": "weights"}
 
 
 def tiny_settings_at(folder: Path) -> Settings:
     """The tiny corpus written under `folder`, and settings for an index beside it (not built)."""
     corpus = write_corpus(folder / "corpus", tiny_docs())
-    return Settings.from_env({}, corpus_dir=corpus, index_dir=folder / "index", chunk_size=300)
+    return Settings.from_env({}, corpus_dir=corpus, index_dir=folder / "index", **TINY)
 
 
 @pytest.fixture

@@ -133,7 +133,7 @@ def _extractive(idf: dict[str, float]):
     from bot.answer.extractive import ExtractiveAnswerer
     from bot.settings import Settings
 
-    return ExtractiveAnswerer(idf, Settings())
+    return ExtractiveAnswerer(idf, Settings(lines="weights"))
 
 
 def test_the_extractive_answer_of_a_number_question_says_when_two_notes_disagree_and_cites_each():

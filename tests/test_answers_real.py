@@ -72,6 +72,27 @@ def test_services_the_notes_never_name_are_refused(real_bot, question):
     assert answer.refused and answer.text == NOT_IN_MATERIAL and not answer.citations
 
 
+def test_a_turn_refused_as_read_is_judged_with_its_conversation(real_bot):
+    """"is it meant for people who write code?" names nothing; read with the earlier turn at a lower weight it covers
+    too little of any passage, and the second try, with the conversation's terms counted in full, answers it."""
+    from dataclasses import replace
+
+    from bot.answer.followup import reading_with_history
+    from bot.answer.studybot import StudyBot
+
+    first = "What is Glue DataBrew?"
+    history = [("user", first), ("assistant", real_bot.ask(first).text)]
+    question = "is it meant for people who write code?"
+    once = StudyBot(real_bot.searcher, real_bot.answerer, replace(real_bot.settings, retry_with_history=False))
+    assert ask_in_conversation(once, question, history).refused
+    answer = ask_in_conversation(real_bot, question, history)
+    assert not answer.refused and "databrew" in answer.text.lower()
+    assert reading_with_history(question, history).context == first
+    assert reading_with_history(question, []) is None
+    never = "What does Amazon Lightsail cost?"  # a service the notes never name stays refused with any history
+    assert ask_in_conversation(real_bot, never, history).refused
+
+
 def test_a_follow_up_keeps_the_earlier_subject(real_bot):
     first = "What is the maximum message size in SQS?"
     history = [("user", first), ("assistant", real_bot.ask(first).text)]

@@ -90,3 +90,17 @@ def test_broken_corpus_file_is_a_warning_not_a_failure(env, capsys):
     assert main(["ingest", "--quiet"]) == 0
     out = capsys.readouterr().out
     assert "warning: 101: slides.txt is not UTF-8" in out
+
+
+def test_a_refusal_still_offers_the_closest_sections():
+    """Refused, the answer keeps its passages: the CLI lists their sections (each once) for the student to read."""
+    from bot.cli import format_answer
+    from bot.models import Answer, Chunk, Hit
+
+    def hit(section: tuple[str, ...], position: int) -> Hit:
+        return Hit(Chunk(f"100-{position}", "100", "Queues", section, "text", position, 1), 0.5, 0.3)
+
+    hits = (hit(("SQS", "Retention"), 0), hit(("SQS", "Retention"), 1), hit(("SNS",), 2), hit(("MQ",), 3))
+    shown = format_answer(Answer("q", "That is not in the study material.", refused=True, hits=hits))
+    assert shown.splitlines()[-3:] == ["  - Queues — SQS > Retention", "  - Queues — SNS", "  - Queues — MQ"]
+    assert "Closest sections:" in shown

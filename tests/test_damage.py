@@ -12,7 +12,7 @@ import sys
 import time
 
 import pytest
-from conftest import cli_env, tiny_docs, write_corpus
+from conftest import TINY, cli_env, tiny_docs, write_corpus
 
 from bot.ingest.index import ingest, store_dir
 from bot.settings import Settings
@@ -38,7 +38,7 @@ def built(tmp_path_factory):
                          for i in range(FILLER_SECTIONS))
     docs = tiny_docs() | {"199": ("filler.md", "markdown", f"# Filler\n\n{filler}\n")}
     settings = Settings.from_env({}, corpus_dir=write_corpus(root / "corpus", docs), index_dir=root / "index",
-                                 chunk_size=300)
+                                 **TINY)
     model = embeddings(settings)
     rng = np.random.default_rng(0)
 
@@ -61,7 +61,7 @@ def built(tmp_path_factory):
 def small(tmp_path_factory):
     root = tmp_path_factory.mktemp("small")
     settings = Settings.from_env({}, corpus_dir=write_corpus(root / "corpus", tiny_docs()), index_dir=root / "index",
-                                 chunk_size=300)
+                                 **TINY)
     ingest(settings, progress=False)
     return settings
 

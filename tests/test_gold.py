@@ -32,6 +32,12 @@ def test_size_and_spread():
         assert set(docs) == {"000", "001", "002", "003", "004"}
 
 
+def test_enough_questions_to_learn_from_and_to_judge_on():
+    """Issue 28: dev is what the ranker and the line model are trained on, test what judges them."""
+    assert len(DEV) >= 800 and sum(bool(item.get("history")) for item in DEV) >= 100
+    assert len(TEST) >= 300
+
+
 def test_dev_and_test_share_no_question():
     assert not {i["id"] for i in DEV} & {i["id"] for i in TEST}
     assert not {i["question"].lower() for i in DEV} & {i["question"].lower() for i in TEST}

@@ -5,6 +5,7 @@ The model comes from the one string ("openai:stub-model" with OPENAI_BASE_URL), 
 
 import socket
 import time
+from dataclasses import replace
 
 import langchain_openai  # noqa: F401  (the [openai] extra: missing must fail, not skip)
 import pytest
@@ -130,7 +131,7 @@ def test_a_follow_up_on_a_hung_server_waits_one_timeout_not_two(stub):
     answerer = openai_answerer(hits, timeout=0.5)
     searcher = SimpleNamespace(search=lambda query, k, doc_id, context="": hits, speller=Speller([]),
                                vocabulary=frozenset())
-    bot = StudyBot(searcher, answerer, answerer.settings)
+    bot = StudyBot(searcher, answerer, replace(answerer.settings, ranker="weights"))  # a searcher without BM25
     history = [("user", "What is the maximum message size in SQS?"), ("assistant", "256 KB [1]")]
     started = time.perf_counter()
     items = list(stream_reply(bot, "and how long are messages kept?", history))

@@ -2,7 +2,7 @@
 a constructed case as computed by hand, and each refusal rule fires alone and not on a paraphrase."""
 
 import pytest
-from conftest import tiny_docs, write_corpus
+from conftest import TINY, tiny_docs, write_corpus
 
 from bot.answer.extractive import ExtractiveAnswerer, missing_names, unknown_features, unknown_services
 from bot.answer.studybot import build_bot
@@ -24,7 +24,7 @@ QUEUES = ("# Queues\n\n## SQS limits\n\n- An SQS message holds up to 256 KB of t
 def searcher(tmp_path_factory):
     folder = tmp_path_factory.mktemp("rules")
     corpus = write_corpus(folder / "corpus", tiny_docs() | {"104": ("queues2.md", "markdown", QUEUES)})
-    settings = Settings.from_env({}, corpus_dir=corpus, index_dir=folder / "index", chunk_size=300, fetch_k=1)
+    settings = Settings.from_env({}, corpus_dir=corpus, index_dir=folder / "index", fetch_k=1, **TINY)
     ingest(settings, progress=False)
     return build_bot(settings).searcher
 
@@ -61,7 +61,7 @@ def test_score_fusion_ranks_the_passage_covering_the_question_first(searcher):
     dense = [Ranked(other, 1, 0.5), Ranked(target, 2, 0.5)]
     fused = searcher.score_fusion(query_weights(searcher.bm25.idf, question), searcher.bm25.scores(question),
                                   vector, dense, [])
-    assert [cid for cid, _ in fused] == [target, other]
+    assert [cid for cid, _, _ in fused] == [target, other]
 
 
 def test_score_fusion_adds_the_weighted_parts_and_takes_off_the_penalty_for_a_missing_name(searcher):
@@ -86,23 +86,23 @@ def test_score_fusion_adds_the_weighted_parts_and_takes_off_the_penalty_for_a_mi
     dense = [Ranked(shards, 1, 0.4), Ranked(parquet, 2, 0.3)]
     kinesis, columnar = stem("kinesis"), stem("columnar")
 
-    asked = dict(fusing.score_fusion({kinesis: 2.0, columnar: 2.0}, bm25, None, dense, []))
+    asked = scores_of(fusing.score_fusion({kinesis: 2.0, columnar: 2.0}, bm25, None, dense, []))
     assert asked[shards] == pytest.approx(0.4 + 0.5 * 0.25 / 0.5 + 0.5 + 0.25 * 0.5)
     assert asked[parquet] == pytest.approx(0.3 + 0.5 * 1.0 + 0.5 - 0.15)
     assert 0.5 < 2.0 * CONTEXT_WEIGHT
-    only_the_turns = dict(fusing.score_fusion({columnar: 2.0, kinesis: 0.5}, bm25, None, dense, []))
+    only_the_turns = scores_of(fusing.score_fusion({columnar: 2.0, kinesis: 0.5}, bm25, None, dense, []))
     assert only_the_turns[parquet] == pytest.approx(0.3 + 0.5 + 2 / 2.5)  # kinesis below the floor: no penalty
-    at_the_floor = dict(fusing.score_fusion({columnar: 2.0, kinesis: 2.0 * CONTEXT_WEIGHT}, bm25, None, dense, []))
+    at_the_floor = scores_of(fusing.score_fusion({columnar: 2.0, kinesis: 2.0 * CONTEXT_WEIGHT}, bm25, None, dense, []))
     assert at_the_floor[parquet] == pytest.approx(0.3 + 0.5 + 2 / (2 + 2 * CONTEXT_WEIGHT) - 0.15)
     fusing.name_terms = frozenset({stem("s3")})
     athena = next(c.id for c in fusing.chunks if c.text.startswith("Athena queries S3"))  # in 2. Storage › 2.3 Athena
-    in_the_text = dict(fusing.score_fusion({stem("s3"): 1.0}, bm25, None, [Ranked(athena, 1, 0.2)], []))
+    in_the_text = scores_of(fusing.score_fusion({stem("s3"): 1.0}, bm25, None, [Ranked(athena, 1, 0.2)], []))
     assert in_the_text[athena] == pytest.approx(0.2 + 1.0)  # named in the text alone: no penalty
-    nothing_asked = fusing.score_fusion({}, bm25, None, dense, [])  # a question of stopwords only
+    nothing_asked = [(cid, score) for cid, score, _ in fusing.score_fusion({}, bm25, None, dense, [])]  # stopwords only
     assert nothing_asked == [(parquet, pytest.approx(0.3 + 0.5)), (shards, pytest.approx(0.4 + 0.25))]
     arrival = [Ranked(parquet, 1, 0.3), Ranked(shards, 2, 0.3)]
     tie = fusing.score_fusion({}, np.zeros(len(fusing.chunks)), None, arrival, [])
-    assert [chunk_id for chunk_id, _ in tie] == sorted([parquet, shards])  # equal scores: by id, not by arrival
+    assert [chunk_id for chunk_id, _, _ in tie] == sorted([parquet, shards])  # equal scores: by id, not by arrival
 
 
 def test_a_follow_up_finds_the_passage_of_the_earlier_turns_subject(searcher):
@@ -131,7 +131,8 @@ SQS_LINE = "Amazon SQS: the max message size is 256 KB."
 @pytest.fixture
 def answerer():
     idf = dict.fromkeys(terms(f"{SQS_LINE} how big can message be sns fans out subscribers"), 1.0)
-    return ExtractiveAnswerer(idf, Settings.from_env({}), mentions=lambda phrase: True, is_name=lambda word: False)
+    return ExtractiveAnswerer(idf, Settings.from_env({}, lines="weights"), mentions=lambda phrase: True,
+                              is_name=lambda word: False)
 
 
 def test_the_similarity_rule_alone(answerer):
@@ -604,7 +605,7 @@ def test_missing_names_case_by_case(question, missing):
 
 def quiet_rules(**changes):
     """Settings under which neither the similarity nor the coverage rule fires."""
-    return Settings.from_env({}, min_similarity=0.0, min_coverage=0.0, **changes)
+    return Settings.from_env({}, min_similarity=0.0, min_coverage=0.0, lines="weights", **changes)
 
 
 def test_each_name_rule_alone_makes_the_answerer_refuse():
@@ -630,7 +631,7 @@ def test_the_thresholds_are_inclusive_and_the_turns_count_toward_coverage():
     from bot.text import term_coverage
 
     idf = dict.fromkeys(terms(f"{SQS_LINE} how big can message be"), 1.0)
-    answerer = ExtractiveAnswerer(idf, Settings.from_env({}))
+    answerer = ExtractiveAnswerer(idf, Settings.from_env({}, lines="weights"))
     at_floor = answerer.settings.min_similarity
     question = "What is the max message size in SQS?"
     assert not answerer.should_refuse(question, [hit(SQS_LINE, at_floor)])
@@ -767,7 +768,7 @@ def test_without_turns_nothing_is_added_to_the_question():
     from bot.text import term_coverage
 
     idf = dict.fromkeys(terms(f"{SQS_LINE} how big can message be"), 1.0)
-    answerer = ExtractiveAnswerer(idf, Settings.from_env({}))
+    answerer = ExtractiveAnswerer(idf, Settings.from_env({}, lines="weights"))
     question, passage = "How big can an SQS message be?", hit(SQS_LINE, 0.9)
     alone = term_coverage(answerer.chooser.weights(question, ""), frozenset(terms(passage.chunk.embedding_text())))
     exact = ExtractiveAnswerer(idf, replace(answerer.settings, min_coverage=alone))
@@ -794,3 +795,7 @@ def test_a_question_s_lines_are_scored_once_for_the_re_rank_and_the_answer(searc
     scored.clear()
     bot.ask("What does SNS do?")
     assert scored  # another question: its own scores
+
+
+def scores_of(fused) -> dict[str, float]:
+    return {chunk_id: score for chunk_id, score, _ in fused}

@@ -12,11 +12,15 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.amounts import measures
 from bot.answer.disagree import disagreeing_unit, wanted_kind
+from bot.answer.line_rank import line_features
 from bot.answer.lines import BULLET, Unit, condensed, list_blocks, passage_units
 from bot.models import Chunk, Hit
 from bot.search.query import COMPARISON, DEFINITION, HOWTO, LIST, NUMBER, comparison_sides, query_weights
+from bot.search.rank import LineSignals
 from bot.text import term_coverage, term_set, terms
 
 MAX_UNITS = 4
@@ -24,6 +28,11 @@ MAX_ANSWER_CHARS = 450
 RANK_PRIOR = 0.3  # preference for lines of the better-ranked passages
 FOCUS_MISS = 0.15  # a line that never names the rarest thing the question asks about
 PACK_SHARE = 0.6  # a unit scoring under this share of the best one is not worth its space
+# A definition opens with the subject's own section, a number is checked against the other notes' amounts: both
+# read the hand-set scores (the learned ones quoted a billing line for "what is X used for", another service's
+# retention beside Kinesis'); the other kinds of question take the learned line scores.
+HAND_SET_INTENTS = frozenset({DEFINITION, NUMBER})
+LEARNED_PACK_SHARE = 0.0  # learned lines: the best few fill the answer (chosen on dev: 0 / 0.15 / 0.3)
 QUANTITY = re.compile(
     r"\b\d[\d,.]*\s*(?:-|to|–)?\s*\d*[\d,.]*\s*(?:%|x\b|[kmgtp]i?b\b|[kmgtp]b/s|bytes?|kb|mb|gb|tb|pb|ms\b|"
     r"milliseconds?|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|shards?|records?|"
@@ -71,8 +80,11 @@ class Choice:
 class LineChooser:
     """Chooses answer units from hits for a question (and the terms carried from earlier turns)."""
 
-    def __init__(self, idf: dict[str, float], is_section_start=None, name_terms: frozenset[str] = frozenset()):
+    def __init__(self, idf: dict[str, float], is_section_start=None, name_terms: frozenset[str] = frozenset(),
+                 line_model=None):
         self.idf = idf
+        self.line_model = line_model  # learned line scores (bot.answer.line_rank); None: the hand-set score
+        self.line_log: list | None = None  # `make train` reads the lines each answer chose from
         self.is_section_start = is_section_start or (lambda chunk: False)
         self.name_terms = name_terms  # terms the notes write as names (services, features)
         # A question's lines are scored once: re-ranking the candidates and then choosing the answer's lines
@@ -89,14 +101,20 @@ class LineChooser:
             block = self.best_list(weights, hits)
             if block is not None:
                 return Choice([block])
-        units = self.scored_units(weights, intent, hits, kind=wanted_kind(question))
+        kind = wanted_kind(question)
+        if intent not in HAND_SET_INTENTS and (self.line_model is not None or self.line_log is not None):
+            units = self.learned_units(question, context, weights, intent, hits, kind)
+        else:
+            units = self.scored_units(weights, intent, hits, kind=kind)
         if not units:
             return Choice([])
         if intent == COMPARISON:
             sides = comparison_sides(question)
             if sides:
                 return Choice(per_side(sides, units, hits))
-        chosen = pack(units, {DEFINITION: 2, NUMBER: 3}.get(intent, MAX_UNITS))
+        learned = self.line_model is not None and intent not in HAND_SET_INTENTS
+        share = LEARNED_PACK_SHARE if learned else PACK_SHARE
+        chosen = pack(units, {DEFINITION: 2, NUMBER: 3}.get(intent, MAX_UNITS), share)
         if intent != NUMBER:
             return Choice(chosen)
         conflict = disagreeing_unit(question, chosen, units, hits, RANK_PRIOR, focus_term(weights, self.name_terms))
@@ -113,6 +131,42 @@ class LineChooser:
         for unit in self.scored_units(self.weights(question, context), intent, hits, 0.0, wanted_kind(question)):
             best[unit.hit_index] = max(best[unit.hit_index], unit.score)
         return best
+
+    def best_lines(self, question: str, intent: str, hits: list[Hit], context: str = "") -> list[LineSignals]:
+        """Per hit, what its lines offer the learned ranker: the best fit, the best bonus, the best whole score."""
+        weights = self.weights(question, context)
+        kind = wanted_kind(question)
+        scores = self._scores_for(weights, intent, kind)
+        found = []
+        for hit in hits:
+            if hit.chunk not in scores:
+                scores[hit.chunk] = self._line_scores_of(hit, weights, intent, kind)
+            lines = scores[hit.chunk]
+            found.append(LineSignals(
+                max((line.fit for line in lines), default=0.0), max((line.bonus for line in lines), default=0.0),
+                max((line.fit + line.bonus - FOCUS_MISS * line.misses_focus for line in lines), default=0.0),
+                any(not line.misses_focus for line in lines)))
+        return found
+
+    def learned_units(self, question: str, context: str, weights: dict[str, float], intent: str, hits: list[Hit],
+                      kind: str | None) -> list[Unit]:
+        """Every line of the hits scored by the line model (the chance it holds the answer), best first; with
+        only `line_log` set (training), the hand-set scores, and the lines' features logged."""
+        scores = self._scores_for(weights, intent, kind)
+        for hit in hits:
+            if hit.chunk not in scores:
+                scores[hit.chunk] = self._line_scores_of(hit, weights, intent, kind)
+        lines_per_hit = [scores[hit.chunk] for hit in hits]
+        rows = line_features(question, context, intent, hits, lines_per_hit, self.idf, QUANTITY)
+        flat = [(i, line) for i, lines in enumerate(lines_per_hit) for line in lines]
+        if self.line_log is not None:
+            self.line_log.append((hits, flat, rows))
+        if self.line_model is None:
+            return self.scored_units(weights, intent, hits, kind=kind)
+        chance = 1 / (1 + np.exp(-self.line_model.scores(rows)))
+        units = [Unit(i, line.order, line.text, float(p)) for (i, line), p in zip(flat, chance, strict=True)]
+        units.sort(key=lambda u: -u.score)
+        return units
 
     def scored_units(self, weights: dict[str, float], intent: str, hits: list[Hit],
                      rank_prior: float = RANK_PRIOR, kind: str | None = None) -> list[Unit]:
@@ -245,13 +299,13 @@ def intent_bonus(intent: str, text: str, opens_section: bool, subject: dict[str,
     return 0.0
 
 
-def pack(units: list[Unit], limit: int) -> list[Unit]:
+def pack(units: list[Unit], limit: int, share: float = PACK_SHARE) -> list[Unit]:
     """The best units, within `limit` units and the answer length, in passage order."""
     best = units[0].score
     chosen: list[Unit] = []
     length = 0
     for unit in units:
-        if len(chosen) == limit or unit.score < PACK_SHARE * best or length + len(unit.text) > MAX_ANSWER_CHARS:
+        if len(chosen) == limit or unit.score < share * best or length + len(unit.text) > MAX_ANSWER_CHARS:
             if chosen:
                 break
         if any(unit.text == c.text for c in chosen):

@@ -6,6 +6,7 @@ import re
 from typing import Protocol
 
 from bot.answer.extract import LineChooser
+from bot.answer.line_rank import shipped_line_model
 from bot.answer.lines import Unit
 from bot.ingest.lexicon import starts_sentence
 from bot.models import Answer, Citation, Hit
@@ -99,17 +100,22 @@ class ExtractiveAnswerer:
                  is_name=None, name_terms: frozenset[str] = frozenset()):
         self.idf = idf
         self.settings = settings
-        self.chooser = LineChooser(idf, starts_section, name_terms)
+        line_model = shipped_line_model() if settings.lines == "learned" else None
+        self.chooser = LineChooser(idf, starts_section, name_terms, line_model)
         self.mentions = mentions  # phrase -> does the corpus say it anywhere (None: not checked)
         self.is_name = is_name  # word -> do the notes use it as a name
 
-    def should_refuse(self, question: str, hits: list[Hit], context: str = "") -> bool:
+    def should_refuse(self, question: str, hits: list[Hit], context: str = "",
+                      whole_conversation: bool = False) -> bool:
         """Refuse when no passage is close, none covers enough of the question (a follow-up's earlier
         turns count at a lower weight), or the question names a service or feature the notes lack."""
         if not hits:
             return True
         best_similarity = max(h.similarity for h in hits)
-        weights = self.chooser.weights(question, context)
+        # judged on the whole conversation, the earlier turns' terms count as the question's own: "where should old
+        # ones go instead?" asks about S3 and Glacier as much as the turn that named them
+        weights = self.chooser.weights(f"{question} {context}" if whole_conversation else question,
+                                       "" if whole_conversation else context)
         passage_terms = [frozenset(terms(h.chunk.embedding_text())) for h in hits]
         best_coverage = max(term_coverage(weights, present) for present in passage_terms)
         return (
@@ -120,9 +126,10 @@ class ExtractiveAnswerer:
             or (self.is_name is not None and bool(unknown_features(question, self.mentions, self.is_name)))
         )
 
-    def answer(self, question: str, hits: list[Hit], context: str = "") -> Answer:
-        """`context`: earlier turns and what the question's abbreviations stand for, at a lower weight."""
-        if self.should_refuse(question, hits, context):
+    def answer(self, question: str, hits: list[Hit], context: str = "", whole_conversation: bool = False) -> Answer:
+        """`context`: earlier turns and what the question's abbreviations stand for, at a lower weight (for the
+        refusal, at the question's weight when `whole_conversation`)."""
+        if self.should_refuse(question, hits, context, whole_conversation):
             return Answer(question, NOT_IN_MATERIAL, refused=True, hits=tuple(hits), answerer=self.name)
         choice = self.chooser.choose(question, intent_of(question), hits, context)
         return compose(question, hits, choice.units, self.name, choice.conflict)

@@ -138,6 +138,7 @@ class Reading:
     context: str = ""  # earlier user turns a follow-up depends on (searched at a lower weight)
     topic: str = ""  # what the context is about, shown in "Read as"
     by_model: bool = False  # the query is a chat model's rewrite
+    whole_conversation: bool = False  # a refused turn's second try: the context weighs as the question does
 
     @property
     def shown(self) -> str:
@@ -194,6 +195,16 @@ def _swap_subject(question: str, turns: Sequence[Turn]) -> Reading | None:
     if _NAME_RE.search(normalize(subject)):
         return Reading(asked)
     return Reading(asked, topic_text, ", ".join(topic_terms))
+
+
+def reading_with_history(question: str, turns: Sequence[Turn]) -> Reading | None:
+    """The question with the conversation's latest user turns (up to three) as its context: how a turn that was
+    refused as read is tried once more before it is refused ("which one should I pick if …?" after a comparison)."""
+    users = [text for role, text in turns if role == "user"][-3:]
+    if not users:
+        return None
+    context = " ".join(users)
+    return Reading(question, context, ", ".join(key_terms(context)), whole_conversation=True)
 
 
 def heuristic_rewrite(question: str, history: Iterable | None) -> str:
@@ -314,6 +325,18 @@ def stream_reply(bot: ConversationBot, question: str, history: Iterable | None =
             final = item
         else:
             yield item
+    with_history = reading_with_history(text, turns) if final.refused and bot.settings.retry_with_history else None
+    if with_history is not None and with_history != reading:
+        # refused as read: the question with the conversation behind it may still be answered by the notes
+        again, hits_again = (retrieve_step or retrieve_reading)(bot, with_history, text, turns, doc_id, k)
+        retried = None
+        for item in (answer_step or answer_items)(bot, again, hits_again, ""):
+            if isinstance(item, Answer):
+                retried = item
+            else:
+                yield item
+        if retried is not None and not retried.refused:
+            reading, final = again, retried
     done = time.perf_counter()
     timings = {"rewrite": (rewritten - started) * 1000, "retrieve": (retrieved - rewritten) * 1000,
                "answer": (done - retrieved) * 1000, "total": (done - started) * 1000}
@@ -350,7 +373,8 @@ def answer_items(bot: ConversationBot, reading: Reading, hits, rewrite_error: st
     answerer = bot.answerer
     context = bot.context_for(reading.query, reading.context)
     if isinstance(answerer, ExtractiveAnswerer):
-        return iter([answerer.answer(reading.query, hits, context=context)])
+        return iter([answerer.answer(reading.query, hits, context=context,
+                                     whole_conversation=reading.whole_conversation)])
     if rewrite_error and hasattr(answerer, "fall_back"):
         return iter([answerer.fall_back(reading.query, hits, f"LLM {answerer.name} failed: {rewrite_error}", context)])
     if hasattr(answerer, "stream"):

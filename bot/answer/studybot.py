@@ -13,6 +13,7 @@ from bot.answer.support import SupportChecker
 from bot.models import Answer, Hit
 from bot.search.query import expansions, intent_of
 from bot.search.question import clean_question, known_document
+from bot.search.rank import features, shipped_ranker
 from bot.settings import Settings
 
 
@@ -22,6 +23,8 @@ class StudyBot:
     def __init__(self, searcher, answerer: Answerer | None = None, settings: Settings | None = None):
         self.searcher = searcher
         self.settings = settings or searcher.settings
+        self.ranker = shipped_ranker() if self.settings.ranker == "learned" else None
+        self.ranking_log: list | None = None  # `make train` reads what the ranker sees
         self.answerer = answerer or ExtractiveAnswerer(
             searcher.bm25.idf, self.settings, searcher.starts_section, searcher.mentions, searcher.is_name,
             searcher.all_name_terms)
@@ -36,7 +39,8 @@ class StudyBot:
 
     def retrieve(self, query: str, doc_id: str | None = None, k: int | None = None, context: str = "") -> list[Hit]:
         """Top passages for `query`; `context` (earlier turns, what abbreviations and everyday words stand for)
-        joins the search at a lower weight. The best candidates are re-ranked by their best answer line."""
+        joins the search at a lower weight. The best candidates are re-ranked by the learned ranker (or, with
+        STUDYBOT_RANKER=weights, by their best answer line at a hand-set weight)."""
         k = k or self.settings.k
         if doc_id:
             known_document(doc_id, self.doc_ids)
@@ -44,11 +48,24 @@ class StudyBot:
         hits = self.searcher.search(query, max(k, self.settings.rerank_k), doc_id, context)
         chooser = getattr(self.answerer, "chooser", None) or getattr(getattr(self.answerer, "fallback", None),
                                                                        "chooser", None)
-        if chooser is None or self.settings.line_weight == 0:
+        if chooser is None or not hits:
+            return hits[:k]
+        if self.ranker is not None:
+            return self.learned_order(self.ranker, chooser, query, context, hits)[:k]
+        if self.settings.line_weight == 0:
             return hits[:k]
         lines = chooser.best_unit_scores(query, intent_of(query), hits, context)
         order = sorted(range(len(hits)), key=lambda i: -(hits[i].score + self.settings.line_weight * lines[i]))
         return [replace(hits[i], score=hits[i].score + self.settings.line_weight * lines[i]) for i in order[:k]]
+
+    def learned_order(self, ranker, chooser, query: str, context: str, hits: list[Hit]) -> list[Hit]:
+        lines = chooser.best_lines(query, intent_of(query), hits, context)
+        rows = features(query, context, hits, lines, self.searcher.bm25.idf, self.searcher.starts_section)
+        if self.ranking_log is not None:
+            self.ranking_log.append((query, context, hits, rows))
+        scores = ranker.scores(rows)
+        order = sorted(range(len(hits)), key=lambda i: (-scores[i], i))
+        return [replace(hits[i], score=float(scores[i])) for i in order]
 
     def context_for(self, query: str, context: str = "") -> str:
         extra = expansions(query, self.searcher.vocabulary) if self.settings.expansions else ""

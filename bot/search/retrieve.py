@@ -155,18 +155,19 @@ class HybridSearcher:
         bm25 = self.bm25.scores(joined)
         lexical = self.lexical(joined, limit, doc_id, bm25)
         if self.settings.fusion == "rrf":
-            fused = reciprocal_rank_fusion(
+            fused = [(chunk_id, score, Signals()) for chunk_id, score in reciprocal_rank_fusion(
                 [(dense, self.settings.dense_weight), (lexical, self.settings.lexical_weight)], self.settings.rrf_k
-            )
+            )]
         else:
             fused = self.score_fusion(query_weights(self.bm25.idf, query, context), bm25, vector, dense, lexical)
         dense_by_id = {r.chunk_id: r for r in dense}
         lexical_by_id = {r.chunk_id: r for r in lexical}
         hits = []
-        for chunk_id, score in fused[:k]:
+        for chunk_id, score, signals in fused[:k]:
             d, lex = dense_by_id.get(chunk_id), lexical_by_id.get(chunk_id)
             similarity = d.similarity if d else self.similarity(vector, chunk_id)
-            hits.append(Hit(self.by_id[chunk_id], score, similarity, d.rank if d else None, lex.rank if lex else None))
+            hits.append(Hit(self.by_id[chunk_id], score, similarity, d.rank if d else None, lex.rank if lex else None,
+                            signals.lexical, signals.coverage, signals.title, signals.names_missed))
         return hits
 
     def _name_terms(self) -> frozenset[str]:
@@ -210,7 +211,7 @@ class HybridSearcher:
         return float(self.vectors[self.position[chunk_id]] @ np.asarray(vector))
 
     def score_fusion(self, weights: dict[str, float], bm25: np.ndarray, vector, dense: list[Ranked],
-                     lexical: list[Ranked]) -> list[tuple[str, float]]:
+                     lexical: list[Ranked]) -> list[tuple[str, float, Signals]]:
         top_bm25 = float(bm25.max(initial=0.0)) or 1.0
         similarities = {r.chunk_id: r.similarity for r in dense}
         floor = max(weights.values(), default=0.0) * CONTEXT_WEIGHT  # a name the question itself asks about
@@ -224,17 +225,28 @@ class HybridSearcher:
             similarity = similarities.get(chunk_id)
             if similarity is None:
                 similarity = self.similarity(vector, chunk_id)
+            signals = Signals(float(bm25[i]) / top_bm25, term_coverage(weights, passage),
+                              term_coverage(weights, title), bool(named and not named & (passage | title)))
             score = (
                 s.dense_weight * similarity
-                + s.lexical_weight * float(bm25[i]) / top_bm25
-                + s.coverage_weight * term_coverage(weights, passage)
-                + s.title_weight * term_coverage(weights, title)
+                + s.lexical_weight * signals.lexical
+                + s.coverage_weight * signals.coverage
+                + s.title_weight * signals.title
             )
-            if named and not named & (passage | title):
+            if signals.names_missed:
                 score -= s.name_miss_penalty  # a passage that never names what the question is about
+            scored.append((chunk_id, score, signals))
+        return sorted(scored, key=lambda item: (-item[1], item[0]))
 
-            scored.append((chunk_id, score))
-        return sorted(scored, key=lambda pair: (-pair[1], pair[0]))
+
+@dataclass(frozen=True)
+class Signals:
+    """What the weighted fusion read from one passage; the learned ranker reads it too."""
+
+    lexical: float = 0.0
+    coverage: float = 0.0
+    title: float = 0.0
+    names_missed: bool = False
 
 
 def all_name_terms(speller: Speller, lexicon: Lexicon) -> frozenset[str]:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from conftest import tiny_docs, write_corpus
+from conftest import TINY, tiny_docs, write_corpus
 
 from bot.settings import Settings
 
@@ -25,5 +25,5 @@ def write_ui_corpus(folder: Path, **overrides) -> Settings:
     docs = tiny_docs() | {"103": ("web.txt", "slides", UNSAFE_DOC)}
     corpus = write_corpus(folder / "corpus", docs, exam="DEA-C01")
     return Settings.from_env(
-        {}, corpus_dir=corpus, index_dir=folder / "index", data_dir=folder / "data", chunk_size=300, **overrides
+        {}, corpus_dir=corpus, index_dir=folder / "index", data_dir=folder / "data", **(TINY | overrides)
     )
