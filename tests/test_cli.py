@@ -104,3 +104,13 @@ def test_a_refusal_still_offers_the_closest_sections():
     shown = format_answer(Answer("q", "That is not in the study material.", refused=True, hits=hits))
     assert shown.splitlines()[-3:] == ["  - Queues — SQS > Retention", "  - Queues — SNS", "  - Queues — MQ"]
     assert "Closest sections:" in shown
+
+
+def test_a_manifest_that_reaches_outside_the_corpus_is_refused_before_anything_is_indexed(env, capsys):
+    manifest = env.corpus_dir / "manifest.json"
+    entries = json.loads(manifest.read_text()) + [{"id": "199", "title": "Passwords", "file": "/etc/passwd"}]
+    manifest.write_text(json.dumps(entries))
+    assert main(["ingest", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "entry '199' names '/etc/passwd', which is outside the corpus folder" in err and "Traceback" not in err
+    assert not (env.index_dir / "CURRENT").exists()

@@ -1,3 +1,6 @@
+import json
+import re
+
 import pytest
 from conftest import DATA
 
@@ -145,6 +148,23 @@ def test_missing_or_bad_manifest_raises_clear_error(tmp_path):
     (tmp_path / "manifest.json").write_text('[{"id": "1"}]')
     with pytest.raises(CorpusError, match="needs id, title and file"):
         read_manifest(tmp_path)
+
+
+@pytest.mark.parametrize("escape", ["/etc/passwd", "../outside.md", "notes/../../outside.md", "link.md",
+                                    "linked-folder/outside.md"])
+def test_a_manifest_entry_outside_the_corpus_folder_is_refused_by_name(tmp_path, escape):
+    corpus = tmp_path / "corpus"
+    (corpus / "notes").mkdir(parents=True)
+    (tmp_path / "outside.md").write_text("# Secret\nnot study material\n")
+    (corpus / "link.md").symlink_to(tmp_path / "outside.md")
+    (corpus / "linked-folder").symlink_to(tmp_path)
+    (corpus / "notes" / "inside.md").write_text("# Notes\nSQS keeps messages 4 days.\n")
+    entries = [{"id": "1", "title": "Notes", "file": "notes/inside.md"}, {"id": "2", "title": "X", "file": escape}]
+    (corpus / "manifest.json").write_text(json.dumps(entries))
+    with pytest.raises(CorpusError, match=f"entry '2' names '{re.escape(escape)}', which is outside the corpus"):
+        read_manifest(corpus)
+    (corpus / "manifest.json").write_text(json.dumps(entries[:1]))
+    assert [d.path for d in read_manifest(corpus)] == [corpus / "notes" / "inside.md"]  # a subfolder is fine
 
 
 def test_missing_file_is_a_load_problem(tiny_settings):

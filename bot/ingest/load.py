@@ -52,11 +52,30 @@ def _source_doc(entry: dict, corpus_dir: Path, manifest: Path) -> SourceDoc:
             title=str(entry["title"]),
             kind=kind,
             origin=str(entry.get("origin", "")),
-            path=corpus_dir / entry["file"],
+            path=_inside(corpus_dir, entry["file"], manifest, entry["id"]),
             exam=str(entry.get("exam", "")),
         )
     except (KeyError, TypeError, AttributeError) as err:
         raise CorpusError(f"{manifest}: every entry needs id, title and file ({entry!r})") from err
+
+
+def _inside(corpus_dir: Path, file: str, manifest: Path, doc_id) -> Path:
+    """The entry's file, which must lie inside the corpus folder: a shared notes pack must not pull in any file the
+    user can read (an absolute path, a `..`, or a link that leads out is refused, naming the entry)."""
+    if not isinstance(file, str) or not file.strip():
+        raise TypeError("file must be a path")
+    relative = Path(file)
+    path = corpus_dir / relative
+    escapes = relative.is_absolute() or ".." in relative.parts or relative.drive
+    if not escapes:
+        try:
+            path.resolve().relative_to(corpus_dir.resolve())
+        except ValueError:
+            escapes = True
+    if escapes:
+        raise CorpusError(f"{manifest}: entry {doc_id!r} names {file!r}, which is outside the corpus folder "
+                          f"{corpus_dir}; list only files inside it")
+    return path
 
 
 def read_text(doc: SourceDoc) -> str:
