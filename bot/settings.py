@@ -59,6 +59,27 @@ class Settings:
     auth: str = _setting("", "user:password (12+ characters) required by the app when bound beyond localhost.")
     allowed_hosts: str = _setting("", "Extra host names the app answers to, comma-separated (a proxy's name).")
 
+    def __post_init__(self) -> None:
+        """Values out of range are refused at start, with the valid ones, rather than misbehaving later."""
+        for name, allowed in _CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"STUDYBOT_{name.upper()}={getattr(self, name)!r} is not one of: "
+                                 f"{', '.join(repr(a) for a in allowed)}")
+        for name, lowest in _AT_LEAST.items():
+            if getattr(self, name) < lowest:
+                raise ValueError(f"STUDYBOT_{name.upper()}={getattr(self, name)!r} is out of range: "
+                                 f"it must be {lowest} or more")
+        for name in ("llm_timeout", "llm_idle_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"STUDYBOT_{name.upper()}={getattr(self, name)!r} must be a number of seconds "
+                                 "above 0")
+        if self.index_check_seconds < 0 and self.index_check_seconds != -1:
+            raise ValueError(f"STUDYBOT_INDEX_CHECK_SECONDS={self.index_check_seconds!r} must be 0 or more, "
+                             "or -1 (never)")
+        for name in ("port", "chroma_port"):
+            if not 0 <= getattr(self, name) <= 65535:
+                raise ValueError(f"STUDYBOT_{name.upper()}={getattr(self, name)!r} is not a port (0-65535)")
+
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> Settings:
         env = os.environ if env is None else env
@@ -71,6 +92,12 @@ class Settings:
             values["data_dir"] = _convert(Path(), env["STUDYBOT_DATA"], "data")
         values.update(overrides)
         return cls(**values)
+
+
+_CHOICES = {"fusion": ("score", "rrf"), "ranker": ("weights", "learned"), "lines": ("learned", "weights"),
+            "embedding_runtime": ("onnx", "torch")}
+_AT_LEAST = {"k": 1, "fetch_k": 1, "rerank_k": 1, "rrf_k": 1, "chunk_size": 1, "chunk_overlap": 0,
+             "max_question_chars": 1, "max_turns": 1, "max_sessions": 1, "min_similarity": -1.0, "min_coverage": 0.0}
 
 
 def _convert(default, raw: str, name: str):
