@@ -13,7 +13,7 @@ from bot.settings import Settings
 def _ingest(args, settings: Settings) -> int:
     from bot.ingest.index import ingest
 
-    report = ingest(settings, rebuild=args.rebuild, progress=not args.quiet)
+    report = ingest(settings, rebuild=args.rebuild, progress=not args.quiet, wait=args.wait)
     print(report.summary())
     return 0
 
@@ -114,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", help="build or update the index from corpus/")
     p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--wait", action="store_true", help="if another ingest is running, wait for it instead of stopping")
     p.set_defaults(run=_ingest)
 
     p = sub.add_parser("ask", help="answer a question with numbered sources")

@@ -114,3 +114,25 @@ def test_a_manifest_that_reaches_outside_the_corpus_is_refused_before_anything_i
     err = capsys.readouterr().err
     assert "entry '199' names '/etc/passwd', which is outside the corpus folder" in err and "Traceback" not in err
     assert not (env.index_dir / "CURRENT").exists()
+
+
+def test_a_second_ingest_is_one_line_and_exit_2_and_wait_waits(env, capsys):
+    from helpers.lock_holder import hold_the_ingest_lock
+
+    child = hold_the_ingest_lock(env.index_dir, 30)
+    try:
+        assert main(["ingest", "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert f"error: another ingest (pid {child.pid}) is running" in err and "Traceback" not in err
+    finally:
+        child.kill()
+        child.wait()
+    assert main(["ingest", "--quiet", "--wait"]) == 0
+
+
+def test_an_index_folder_that_cannot_be_written_stops_the_ingest_before_embedding(env, monkeypatch, capsys):
+    blocker = env.index_dir.parent / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("STUDYBOT_INDEX_DIR", str(blocker / "index"))
+    assert main(["ingest", "--quiet"]) == 2
+    assert f"error: cannot write the index folder {blocker / 'index'}" in capsys.readouterr().err

@@ -2,6 +2,7 @@ import time
 from pathlib import Path
 
 import pytest
+from helpers.lock_holder import hold_the_ingest_lock
 
 from bot.answer.studybot import build_bot
 from bot.ingest.index import IndexUnavailable, index_exists, ingest, open_store
@@ -423,7 +424,7 @@ def test_a_rebuild_removes_the_store_it_replaces_and_killed_rebuilds_debris_and_
     ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
     second = store_dir(tiny_settings)
     assert sorted(p.name for p in index.iterdir()) == sorted(
-        ["CURRENT", second.name, "chroma-20260101-000000-2", "models"])
+        [".ingest.lock", "CURRENT", second.name, "chroma-20260101-000000-2", "models"])
     assert str(first) not in SharedSystemClient._identifier_to_system
     assert (elsewhere / "keep.txt").read_text() == "not ours"
 
@@ -812,6 +813,42 @@ def test_a_current_file_that_names_no_store_folder_says_to_rebuild_and_a_rebuild
                                 "rebuild with `studybot ingest --rebuild`.")
     report = ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
     assert len(open_store(tiny_settings).chunks) == report.total
+
+
+def test_garbage_in_the_current_file_says_damaged_and_a_rebuild_mends_it(tiny_settings):
+    from bot.ingest.index import CURRENT_FILE
+
+    tiny_settings.index_dir.mkdir(parents=True)
+    current = tiny_settings.index_dir / CURRENT_FILE
+    current.write_bytes(b"\xff\xfe\x00garbage\x81")
+    with pytest.raises(IndexUnavailable, match=r"CURRENT is damaged \(UnicodeDecodeError\): rebuild with "
+                                               r"`studybot ingest --rebuild`"):
+        open_store(tiny_settings)
+    report = ingest(tiny_settings, rebuild=True, progress=False, embed=_unit_vectors)
+    assert len(open_store(tiny_settings).chunks) == report.total
+
+
+def test_a_second_ingest_says_who_holds_the_index_and_stops(tiny_settings):
+    from bot.ingest.index import IngestBusy
+
+    child = hold_the_ingest_lock(tiny_settings.index_dir, 30)
+    try:
+        with pytest.raises(IngestBusy, match=rf"another ingest \(pid {child.pid}\) is running on .*"
+                                             r"or run `studybot ingest --wait`"):
+            ingest(tiny_settings, progress=False, embed=_unit_vectors)
+        assert not (tiny_settings.index_dir / "chroma").exists()  # nothing was written meanwhile
+    finally:
+        child.kill()
+        child.wait()
+    report = ingest(tiny_settings, progress=False, embed=_unit_vectors)  # the dead holder's lock is gone
+    assert report.total and (tiny_settings.index_dir / ".ingest.lock").read_text().strip() != str(child.pid)
+
+
+def test_ingest_wait_runs_once_the_other_has_finished(tiny_settings):
+    child = hold_the_ingest_lock(tiny_settings.index_dir, 1.5)
+    started = time.perf_counter()
+    report = ingest(tiny_settings, progress=False, embed=_unit_vectors, wait=True)
+    assert report.total and child.wait(timeout=10) == 0 and time.perf_counter() - started >= 1.0
 
 
 def test_an_index_folder_that_cannot_be_made_gives_a_clear_message(tiny_settings):

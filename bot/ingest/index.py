@@ -12,6 +12,7 @@ probed in a child process once per change: a damaged HNSW file crashes that chil
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +56,7 @@ EMBED_BATCH = 32
 WRITE_BATCH = 1000
 READ_PAGE = 5000  # chunks per `get` when reading a collection back
 ID_BATCH = 500  # ids per `get(ids=…)`: SQLite limits the variables of one statement
+LOCK_POLL_SECONDS = 0.5  # how often `ingest --wait` looks whether the other ingest has finished
 
 
 class IndexUnavailable(Exception):
@@ -73,6 +76,9 @@ def store_dir(settings: Settings) -> Path:
         name = (index / CURRENT_FILE).read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return index / DEFAULT_STORE
+    except (UnicodeDecodeError, OSError) as err:  # garbage bytes, a folder in its place
+        raise IndexUnavailable(f"{index / CURRENT_FILE} is damaged ({type(err).__name__}): "
+                               "rebuild with `studybot ingest --rebuild`.") from err
     if not STORE_NAME.fullmatch(name):
         raise IndexUnavailable(f"{index / CURRENT_FILE} names no store folder ({name[:40]!r}): "
                                "rebuild with `studybot ingest --rebuild`.")
@@ -215,8 +221,57 @@ def embed_texts(texts: list[str], embed: Callable[[list[str]], list[list[float]]
     return vectors
 
 
-def ingest(settings: Settings, *, rebuild: bool = False, progress: bool = True, embed=None) -> IngestReport:
-    """Bring the index in line with the corpus; only new or changed chunks are embedded (all with `rebuild`)."""
+class IngestBusy(IndexUnavailable):
+    """Another ingest holds the index's lock."""
+
+
+@contextmanager
+def ingest_lock(settings: Settings, wait: bool = False) -> Iterator[None]:
+    """One ingest at a time per index: an advisory lock on a file in the index folder that holds its holder's pid.
+    The operating system releases the lock when its holder dies, so a lock left by a killed ingest is stale by
+    construction: the next ingest takes it (and writes its own pid) without asking anyone to delete a file."""
+    index = Path(settings.index_dir)
+    suffix = f"-{settings.chroma_host}-{settings.chroma_port}" if settings.chroma_host else ""
+    path = index / f".ingest{suffix}.lock"
+    try:  # before any embedding: a folder that cannot be written says so at once
+        index.mkdir(parents=True, exist_ok=True)
+        handle = open(path, "a+", encoding="utf-8")
+    except OSError as err:
+        raise IndexUnavailable(f"cannot write the index folder {index} ({type(err).__name__}: "
+                               f"{err.strerror or err}).") from err
+    with handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if not wait:
+                    raise IngestBusy(f"another ingest (pid {_lock_holder(path)}) is running on {where(settings)}; "
+                                     "let it finish, or run `studybot ingest --wait`.") from None
+                time.sleep(LOCK_POLL_SECONDS)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"{os.getpid()}\n")
+        handle.flush()
+        yield  # closing the file releases the lock
+
+
+def _lock_holder(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def ingest(settings: Settings, *, rebuild: bool = False, progress: bool = True, embed=None,
+           wait: bool = False) -> IngestReport:
+    """Bring the index in line with the corpus; only new or changed chunks are embedded (all with `rebuild`).
+    One ingest at a time: another one running makes this raise IngestBusy, or wait for it with `wait`."""
+    with ingest_lock(settings, wait):
+        return _ingest(settings, rebuild, progress, embed)
+
+
+def _ingest(settings: Settings, rebuild: bool, progress: bool, embed) -> IngestReport:
     started = time.perf_counter()
     chunks, problems = current_chunks(settings)
     if not chunks:
