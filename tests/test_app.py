@@ -351,7 +351,23 @@ def test_start_refuses_a_public_address_without_password(monkeypatch, capsys):
     assert "STUDYBOT_AUTH" in capsys.readouterr().err
 
 
+def test_start_on_a_port_in_use_is_one_line_before_anything_is_loaded(monkeypatch, capsys, tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("STUDYBOT_PORT", str(port))
+        monkeypatch.setenv("STUDYBOT_INDEX_DIR", str(tmp_path / "no-index-yet"))
+        assert main() == 2
+    out, err = capsys.readouterr()
+    assert f"error: port {port} on 127.0.0.1 is in use" in err and "STUDYBOT_PORT" in err
+    assert "No index" not in out and not (tmp_path / "no-index-yet").exists()  # nothing was built
+
+
 def test_start_with_the_chroma_server_down_says_so_and_names_the_server(monkeypatch, capsys):
+    monkeypatch.setenv("STUDYBOT_PORT", "0")  # whatever else listens on 7860
     monkeypatch.setenv("STUDYBOT_CHROMA_HOST", "127.0.0.1")
     monkeypatch.setenv("STUDYBOT_CHROMA_PORT", "9")
     assert main() == 2

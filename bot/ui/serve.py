@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 import sys
 from collections.abc import Callable
 
@@ -15,6 +16,28 @@ LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 
 class UnsafeBinding(ValueError):
     """The app would be reachable from other machines without a password."""
+
+
+class PortInUse(ValueError):
+    """Another program listens on the app's port."""
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Bind the port for a moment before the index is loaded: a busy port is one line, not Gradio's traceback
+    after a minute of loading. Port 0 (any free port) needs no check."""
+    if port == 0:
+        return
+    try:
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as err:
+        raise ValueError(f"STUDYBOT_HOST={host} is not an address this machine has ({err.strerror})") from err
+    with socket.socket(family, kind) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a port left in TIME_WAIT is free to use
+        try:
+            probe.bind(address)
+        except OSError as err:
+            raise PortInUse(f"port {port} on {host} is in use ({err.strerror}): stop the program using it, or "
+                            "choose another with STUDYBOT_PORT") from err
 
 
 def is_loopback(host: str) -> bool:
@@ -90,6 +113,7 @@ def main() -> int:
     try:
         settings = Settings.from_env()
         options = launch_options(settings)
+        check_port_free(settings.host, settings.port)
         ensure_index(settings)
         print("Loading the index and the embedding model…", flush=True)
         app = build_app(build_answering_with(settings, settings.llm), settings)
@@ -97,7 +121,12 @@ def main() -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     app.queue(default_concurrency_limit=2)
-    app.launch(inbrowser=has_desktop(), quiet=True, prevent_thread_lock=True, **options)
+    try:
+        app.launch(inbrowser=has_desktop(), quiet=True, prevent_thread_lock=True, **options)
+    except OSError as err:  # taken between the check and the launch
+        print(f"error: cannot listen on {settings.host}:{settings.port} ({err}); choose another STUDYBOT_PORT",
+              file=sys.stderr)
+        return 2
     print(f"Study app on {app.local_url} (Ctrl+C to stop)", flush=True)
     app.block_thread()
     return 0
