@@ -4,6 +4,7 @@ Every command here runs as its own process, as a person runs it: a damaged vecto
 that loads it into Chroma's native code, and a test process must survive to report that.
 """
 
+import os
 import random
 import shutil
 import signal
@@ -98,6 +99,28 @@ def test_each_damaged_index_file_is_a_clear_message(built, tmp_path):
         assert done.returncode in (0, 2), (name, done.returncode, done.stderr[-2000:])
         assert "Traceback" not in done.stderr, (name, done.stderr[-2000:])
         if done.returncode == 0:  # bytes a search never reads (padding, unused links): it must still answer right
+            assert "256 KB" in done.stdout, (name, done.stdout)
+        else:
+            assert "studybot ingest --rebuild" in done.stderr, (name, done.stderr)
+
+
+def test_damage_that_keeps_the_size_and_the_time_is_found_by_content(built, tmp_path):
+    """The start-up probe used to be skipped when the HNSW files kept their size and modification time: the CLI
+    then died of a segmentation fault. Now the files' digests tell, and the child process takes the crash. Every
+    file of the store and its snapshot, damaged in place with its size and time kept."""
+    names = sorted({p.name for p in store_dir(built).rglob("*") if p.is_file()} - {".probed.json"})
+    assert {"data_level0.bin", "header.bin", "length.bin", "link_lists.bin", "vectors.npy"} <= set(names)
+    for name in names:
+        settings = _copy(built, tmp_path / name)
+        for path in store_dir(settings).rglob(name):
+            before = path.stat()
+            damage(path, random.Random(name))
+            os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+            assert path.stat().st_size == before.st_size and path.stat().st_mtime_ns == before.st_mtime_ns
+        done = run(settings, "ask", QUESTION)
+        assert done.returncode in (0, 2), (name, done.returncode, done.stderr[-2000:])  # never a signal
+        assert "Traceback" not in done.stderr, (name, done.stderr[-2000:])
+        if done.returncode == 0:
             assert "256 KB" in done.stdout, (name, done.stdout)
         else:
             assert "studybot ingest --rebuild" in done.stderr, (name, done.stderr)

@@ -880,16 +880,19 @@ def test_an_unreachable_server_s_message_names_the_error_and_both_ways_out(tiny_
         "STUDYBOT_CHROMA_HOST to use the local index.")
 
 
-def test_the_probe_stamp_lists_each_vector_file_with_its_size_and_time(tiny_settings):
+def test_the_probe_stamp_lists_each_vector_file_with_its_size_time_and_digest(tiny_settings):
+    import hashlib
+
     from bot.ingest.index import _vector_files, store_dir
 
     ingest(tiny_settings, progress=False, embed=_unit_vectors)
     folder = store_dir(tiny_settings)
     listed = _vector_files(folder)
     assert listed and listed == sorted(listed)
-    for name, size, mtime in listed:
+    for name, size, mtime, digest in listed:
         path = folder / name
         assert path.parent.parent == folder and (size, mtime) == (path.stat().st_size, path.stat().st_mtime_ns)
+        assert digest == hashlib.blake2b(path.read_bytes()).hexdigest()[:32]
 
 
 def test_opening_the_store_reads_current_once(tiny_settings, monkeypatch):
