@@ -39,8 +39,8 @@ class StudyBot:
 
     def retrieve(self, query: str, doc_id: str | None = None, k: int | None = None, context: str = "") -> list[Hit]:
         """Top passages for `query`; `context` (earlier turns, what abbreviations and everyday words stand for)
-        joins the search at a lower weight. The best candidates are re-ranked by the learned ranker (or, with
-        STUDYBOT_RANKER=weights, by their best answer line at a hand-set weight)."""
+        joins the search at a lower weight. The best candidates are re-ranked by their best answer line at a
+        hand-set weight, or by the learned ranker with STUDYBOT_RANKER=learned."""
         k = k or self.settings.k
         if doc_id:
             known_document(doc_id, self.doc_ids)
