@@ -136,12 +136,8 @@ class LineChooser:
         """Per hit, what its lines offer the learned ranker: the best fit, the best bonus, the best whole score."""
         weights = self.weights(question, context)
         kind = wanted_kind(question)
-        scores = self._scores_for(weights, intent, kind)
         found = []
-        for hit in hits:
-            if hit.chunk not in scores:
-                scores[hit.chunk] = self._line_scores_of(hit, weights, intent, kind)
-            lines = scores[hit.chunk]
+        for lines in self._lines_of(hits, weights, intent, kind):
             found.append(LineSignals(
                 max((line.fit for line in lines), default=0.0), max((line.bonus for line in lines), default=0.0),
                 max((line.fit + line.bonus - FOCUS_MISS * line.misses_focus for line in lines), default=0.0),
@@ -152,11 +148,7 @@ class LineChooser:
                       kind: str | None) -> list[Unit]:
         """Every line of the hits scored by the line model (the chance it holds the answer), best first; with
         only `line_log` set (training), the hand-set scores, and the lines' features logged."""
-        scores = self._scores_for(weights, intent, kind)
-        for hit in hits:
-            if hit.chunk not in scores:
-                scores[hit.chunk] = self._line_scores_of(hit, weights, intent, kind)
-        lines_per_hit = [scores[hit.chunk] for hit in hits]
+        lines_per_hit = self._lines_of(hits, weights, intent, kind)
         rows = line_features(question, context, intent, hits, lines_per_hit, self.idf, QUANTITY)
         flat = [(i, line) for i, lines in enumerate(lines_per_hit) for line in lines]
         if self.line_log is not None:
@@ -170,12 +162,9 @@ class LineChooser:
 
     def scored_units(self, weights: dict[str, float], intent: str, hits: list[Hit],
                      rank_prior: float = RANK_PRIOR, kind: str | None = None) -> list[Unit]:
-        scores = self._scores_for(weights, intent, kind)
         units = []
-        for i, hit in enumerate(hits):
-            if hit.chunk not in scores:
-                scores[hit.chunk] = self._line_scores_of(hit, weights, intent, kind)
-            for line in scores[hit.chunk]:
+        for i, lines in enumerate(self._lines_of(hits, weights, intent, kind)):
+            for line in lines:
                 score = line.fit + rank_prior / (i + 1)
                 score += line.bonus
                 if line.misses_focus:
@@ -183,6 +172,15 @@ class LineChooser:
                 units.append(Unit(i, line.order, line.text, score))
         units.sort(key=lambda u: -u.score)
         return units
+
+    def _lines_of(self, hits: list[Hit], weights: dict[str, float], intent: str,
+                  kind: str | None) -> list[list[_LineScore]]:
+        """Each hit's line scores for this reading of the question, scored the first time a passage is seen."""
+        scores = self._scores_for(weights, intent, kind)
+        for hit in hits:
+            if hit.chunk not in scores:
+                scores[hit.chunk] = self._line_scores_of(hit, weights, intent, kind)
+        return [scores[hit.chunk] for hit in hits]
 
     def _scores_for(self, weights: dict[str, float], intent: str, kind: str | None) -> dict[Chunk, list[_LineScore]]:
         """The line scores kept for this reading of a question (the last few questions' are kept)."""
