@@ -126,21 +126,19 @@ class LineChooser:
         return Choice(sorted(both, key=lambda u: (u.hit_index, u.order)), conflict)
 
     def best_unit_scores(self, question: str, intent: str, hits: list[Hit], context: str = "") -> list[float]:
-        """How well each hit's best line answers the question, rank prior left out."""
-        best = [0.0] * len(hits)
-        for unit in self.scored_units(self.weights(question, context), intent, hits, 0.0, wanted_kind(question)):
-            best[unit.hit_index] = max(best[unit.hit_index], unit.score)
-        return best
+        """How well each hit's best line answers the question, rank prior left out (0 at the least)."""
+        return [signals.best for signals in self.best_lines(question, intent, hits, context)]
 
     def best_lines(self, question: str, intent: str, hits: list[Hit], context: str = "") -> list[LineSignals]:
-        """Per hit, what its lines offer the learned ranker: the best fit, the best bonus, the best whole score."""
+        """Per hit, what its lines offer: the best fit, the best bonus, and the best whole score (rank prior left out,
+        0 at the least), which the hand-set re-rank weighs and the learned ranker reads."""
         weights = self.weights(question, context)
         kind = wanted_kind(question)
         found = []
         for lines in self._lines_of(hits, weights, intent, kind):
             found.append(LineSignals(
                 max((line.fit for line in lines), default=0.0), max((line.bonus for line in lines), default=0.0),
-                max((line.fit + line.bonus - FOCUS_MISS * line.misses_focus for line in lines), default=0.0),
+                max([0.0] + [line.fit + line.bonus - FOCUS_MISS * line.misses_focus for line in lines]),
                 any(not line.misses_focus for line in lines)))
         return found
 

@@ -16,21 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.answer.lines import BULLET
 from bot.models import Hit
-from bot.search.query import COMPARISON, DEFINITION, HOWTO, LIST, NUMBER, query_weights
-from bot.search.rank import RARE_TERMS, LearnedRanker
+from bot.search.query import query_weights
+from bot.search.rank import INTENTS, RARE_TERMS, LearnedRanker
 from bot.text import term_coverage, term_set
 
 log = logging.getLogger(__name__)
 MODEL_FILE = Path(__file__).parent.parent / "data" / "lines.json"
-_INTENTS = (DEFINITION, NUMBER, COMPARISON, LIST, HOWTO)
-_BULLET = re.compile(r"^\s*(?:[-*•+▪◦]|\d{1,2}[.)])\s+")
 _LABEL = re.compile(r"^\s*(?:[-*•+▪◦]\s+)?\**[A-Z][\w /()&+-]{0,40}?\**\s*(?::|\s[-–]\s)")
 
 LINE_FEATURES = (
     "fit", "fit_gap", "fit_order", "bonus", "misses_focus", "passage_position", "passage_similarity",
     "passage_coverage", "line_order", "first_line", "length", "has_digit", "has_quantity", "bullet", "label",
-    "own_coverage", "rare_coverage", "context_coverage", "lines_in_passage", *(f"intent_{name}" for name in _INTENTS),
+    "own_coverage", "rare_coverage", "context_coverage", "lines_in_passage", *(f"intent_{name}" for name in INTENTS),
 )
 
 
@@ -52,10 +51,10 @@ def line_features(question: str, context: str, intent: str, hits: list[Hit], lin
             line.fit, line.fit - best_fit, min(fit_order[j], 20), line.bonus, float(line.misses_focus), i,
             hits[i].similarity, hits[i].coverage, n, float(n == 0), len(line.text) / 100,
             float(any(c.isdigit() for c in line.text)), float(bool(quantity.search(line.text))),
-            float(bool(_BULLET.match(line.text))), float(bool(_LABEL.match(line.text))),
+            float(bool(BULLET.match(line.text))), float(bool(_LABEL.match(line.text))),
             term_coverage(own, present), term_coverage(rare, present),
             term_coverage(carried, present) if carried else 0.0, len(lines_per_hit[i]),
-            *(float(intent == name) for name in _INTENTS),
+            *(float(intent == name) for name in INTENTS),
         ])
     return np.asarray(rows, dtype=np.float64).reshape(len(flat), len(LINE_FEATURES))
 

@@ -25,7 +25,7 @@ from bot.text import term_coverage, term_set, terms
 log = logging.getLogger(__name__)
 MODEL_FILE = Path(__file__).parent.parent / "data" / "ranker.json"
 MISSING_RANK = 40  # a candidate one retriever did not return sits below everything it did
-_INTENTS = (DEFINITION, NUMBER, COMPARISON, LIST, HOWTO)
+INTENTS = (DEFINITION, NUMBER, COMPARISON, LIST, HOWTO)
 _BULLET = re.compile(r"^\s*(?:[-*•+▪◦]|\d{1,2}[.)])\s+", re.MULTILINE)
 
 
@@ -44,7 +44,7 @@ FEATURES = (
     "title", "names_missed", "dense_rank", "lexical_rank", "line_fit", "line_bonus", "line_best", "line_best_gap",
     "names_focus", "own_coverage", "own_title", "context_coverage", "has_context", "answer_type_found",
     "section_depth", "length", "starts_section", "rare_coverage", "rare_in_title", "similarity_order",
-    "coverage_order", "line_order", *(f"intent_{name}" for name in _INTENTS),
+    "coverage_order", "line_order", *(f"intent_{name}" for name in INTENTS),
 )
 RARE_TERMS = 2  # the question's rarest terms: what it is about more than what it asks
 
@@ -78,7 +78,7 @@ def features(question: str, context: str, hits: list[Hit], lines: list[LineSigna
             _answer_type_found(intent, chunk.text, passage, sides), len(chunk.section_path), len(chunk.text) / 1000,
             float(starts_section(chunk)), term_coverage(rare, passage), term_coverage(rare, title),
             similarity_order[position], coverage_order[position], line_order[position],
-            *(float(intent == name) for name in _INTENTS),
+            *(float(intent == name) for name in INTENTS),
         ])
     return np.asarray(rows, dtype=np.float64).reshape(len(hits), len(FEATURES))
 
