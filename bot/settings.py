@@ -21,6 +21,8 @@ class Settings:
     embedding_runtime: str = _setting("onnx", "Embedding runtime: 'onnx' (exported once, faster) or 'torch'.")
     chroma_host: str = _setting("", "Chroma server host; empty means the embedded store in index_dir.")
     chroma_port: int = _setting(8000, "Chroma server port (with chroma_host).")
+    chroma_timeout: float = _setting(5.0, "Seconds any call to the Chroma server may take; a server that does not "
+                                          "answer in time is treated as stopped.")
     chunk_size: int = _setting(700, "Target chunk length in characters.")
     chunk_overlap: int = _setting(1, "Lines repeated from the previous chunk of the same section.")
     k: int = _setting(5, "Passages retrieved per question.")
@@ -69,7 +71,7 @@ class Settings:
             if getattr(self, name) < lowest:
                 raise ValueError(f"STUDYBOT_{name.upper()}={getattr(self, name)!r} is out of range: "
                                  f"it must be {lowest} or more")
-        for name in ("llm_timeout", "llm_idle_timeout"):
+        for name in ("llm_timeout", "llm_idle_timeout", "chroma_timeout"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"STUDYBOT_{name.upper()}={getattr(self, name)!r} must be a number of seconds "
                                  "above 0")

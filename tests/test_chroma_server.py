@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import cli_env
 
 from bot.answer.studybot import build_bot
 from bot.ingest.index import IndexUnavailable, ingest, open_store
@@ -135,3 +136,71 @@ def test_every_app_worker_follows_an_ingest_into_the_server(tiny_settings, chrom
         worker.current()
         worker.wait()
         assert worker.generation == 1 and "1 MiB" in worker.current().ask("What is the max message size in SQS?").text
+
+
+def _ask_in_a_child(settings, port: int, seconds: float = 1.0) -> subprocess.CompletedProcess:
+    env = cli_env(settings) | {"STUDYBOT_CHROMA_HOST": "127.0.0.1", "STUDYBOT_CHROMA_PORT": str(port),
+                               "STUDYBOT_CHROMA_TIMEOUT": str(seconds)}
+    return subprocess.run([sys.executable, "-m", "bot.cli", "ask", "What is the max message size in SQS?"],
+                          env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_a_port_that_accepts_and_never_answers_is_named_and_exits_2(tiny_settings):
+    """A silent listener: the connection is accepted (by the kernel) but nothing is ever sent back."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        started = time.monotonic()
+        result = _ask_in_a_child(tiny_settings, port)
+        took = time.monotonic() - started
+        settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=port, chroma_timeout=0.5)
+        with pytest.raises(IndexUnavailable, match=r"^the Chroma server at 127\.0\.0\.1:\d+ does not answer "
+                                                   r"\(nothing within 0\.5 s\)"):
+            ingest(settings, progress=False)
+    assert result.returncode == 2, result.stderr
+    assert f"the Chroma server at 127.0.0.1:{port} does not answer" in result.stderr
+    assert "Traceback" not in result.stderr and took < 60  # not the minutes a client without a limit waits
+
+
+def test_a_frozen_server_is_treated_like_a_stopped_one(tiny_settings, tmp_path, caplog, monkeypatch):
+    """`chroma run` stopped with SIGSTOP mid-session: questions go on from the vectors in memory with one warning,
+    only the first pays the time limit, the CLI says the server does not answer, and after SIGCONT searches go to
+    the server again."""
+    import signal
+
+    from bot.search import retrieve
+
+    monkeypatch.setattr(retrieve, "RETRY_CAP_SECONDS", 2.0)
+    port = free_port()
+    server = subprocess.Popen([str(CHROMA), "run", "--path", str(tmp_path / "data"), "--host", "127.0.0.1",
+                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(port)
+        settings = replace(tiny_settings, chroma_host="127.0.0.1", chroma_port=port, chroma_timeout=1.0)
+        ingest(settings, progress=False)
+        bot = build_bot(settings)
+        assert "256 KB" in bot.ask("What is the max message size in SQS?").text
+        server.send_signal(signal.SIGSTOP)
+
+        started = time.monotonic()
+        during = bot.ask("What is the max message size in SQS?")
+        first = time.monotonic() - started
+        started = time.monotonic()
+        again = bot.ask("How long can a message stay in an SQS queue?")
+        second = time.monotonic() - started
+        assert "256 KB" in during.text and not again.refused and bot.searcher.chroma_failing
+        assert 1.0 <= first < 10 and second < 1.0  # one time limit, then the vectors in memory without waiting
+        assert caplog.text.count("Chroma search failed (ReadTimeout") == 1
+
+        result = _ask_in_a_child(settings, port)
+        assert result.returncode == 2 and f"127.0.0.1:{port} does not answer" in result.stderr, result.stderr
+
+        server.send_signal(signal.SIGCONT)
+        time.sleep(2.0)
+        bot.ask("What is the max message size in SQS?")
+        assert not bot.searcher.chroma_failing and "Chroma answers again" in caplog.text
+    finally:
+        server.send_signal(signal.SIGCONT)
+        server.terminate()
+        server.wait(timeout=20)

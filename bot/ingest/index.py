@@ -93,10 +93,14 @@ def make_client(settings: Settings, path: Path | None = None):
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.chroma_host:
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings)
+            _require_answer(settings)
+            return _timed(chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                              settings=chroma_settings), settings.chroma_timeout)
         path = path or store_dir(settings)
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except IndexUnavailable:
+        raise
     except Exception as err:  # chroma raises many types for an unreachable server or broken files
         if settings.chroma_host:
             raise IndexUnavailable(
@@ -107,6 +111,29 @@ def make_client(settings: Settings, path: Path | None = None):
             f"cannot open the index in {settings.index_dir} ({type(err).__name__}: {err}). "
             "Rebuild it with `studybot ingest --rebuild`."
         ) from err
+
+
+def _require_answer(settings: Settings) -> None:
+    """A server that accepts connections but never replies (frozen, or not Chroma at all) is found here, in
+    `chroma_timeout` seconds, rather than hanging the client's own first calls, which have no time limit."""
+    import httpx
+
+    url = f"http://{settings.chroma_host}:{settings.chroma_port}/api/v2/heartbeat"
+    try:
+        httpx.get(url, timeout=settings.chroma_timeout)
+    except httpx.TimeoutException as err:
+        raise IndexUnavailable(
+            f"{where(settings)} does not answer (nothing within {settings.chroma_timeout:g} s). Check the server, "
+            "or unset STUDYBOT_CHROMA_HOST to use the local index."
+        ) from err
+
+
+def _timed(client, seconds: float):
+    """Every later call of `client` gets the time limit too (chromadb builds its HTTP session without one)."""
+    import httpx
+
+    client._server._session.timeout = httpx.Timeout(seconds)
+    return client
 
 
 def chunk_to_record(chunk: Chunk) -> tuple[str, dict]:

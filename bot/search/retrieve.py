@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -21,6 +22,8 @@ from bot.search.question import known_document
 from bot.settings import Settings
 from bot.text import question_terms, stem, term_coverage, term_set, terms, words
 
+RETRY_CAP_SECONDS = 60.0  # longest pause before a failing Chroma server is asked again
+SLOW_FAILURE_SECONDS = 0.5  # a failed search that took this long waited on a hung server
 NAME_MAX_SHARE = 0.05  # a "name" in more than this share of passages (Data, AWS) tells nothing
 
 
@@ -111,6 +114,7 @@ class HybridSearcher:
         self.section_starts = _section_starts(self.chunks)
         self.vectors = store.vectors
         self.chroma_failing = False  # searches go to the vectors in memory until Chroma answers again
+        self.chroma_retry_at = 0.0  # while failing, Chroma is not asked again before this (monotonic) time
         self.embed_query = embed_query or store.vectorstore.embeddings.embed_query
         self.embed_documents = store.vectorstore.embeddings.embed_documents  # the claim checker's sentences
 
@@ -122,15 +126,19 @@ class HybridSearcher:
 
     def dense(self, query: str, limit: int, doc_id: str | None = None, vector=None) -> list[Ranked]:
         vector = self.embed_query(query) if vector is None else vector
+        if self.chroma_failing and time.monotonic() < self.chroma_retry_at:
+            return self.dense_in_memory(vector, limit, doc_id)
+        started = time.monotonic()
         try:
             found = self.store.vectorstore.similarity_search_by_vector_with_relevance_scores(
                 vector, k=limit, filter={"doc_id": doc_id} if doc_id else None
             )
-        except Exception as err:  # collection dropped by an ingest, server gone: the vectors are in memory too
+        except Exception as err:  # collection dropped by an ingest, server gone or hung: the vectors are in memory
             if not self.chroma_failing:  # once per outage, not once per question
                 log.warning("Chroma search failed (%s: %s); searching the vectors loaded at start",
                             type(err).__name__, err)
             self.chroma_failing = True
+            self.chroma_retry_at = time.monotonic() + _pause_after(time.monotonic() - started)
             return self.dense_in_memory(vector, limit, doc_id)
         if self.chroma_failing:
             log.warning("Chroma answers again")
@@ -247,6 +255,13 @@ class Signals:
     coverage: float = 0.0
     title: float = 0.0
     names_missed: bool = False
+
+
+def _pause_after(failure_took: float) -> float:
+    """How long to search in memory before asking a failing Chroma again. A refused connection costs nothing to
+    retry, so the next question does; a hung server costs its whole time limit, so the next try waits ten times
+    as long as the failed one took (at most RETRY_CAP_SECONDS)."""
+    return 0.0 if failure_took < SLOW_FAILURE_SECONDS else min(RETRY_CAP_SECONDS, 10 * failure_took)
 
 
 def all_name_terms(speller: Speller, lexicon: Lexicon) -> frozenset[str]:
