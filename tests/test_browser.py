@@ -15,7 +15,7 @@ from helpers.ui_corpus import SCRIPT, write_ui_corpus
 from bot.answer.studybot import build_bot
 from bot.ingest.index import ingest
 from bot.ui import build_app, tab_modules
-from bot.ui.serve import launch_options
+from bot.ui.serve import launch_options, serve
 
 pytestmark = pytest.mark.browser
 
@@ -323,3 +323,41 @@ def test_an_eval_run_from_the_tab_shows_its_table_and_plots(browser, evals_app_u
     shoot(page, "evals-run")
     context.close()
 
+
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="module")
+def login_url(tmp_path_factory):
+    settings = write_ui_corpus(tmp_path_factory.mktemp("login"), port=free_port(), auth=f"ann:{PASSWORD}")
+    ingest(settings, progress=False)
+    app = build_app(build_bot(settings), settings)
+    serve(app, launch_options(settings), prevent_thread_lock=True, quiet=True)
+    yield f"http://127.0.0.1:{settings.port}/"
+    app.close()
+
+
+def test_behind_a_login_the_form_states_the_lock_rule_then_the_app_answers(browser, login_url):
+    """The request guard lets the login page load its assets and, after login, every request of the app through
+    (no 401 once logged in)."""
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    refused = []
+    page.on("response", lambda response: refused.append(response.url) if response.status == 401 else None)
+    page.goto(login_url)
+    page.get_by_text("After 5 wrong passwords").wait_for()
+    page.locator("input[type=text]").first.fill("ann")
+    page.locator("input[type=password]").fill("not-the-password")
+    page.get_by_role("button", name="Login").click()
+    page.get_by_text("Incorrect credentials").wait_for()
+    page.locator("input[type=text]").first.fill("ann")
+    page.locator("input[type=password]").fill(PASSWORD)
+    refused.clear()
+    page.get_by_role("button", name="Login").click()
+    page.wait_for_selector("#question textarea")
+    assert "256 KB" in ask(page, "What is the max message size in SQS?").inner_text()
+    shoot(page, "chat-after-login")
+    assert refused == []
+    context.close()

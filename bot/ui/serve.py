@@ -75,17 +75,29 @@ def launch_options(settings: Settings) -> dict:
 
     from bot.ui.guard import Guard, LoginThrottle, allowed_hosts
 
+    throttle = LoginThrottle(*credentials) if credentials else None
     return {
         "server_name": settings.host,
         "server_port": settings.port,
-        "auth": LoginThrottle(*credentials) if credentials else None,
+        "auth": throttle,
+        "auth_message": throttle.rule if throttle else None,
         "share": False,
         "state_session_capacity": settings.max_sessions,  # Gradio keeps ~200 KB per session until evicted
-        "app_kwargs": {"middleware": [Middleware(Guard, hosts=allowed_hosts(settings.host, settings.allowed_hosts))]},
+        "app_kwargs": {"middleware": [Middleware(Guard, hosts=allowed_hosts(settings.host, settings.allowed_hosts))],
+                       "openapi_url": None, "docs_url": None, "redoc_url": None},  # FastAPI's schema of every route
         "theme": theme(),
         "css": CSS,
         "js": KEYS_JS,
     }
+
+
+def serve(app, options: dict, **launch) -> None:
+    """Launch `app` with `options` (from launch_options); behind a login its API is not published."""
+    from bot.ui.guard import unlist_api
+
+    if options.get("auth"):
+        unlist_api(app)
+    app.launch(**options, **launch)
 
 
 def ensure_index(settings: Settings, say: Callable[[str], None] = print) -> None:
@@ -122,7 +134,7 @@ def main() -> int:
         return 2
     app.queue(default_concurrency_limit=2)
     try:
-        app.launch(inbrowser=has_desktop(), quiet=True, prevent_thread_lock=True, **options)
+        serve(app, options, inbrowser=has_desktop(), quiet=True, prevent_thread_lock=True)
     except OSError as err:  # taken between the check and the launch
         print(f"error: cannot listen on {settings.host}:{settings.port} ({err}); choose another STUDYBOT_PORT",
               file=sys.stderr)
