@@ -1,3 +1,4 @@
+import re
 import time
 from pathlib import Path
 
@@ -49,6 +50,26 @@ def test_ingest_is_incremental_and_removes_deleted_documents(tiny_settings):
     assert third.embedded == 0 and third.removed > 0
     assert {c.doc_id for c in open_store(tiny_settings).chunks} == {"100", "101"}
     assert third.problems and "cannot read" in third.problems[0].message
+
+
+def test_incremental_ingests_reclaim_the_vector_folders_of_the_collections_they_drop(tiny_settings):
+    """Chroma deletes a dropped collection's rows and leaves its vector folder: without reclaiming, the store grew by
+    a folder per ingest until a rebuild."""
+    import sqlite3
+
+    from bot.ingest.index import SEGMENT_NAME, store_dir
+
+    ingest(tiny_settings, progress=False)
+    queues = tiny_settings.corpus_dir / "queues.md"
+    for size in ("1 MiB", "2 MiB", "3 MiB"):
+        queues.write_text(re.sub(r"256 KB|\d MiB", size, queues.read_text()))
+        ingest(tiny_settings, progress=False)
+        folder = store_dir(tiny_settings)
+        with sqlite3.connect(folder / "chroma.sqlite3") as db:
+            live = {row[0] for row in db.execute("SELECT id FROM segments")}
+        vector_folders = {p.name for p in folder.iterdir() if p.is_dir() and SEGMENT_NAME.fullmatch(p.name)}
+        assert vector_folders and vector_folders <= live
+        assert size in build_bot(tiny_settings).ask("What is the max message size in SQS?").text
 
 
 def stored_texts(settings) -> list[str]:

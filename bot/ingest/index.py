@@ -12,6 +12,7 @@ probed in a child process once per change: a damaged HNSW file crashes that chil
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -57,6 +58,7 @@ EMBED_BATCH = 32
 WRITE_BATCH = 1000
 READ_PAGE = 5000  # chunks per `get` when reading a collection back
 ID_BATCH = 500  # ids per `get(ids=…)`: SQLite limits the variables of one statement
+SEGMENT_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # a vector folder
 LOCK_POLL_SECONDS = 0.5  # how often `ingest --wait` looks whether the other ingest has finished
 
 
@@ -75,7 +77,7 @@ def store_dir(settings: Settings) -> Path:
     index = Path(settings.index_dir)
     try:
         name = (index / CURRENT_FILE).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no CURRENT, or no index folder at all (a file in its way)
         return index / DEFAULT_STORE
     except (UnicodeDecodeError, OSError) as err:  # garbage bytes, a folder in its place
         raise IndexUnavailable(f"{index / CURRENT_FILE} is damaged ({type(err).__name__}): "
@@ -332,6 +334,7 @@ def _ingest(settings: Settings, rebuild: bool, progress: bool, embed) -> IngestR
     _write_collection(client, name, chunks, vectors, snapshot_root(settings, store_dir(settings)))
     _drop_stale_collections(client, keep=name)
     if not settings.chroma_host:
+        _reclaim_dropped_segments(store_dir(settings))
         _stamp(store_dir(settings))
     removed = len(old_ids - set(new_ids))
     return IngestReport(
@@ -445,6 +448,23 @@ def _drop_stale_collections(client, keep: str) -> None:
     for collection in client.list_collections():
         if collection.name.startswith(COLLECTION_PREFIX) and collection.name != keep:
             client.delete_collection(collection.name)
+
+
+def _reclaim_dropped_segments(folder: Path) -> None:
+    """Remove the vector folders of collections this ingest dropped: Chroma deletes their rows but leaves their
+    files (a few MB per ingest, kept until a rebuild). A folder is removed only when it is named like a segment
+    and the store's own list of segments, read just now, lacks it; when that list cannot be read, nothing is."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{folder / 'chroma.sqlite3'}?mode=ro", uri=True)) as db:
+            live = {row[0] for row in db.execute("SELECT id FROM segments")}
+    except sqlite3.Error as err:
+        log.warning("left the old vector folders in %s (cannot list the live ones: %s)", folder, err)
+        return
+    for entry in folder.iterdir():
+        if entry.is_dir() and SEGMENT_NAME.fullmatch(entry.name) and entry.name not in live:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _forget_client(folder: Path) -> None:
