@@ -361,3 +361,10 @@ def test_behind_a_login_the_form_states_the_lock_rule_then_the_app_answers(brows
     shoot(page, "chat-after-login")
     assert refused == []
     context.close()
+
+
+def test_an_empty_question_gets_the_clis_hint_and_leaves_the_chat_as_it_was(page):
+    page.fill("#question textarea", "   ")
+    page.click("#ask")
+    page.get_by_text("Please type a question about the study material.").wait_for()
+    assert page.locator("#chat .question").count() == 0

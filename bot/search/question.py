@@ -12,6 +12,9 @@ class QuestionError(ValueError):
     """The question cannot be asked as typed; the message tells the person what to change."""
 
 
+EMPTY_QUESTION = "Please type a question about the study material."
+
+
 def known_document(doc_id: str | None, known) -> str | None:
     """`doc_id` when the index holds it; an unknown one is an error naming the known ones, not no passages."""
     if doc_id is not None and doc_id not in known:
@@ -22,7 +25,7 @@ def known_document(doc_id: str | None, known) -> str | None:
 def clean_question(question: str | None, max_chars: int) -> str:
     text = " ".join(_printable(str(question or "")).split())
     if not text:
-        raise QuestionError("Please type a question about the study material.")
+        raise QuestionError(EMPTY_QUESTION)
     if len(text) > max_chars:
         raise QuestionError(f"That question is {len(text):,} characters long; please keep it under {max_chars:,}.")
     if not terms(text):

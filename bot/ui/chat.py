@@ -14,7 +14,7 @@ from bot.answer.llm import LLMConfigError
 from bot.answer.studybot import StudyBot
 from bot.ingest.index import IndexUnavailable
 from bot.models import Answer, Chunk, SourceDoc
-from bot.search.question import QuestionError, clean_question
+from bot.search.question import EMPTY_QUESTION, QuestionError, clean_question
 from bot.text import breadcrumb
 from bot.ui import browse
 from bot.ui.context import AppContext, answerer_key
@@ -194,6 +194,7 @@ def respond(
     history, conversation = _last(list(history or []), kept), _last(list(conversation or []), kept)
     keep = (gr.skip(),) * 5
     if not (question or "").strip():
+        gr.Info(EMPTY_QUESTION)  # a note that fades, as the CLI prints it; the chat itself stays as it was
         yield "", history, *keep
         return
     asked = user_message(question)
