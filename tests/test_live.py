@@ -35,9 +35,11 @@ def _wait_for_swap(live: LiveBot, old: str, seconds: float = 60) -> None:
 def test_the_app_follows_an_ingest_without_a_restart(tiny_settings, caplog):
     settings = tiny_settings.__class__(**{**tiny_settings.__dict__, "index_check_seconds": 0.0})
     ingest(settings, progress=False)
-    ctx = AppContext(build_bot(settings), settings, Library.from_settings(settings))
-    ctx.live = live_bot(ctx.start_bot, settings)
+    start_bot = build_bot(settings)
+    live = live_bot(start_bot, settings)
+    ctx = AppContext(start_bot, settings, Library.from_settings(settings, lambda: live.generation), live=live)
     assert "256 KB" in ctx.bot.ask(QUESTION).text
+    assert "256 KB" in _browse_text(ctx, QUEUES_SECTION)
     old = ctx.live.collection
 
     queues = settings.corpus_dir / "queues.md"
@@ -53,6 +55,16 @@ def test_the_app_follows_an_ingest_without_a_restart(tiny_settings, caplog):
     fresh = ctx.bot.ask(QUESTION)
     assert "1 MiB" in fresh.text and "256 KB" not in fresh.text
     assert ctx.bot_for("none") is ctx.bot  # answerer bots are rebuilt on the new index too
+    assert "1 MiB" in _browse_text(ctx, QUEUES_SECTION)  # Browse reads the sections again after the swap
+
+
+QUEUES_SECTION = ("Messaging", "Amazon SQS")
+
+
+def _browse_text(ctx: AppContext, path: tuple[str, ...]) -> str:
+    from bot.ui import browse
+
+    return browse.show(ctx.library, "100", path)[2]
 
 
 def _loaded_bot():

@@ -49,7 +49,8 @@ def header(bot: StudyBot, library: Library) -> str:
 
 def build_app(bot: StudyBot, settings: Settings, eval_paths=None) -> gr.Blocks:
     """`eval_paths` (an evals.harness.EvalPaths): where the Evals tab reads and runs its eval; None: evals/."""
-    ctx = AppContext(bot, settings, Library.from_settings(settings), live=live_bot(bot, settings, settings.llm),
+    live = live_bot(bot, settings, settings.llm)
+    ctx = AppContext(bot, settings, Library.from_settings(settings, lambda: live.generation), live=live,
                      eval_paths=eval_paths)
     modules = tab_modules()
     with gr.Blocks(title="AWS study bot") as app:

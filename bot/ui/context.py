@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,28 +17,52 @@ from bot.settings import Settings
 
 
 class Library:
-    """The manifest's documents and, read on first use, their cleaned sections."""
+    """The manifest's documents and, read on first use, their cleaned sections.
 
-    def __init__(self, docs: list[SourceDoc]):
-        self.docs = docs
+    With `generation` (the live bot's swap count), an ingest that the app follows also renews what Browse shows:
+    at the next use after a swap the manifest is read again and the sections on their next use."""
+
+    def __init__(self, docs: list[SourceDoc], reload: Callable[[], list[SourceDoc]] | None = None,
+                 generation: Callable[[], int] = lambda: 0):
+        self._docs = docs
+        self._reload = reload
+        self._generation = generation
+        self._seen = generation()
         self._sections: dict[str, list[Section]] = {}
         self._disagreements: list[Disagreement] | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Library:
-        return cls(read_manifest(settings.corpus_dir))
+    def from_settings(cls, settings: Settings, generation: Callable[[], int] = lambda: 0) -> Library:
+        return cls(read_manifest(settings.corpus_dir), lambda: read_manifest(settings.corpus_dir), generation)
+
+    @property
+    def docs(self) -> list[SourceDoc]:
+        self._follow()
+        return self._docs
+
+    def _follow(self) -> None:
+        now = self._generation()
+        if now == self._seen or self._reload is None:
+            return
+        try:
+            docs = self._reload()
+        except CorpusError:
+            return  # a manifest being rewritten: the documents as they were, and the next use tries again
+        self._docs, self._sections, self._disagreements, self._seen = docs, {}, None, now
 
     def doc(self, doc_id: str | None) -> SourceDoc | None:
         return next((d for d in self.docs if d.doc_id == doc_id), None)
 
     def sections(self, doc: SourceDoc) -> list[Section]:
         """Raises CorpusError when the file cannot be read."""
+        self._follow()
         if doc.doc_id not in self._sections:
             self._sections[doc.doc_id] = sections_of(doc, read_text(doc))
         return self._sections[doc.doc_id]
 
     def disagreements(self) -> list[Disagreement]:
         """Facts two documents give different values for (bot.answer.disagree), over every readable document."""
+        self._follow()
         if self._disagreements is None:
             from bot.search.query import load_service_names
 
