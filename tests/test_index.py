@@ -1,8 +1,15 @@
+import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from conftest import cli_env
 from helpers.lock_holder import hold_the_ingest_lock
 
 from bot.answer.studybot import build_bot
@@ -929,3 +936,39 @@ def test_opening_the_store_reads_current_once(tiny_settings, monkeypatch):
     store = open_store(tiny_settings)
     assert len(reads) == 1
     assert store.generation.startswith(real(tiny_settings).name + "/")
+
+
+def _as_another_user(command: list[str], env: dict, home: Path) -> subprocess.CompletedProcess:
+    """Run `command` as a user who does not own the index: root may write anywhere, so as root it runs as nobody
+    (uid 65534, through util-linux's setpriv, which can still reach the interpreter under /root)."""
+    if os.geteuid() == 0:
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    return subprocess.run(command, env=env | {"HOME": str(home)}, capture_output=True, text=True, timeout=300)
+
+
+def test_a_read_only_index_is_named_as_such_by_every_command_and_ingest_stops_before_embedding(tiny_settings):
+    """Before: `ask` said the index was damaged and to rebuild, and `--rebuild` embedded for minutes before failing."""
+    ingest(tiny_settings, progress=False)
+    shared = Path(tempfile.mkdtemp(prefix="studybot-read-only-"))
+    shutil.copytree(tiny_settings.corpus_dir, shared / "corpus")
+    shutil.copytree(tiny_settings.index_dir, shared / "index")
+    settings = replace(tiny_settings, corpus_dir=shared / "corpus", index_dir=shared / "index")
+    (shared / "home").mkdir()
+    for path in [shared, *shared.rglob("*")]:
+        mode = 0o777 if path == shared / "home" else (0o555 if path.is_dir() else 0o444)
+        path.chmod(mode)  # readable by anyone, writable by nobody but root
+    try:
+        cli = [sys.executable, "-m", "bot.cli"]
+        asked = _as_another_user([*cli, "ask", "What is the max message size in SQS?"], cli_env(settings),
+                                 shared / "home")
+        assert asked.returncode == 2, asked.stderr
+        assert f"the index in {settings.index_dir / 'chroma'} is read-only for this user" in asked.stderr
+        assert "damaged" not in asked.stderr and "Traceback" not in asked.stderr
+        for rebuild in ([], ["--rebuild"]):
+            built = _as_another_user([*cli, "ingest", *rebuild], cli_env(settings), shared / "home")
+            assert built.returncode == 2 and "cannot write the index folder" in built.stderr, built.stderr
+            assert "embedding" not in built.stderr  # refused before the long work
+    finally:
+        for path in [shared, *shared.rglob("*")]:
+            path.chmod(0o755)
+        shutil.rmtree(shared)

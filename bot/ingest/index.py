@@ -609,6 +609,8 @@ def open_store(settings: Settings) -> Store:
 
     folder = None if settings.chroma_host else store_dir(settings)  # CURRENT read once: a rebuild may flip it
     require_index(settings, folder)
+    if folder is not None:
+        _require_writable(folder)
     verify_store(settings, folder)
     client = make_client(settings, folder)
     try:
@@ -632,6 +634,18 @@ def open_store(settings: Settings) -> Store:
     vectorstore = Chroma(client=client, collection_name=name, embedding_function=embeddings(settings))
     return Store(snapshot.chunks, vectorstore, name, snapshot.vectors, _generation(settings, name, folder),
                  snapshot.lexicon)
+
+
+def _require_writable(folder: Path) -> None:
+    """Chroma writes to its database even to answer a search, so a read-only store fails deep inside it with
+    "attempt to write a readonly database"; said here instead, with what to do, and not as damage."""
+    blocked = [p for p in (folder, folder / "chroma.sqlite3") if p.exists() and not os.access(p, os.W_OK)]
+    if blocked:
+        raise IndexUnavailable(
+            f"the index in {folder} is read-only for this user: {blocked[0]} cannot be written, and Chroma writes "
+            "to its database even to answer. Make it writable (chmod -R u+w), or copy the index folder somewhere "
+            "writable and set STUDYBOT_INDEX_DIR to the copy."
+        )
 
 
 def _start_up_snapshot(settings: Settings, client, active: dict, folder: Path | None = None) -> Snapshot:
