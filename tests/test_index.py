@@ -1,3 +1,4 @@
+import json
 import os
 import re
 import shutil
@@ -972,3 +973,31 @@ def test_a_read_only_index_is_named_as_such_by_every_command_and_ingest_stops_be
         for path in [shared, *shared.rglob("*")]:
             path.chmod(0o755)
         shutil.rmtree(shared)
+
+
+def test_a_full_disk_is_found_before_embedding_and_one_filling_up_mid_write_leaves_the_index_as_it_was(tmp_path):
+    """On a 6 MB tmpfs in a private mount namespace (real ENOSPC from SQLite): too little space is refused before
+    anything is embedded or created; a disk filled during a rebuild's embedding fails its new store with one line
+    and no partial folder, during an incremental one it is found before writing; the old index answers once
+    space is freed. Steps: tests/helpers/full_disk.py."""
+    index = tmp_path / "index"
+    index.mkdir()
+    namespace = ["unshare", "--mount"] if os.geteuid() == 0 else ["unshare", "--user", "--map-root-user", "--mount"]
+    helper = Path(__file__).parent / "helpers" / "full_disk.py"
+    done = subprocess.run(
+        [*namespace, "sh", "-c", 'mount -t tmpfs -o size=6m tmpfs "$1" && exec "$2" "$3" "$4"', "sh", str(index),
+         sys.executable, str(helper), str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["short_of_space"].startswith(f"not enough free disk space for the index in {index}: about 2.2 MB")
+    assert report["embedded_when_short"] == 0
+    assert report["first"] == "ok" and report["folders_before"] == [".ingest.lock", "chroma"]
+    assert report["rebuild"].startswith(f"the disk holding {index} filled up while the index was written")
+    assert "database or disk is full" in report["rebuild"] and "as it was" in report["rebuild"]
+    # an incremental ingest looks again after embedding, before its open client writes on a full disk
+    assert report["incremental"].startswith(f"not enough free disk space for the index in {index}")
+    assert report["embedded_in_all"] > 0
+    assert report["folders_after_rebuild"] == report["folders_before"]  # the partial store is gone
+    assert "damaged" not in report["opening_on_a_full_disk"]
+    assert "256 KB" in report["answer_after_rebuild"] and "256 KB" in report["answer_after_incremental"]
+    assert report["once_freed"] == "ok" and "1 MiB" in report["answer_once_freed"]

@@ -12,7 +12,7 @@ probed in a child process once per change: a damaged HNSW file crashes that chil
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -24,9 +24,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 from bot.ingest.chunk import chunk_sections
 from bot.ingest.embed import embeddings
@@ -59,7 +60,11 @@ WRITE_BATCH = 1000
 READ_PAGE = 5000  # chunks per `get` when reading a collection back
 ID_BATCH = 500  # ids per `get(ids=…)`: SQLite limits the variables of one statement
 SEGMENT_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # a vector folder
-LOCK_POLL_SECONDS = 0.5  # how often `ingest --wait` looks whether the other ingest has finished
+LOCK_POLL_SECONDS = 0.5
+# Disk a store takes: ~9 KB a chunk measured at 1x, 10x and 100x (docs/results.md, scale); twice that and a base
+# leave room for SQLite's journal and for the old collection, which stays until the new one is complete
+DISK_PER_CHUNK = 20_000
+DISK_BASE = 2_000_000  # how often `ingest --wait` looks whether the other ingest has finished
 
 
 class IndexUnavailable(Exception):
@@ -109,9 +114,10 @@ def make_client(settings: Settings, path: Path | None = None):
                 f"cannot reach {where(settings)} ({type(err).__name__}: {err}). Start it, or unset "
                 "STUDYBOT_CHROMA_HOST to use the local index."
             ) from err
+        advice = "Free some space; the index itself is fine" if is_full_disk(str(err)) else \
+            "Rebuild it with `studybot ingest --rebuild`"
         raise IndexUnavailable(
-            f"cannot open the index in {settings.index_dir} ({type(err).__name__}: {err}). "
-            "Rebuild it with `studybot ingest --rebuild`."
+            f"cannot open the index in {settings.index_dir} ({type(err).__name__}: {err}). {advice}."
         ) from err
 
 
@@ -306,6 +312,8 @@ def _ingest(settings: Settings, rebuild: bool, progress: bool, embed) -> IngestR
     chunks, problems = current_chunks(settings)
     if not chunks:
         raise IndexUnavailable(f"no usable documents in {settings.corpus_dir}; nothing to index")
+    if not settings.chroma_host:  # before Chroma creates or opens anything: a store begun on a full disk is debris
+        require_free_space(Path(settings.index_dir), len(chunks))
     if rebuild and not settings.chroma_host:
         return _rebuild_beside(settings, chunks, problems, embed, progress, started)
     if not rebuild:
@@ -330,8 +338,14 @@ def _ingest(settings: Settings, rebuild: bool, progress: bool, embed) -> IngestR
     vectors = _stored_vectors(client, old_name, set(new_ids) & old_ids)
     missing = [c for c in chunks if c.id not in vectors]
     vectors.update(_embed_chunks(missing, settings, embed, progress))
+    if not settings.chroma_host:  # again: an open Chroma client that meets a full disk can wait forever inside
+        require_free_space(Path(settings.index_dir), len(chunks))  # its native pool (seen on create_collection)
     name = _next_collection_name(client, old_name)
-    _write_collection(client, name, chunks, vectors, snapshot_root(settings, store_dir(settings)))
+    try:
+        _write_collection(client, name, chunks, vectors, snapshot_root(settings, store_dir(settings)))
+    except Exception as err:  # the pointer still names the old collection: the index is as it was
+        _drop_partial_collection(client, name)
+        _raise_write_failure(settings, err)
     _drop_stale_collections(client, keep=name)
     if not settings.chroma_host:
         _reclaim_dropped_segments(store_dir(settings))
@@ -385,12 +399,62 @@ def _rebuild_beside(settings: Settings, chunks, problems, embed, progress: bool,
     fresh = _fresh_store(index)
     vectors = _embed_chunks(chunks, settings, embed, progress)
     name = f"{COLLECTION_PREFIX}1"
-    _write_collection(make_client(settings, fresh), name, chunks, vectors, snapshot_root(settings, fresh))
+    try:
+        _write_collection(make_client(settings, fresh), name, chunks, vectors, snapshot_root(settings, fresh))
+    except Exception as err:  # CURRENT still names the old store: remove the partial one, keep the old
+        _forget_client(fresh)
+        shutil.rmtree(fresh, ignore_errors=True)
+        _raise_write_failure(settings, err)
     _forget_client(fresh)
     _stamp(fresh)
     _flip_current(index, fresh.name)
     _remove_other_stores(index, keep=fresh.name)
     return IngestReport(name, len(chunks), len(chunks), 0, 0, time.perf_counter() - started, problems=problems)
+
+
+def require_free_space(index: Path, chunks: int) -> None:
+    """Refuse before the long work (embedding) when the index's disk cannot hold the store to be written."""
+    needed = DISK_BASE + DISK_PER_CHUNK * chunks
+    free = shutil.disk_usage(index).free
+    if free < needed:
+        raise IndexUnavailable(
+            f"not enough free disk space for the index in {index}: about {_megabytes(needed)} needed for "
+            f"{chunks:,} passages, {_megabytes(free)} free. Free some space (or set STUDYBOT_INDEX_DIR to a "
+            "bigger disk) and run the ingest again; the index is as it was."
+        )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:,.1f} MB"
+
+
+_FULL_DISK = ("database or disk is full", "no space left", "file too large", "disk quota")
+
+
+def is_full_disk(message: str) -> bool:
+    """Whether an error's text says the disk (or the user's quota) is full, as SQLite and the OS word it."""
+    return any(words in message.lower() for words in _FULL_DISK)
+
+
+def _raise_write_failure(settings: Settings, err: Exception) -> NoReturn:
+    """Writing the new collection failed (its debris is gone): a full disk is one line; anything else is raised
+    as it was, since a traceback is the honest report of a fault nobody foresaw."""
+    cause = err.__cause__ if isinstance(err, IndexUnavailable) and err.__cause__ else err  # opening the new store
+    full = getattr(cause, "errno", None) in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT) or is_full_disk(str(cause))
+    if not full:
+        raise err
+    raise IndexUnavailable(
+        f"the disk holding {where(settings)} filled up while the index was written ({type(cause).__name__}: "
+        f"{str(cause)[:160]}). The partial index was removed and the index is as it was: free some space and run "
+        "the ingest again."
+    ) from err
+
+
+def _drop_partial_collection(client, name: str) -> None:
+    try:
+        client.delete_collection(name)
+    except Exception as err:  # a full disk may refuse even this: the next ingest removes it (_next_collection_name)
+        log.warning("could not remove the partial collection %s yet (%s)", name, err)
 
 
 def _fresh_store(index: Path) -> Path:
@@ -457,7 +521,7 @@ def _reclaim_dropped_segments(folder: Path) -> None:
     import sqlite3
 
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{folder / 'chroma.sqlite3'}?mode=ro", uri=True)) as db:
+        with closing(sqlite3.connect(f"file:{folder / 'chroma.sqlite3'}?mode=ro", uri=True)) as db:
             live = {row[0] for row in db.execute("SELECT id FROM segments")}
     except sqlite3.Error as err:
         log.warning("left the old vector folders in %s (cannot list the live ones: %s)", folder, err)
@@ -540,6 +604,9 @@ def verify_store(settings: Settings, folder: Path | None = None) -> None:
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or [""])[-1][:300]
         why = f"reading it crashed the reader (signal {-done.returncode})" if done.returncode < 0 else last
+        if is_full_disk(last):
+            raise IndexUnavailable(f"the disk holding {folder} is full: Chroma cannot open the index ({last}). "
+                                   "Free some space; the index itself is fine.")
         raise IndexUnavailable(f"the index in {folder} is damaged: {why}. "
                                "Rebuild it with `studybot ingest --rebuild` (about a minute).")
     _stamp(folder)
