@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from bot.text import STOPWORDS, edit_distance, normalize
 
-_NUMBER_WORDS = {
+NUMBER_WORDS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
@@ -22,7 +22,7 @@ _NUMBER_WORDS = {
 # canonical unit -> spellings (after lower-casing and squeezing "per second" into "/s")
 _UNIT_SPELLINGS = {
     "b": "b byte bytes", "kb": "kb kbs kilobyte kilobytes", "mb": "mb mbs megabyte megabytes",
-    "gb": "gb gbs gigabyte gigabytes", "tb": "tb tbs terabyte terabytes", "pb": "pb pbs petabyte petabytes",
+    "gb": "gb gbs gig gigs gigabyte gigabytes", "tb": "tb tbs terabyte terabytes", "pb": "pb pbs petabyte petabytes",
     "kib": "kib", "mib": "mib", "gib": "gib", "tib": "tib",
     "kb/s": "kb/s", "mb/s": "mb/s", "gb/s": "gb/s", "mib/s": "mib/s", "gib/s": "gib/s",
     "mbps": "mbps mbit/s", "gbps": "gbps gbit/s",
@@ -62,7 +62,7 @@ def _digits_for_words(text: str, keep_places: bool = False) -> str:
     so every position in the text still points at the same character."""
     def digits(match: re.Match) -> str:
         word = match.group(0)
-        number = str(_NUMBER_WORDS.get(word, word))
+        number = str(NUMBER_WORDS.get(word, word))
         return number.ljust(len(word)) if keep_places else number
 
     return re.sub(r"[a-z]+", digits, text)

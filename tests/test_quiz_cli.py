@@ -11,6 +11,7 @@ from helpers.quiz_docs import DOCS, markdown, small_deck
 
 from bot.cli import main
 from bot.quiz.cli import run_quiz, section_excerpt
+from bot.quiz.deck import QuizInputError
 from bot.quiz.progress import Progress
 from bot.quiz.session import QuizService
 from bot.quiz.text import answer_visible
@@ -136,13 +137,13 @@ def test_nothing_due_says_when_the_next_card_comes_back(service):
     assert "the next card comes back in 10 minutes" in wait_text(service.next_due("alice", deck_cards))
 
 
-def test_a_missing_unit_is_nudged_once_then_rated_hard(service):
+def test_a_missing_unit_is_not_accepted_but_rated_hard_and_a_blank_answer_asks_again(service):
     size = next(c for c in service.deck.cards if c.answer == "256 KB")
     first = service.answer("alice", size.id, "256")
-    assert first.grade.correct and first.grade.rating == 3 and first.grade.note == "give the unit too: 256 KB"
-    second = service.answer("alice", size.id, "256", first.state.due)
-    assert second.grade.correct and second.grade.rating == 2
-    assert service.answer("bob", size.id, "256").grade.rating == 3  # the nudge is per person
+    assert not first.grade.correct and first.grade.rating == 2
+    assert first.grade.note == "right number; give the unit too: 256 KB"
+    with pytest.raises(QuizInputError, match="Type an answer"):  # an Enter by mistake: nothing stored
+        service.answer("alice", size.id, "  ")
 
 
 def test_export_writes_every_card_as_shown(corpus_env, capsys):

@@ -44,11 +44,27 @@ def test_wrong_quantities_are_wrong(typed):
     assert (grade(SIZE, typed).correct, grade(SIZE, typed).rating) == (False, AGAIN)
 
 
-def test_the_right_number_without_its_unit_is_nudged_once_then_hard():
+def test_the_right_number_without_its_unit_is_not_the_fact_but_rated_hard_not_again():
     result = grade(SIZE, "256")
-    assert (result.correct, result.rating, result.note) == (True, GOOD, "give the unit too: 256 KB")
-    again = grade(SIZE, "256", nudged_before=True)
-    assert (again.correct, again.rating, again.note) == (True, HARD, "give the unit too: 256 KB")
+    assert (result.correct, result.rating, result.note) == (False, HARD, "right number; give the unit too: 256 KB")
+    assert grade(card(answer="75%"), "75").correct  # a percent's sign goes without saying
+
+
+@pytest.mark.parametrize(("answer", "typed"), [
+    ("20", "20 GSIs"), ("99.999%", "five nines"), ("99.999999999%", "11 nines"), ("99.99%", "4 9s"),
+    ("30 seconds", "half a minute"), ("50%", "half"), ("0.0625 DPU", "1/16 DPU"), ("90%", "90 per cent"),
+    ("100Gbps", "100 Gb/s"), ("32GB", "32 gigs"),
+])
+def test_amounts_as_people_say_them_are_accepted(answer, typed):
+    assert grade(card(answer=answer), typed).correct, (answer, typed)
+
+
+@pytest.mark.parametrize(("answer", "typed"), [
+    ("20", "21 GSIs"), ("99.999%", "four nines"), ("30 seconds", "half an hour"), ("100Gbps", "100 GB/s"),
+    ("50%", "half of it is 20"), ("5GB", "5"),
+])
+def test_close_but_different_amounts_are_not(answer, typed):
+    assert not grade(card(answer=answer), typed).correct, (answer, typed)
 
 
 def test_counted_things_need_no_unit_and_spelled_numbers_count():
@@ -86,19 +102,17 @@ def test_a_wrong_choice_names_what_was_picked():
     assert describe(result) == "Not quite — you chose S3 Standard. The answer is S3 One Zone-IA"
 
 
-@pytest.mark.parametrize(
-    ("given", "message"),
-    [
-        ("", "Type an answer"),
-        ("   \n\t ", "Type an answer"),
-        (None, "Type an answer"),
-        ("x" * (MAX_ANSWER_CHARS + 1), f"answers are at most {MAX_ANSWER_CHARS}"),
-    ],
-)
-def test_unusable_answers_get_a_clear_message(given, message):
+@pytest.mark.parametrize("given", ["", "   \n\t ", None])
+def test_an_empty_answer_is_graded_not_accepted_never_an_error(given):
     for target in (SIZE, NAME, CHOICE):
-        with pytest.raises(QuizInputError, match=message):
-            grade(target, given)
+        result = grade(target, given)
+        assert (result.correct, result.rating, result.note) == (False, AGAIN, "no answer")
+
+
+def test_an_over_long_answer_gets_a_clear_message():
+    for target in (SIZE, NAME, CHOICE):
+        with pytest.raises(QuizInputError, match=f"answers are at most {MAX_ANSWER_CHARS}"):
+            grade(target, "x" * (MAX_ANSWER_CHARS + 1))
 
 
 def test_an_unknown_choice_says_what_to_type():
@@ -168,7 +182,7 @@ def test_aliases_from_the_data_file_are_accepted():
     assert grade(streams, "KDS").correct and not grade(streams, "KDF").correct
 
 
-@pytest.mark.parametrize(("name", "floor"), [("grading_pairs.jsonl", 0.9), ("grading_pairs_test.jsonl", 0.85)])
+@pytest.mark.parametrize(("name", "floor"), [("grading_pairs.jsonl", 0.95), ("grading_pairs_test.jsonl", 0.95)])
 def test_the_grader_agrees_with_hand_judged_pairs(name, floor):
     """evals/quiz: 192 pairs the rules were checked against, and 100 held-out pairs written apart from them."""
     pairs = read_pairs(ROOT / "evals" / "quiz" / name)
@@ -200,7 +214,7 @@ def test_an_answer_that_does_not_single_out_one_option_is_asked_again(typed):
 
 def test_feedback_says_right_with_its_note_or_not_quite_with_the_answer():
     assert describe(grade(SIZE, "256 KB")) == "Right: 256 KB"
-    assert describe(grade(SIZE, "256")) == "Right (give the unit too: 256 KB): 256 KB"
+    assert describe(grade(SIZE, "256")) == "Not quite (right number; give the unit too: 256 KB). The answer is 256 KB"
     assert describe(grade(SIZE, "1 MB")) == "Not quite. The answer is 256 KB"
 
 
@@ -221,7 +235,7 @@ def _as(which: Card, typed: str, correct: bool, rating: int, note: str = "") -> 
     (SIZE, "256 MB", _as(SIZE, "256 MB", False, AGAIN)),
     (SIZE, "no idea", _as(SIZE, "no idea", False, AGAIN)),
     (SIZE, "1 MB or 2 MB", _as(SIZE, "1 MB or 2 MB", False, AGAIN, "one answer, please: several values were given")),
-    (SIZE, "256", _as(SIZE, "256", True, GOOD, "give the unit too: 256 KB")),
+    (SIZE, "256", _as(SIZE, "256", False, HARD, "right number; give the unit too: 256 KB")),
     (RETENTION, "365 days", _as(RETENTION, "365 days", False, AGAIN, "give both ends: 1-365 days")),
     (card(answer="15 read replicas"), "15", _as(card(answer="15 read replicas"), "15", True, GOOD)),
     (SHIELD, "Shield or WAF",
@@ -268,8 +282,6 @@ def test_a_bare_number_must_equal_the_answer_at_every_end(which, typed):
 
 def test_an_answer_of_exactly_the_limit_is_graded():
     assert not grade(SIZE, "x" * MAX_ANSWER_CHARS).correct
-    with pytest.raises(QuizInputError, match=r"^Type an answer \(or skip the card\)\.$"):
-        grade(SIZE, " ")
 
 
 def test_pairs_card_is_a_cloze_card_whose_answer_and_source_are_the_expected_text():
@@ -284,3 +296,17 @@ def test_grade_pairs_counts_agreements_and_returns_each_disagreement_with_its_gr
     agreed, disagreements = grade_pairs(pairs)
     assert agreed == 2
     assert disagreements == [(pairs[1], Grade("pair", "1 MB", False, AGAIN, "256 KB"))]
+
+
+def test_a_choice_may_be_typed_as_another_name_of_its_service():
+    storage = card(kind="mcq", family="service", answer="Amazon EFS",
+                   choices=("Amazon EBS", "Amazon EFS", "Amazon S3", "Amazon FSx"))
+    assert choice_index(storage, "Elastic File System") == 1 and grade(storage, "elastic file system").correct
+    assert not grade(storage, "Elastic Block Store").correct
+
+
+def test_a_pairs_file_grades_every_pair_even_blank_or_unusable_ones():
+    pairs = [{"expected": "256 KB", "typed": "", "accept": False},
+             {"expected": "256 KB", "typed": "x" * (MAX_ANSWER_CHARS + 1), "accept": False},
+             {"expected": "20", "typed": "20 GSIs", "accept": True}]
+    assert grade_pairs(pairs) == (3, [])

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from bot.amounts import Amount, amounts
+from bot.amounts import NUMBER_WORDS, Amount, amounts
 from bot.quiz.cards import Card
 from bot.quiz.choices import term_variants
 from bot.quiz.deck import QuizInputError
@@ -43,13 +43,15 @@ def clean_response(response: str | None, max_chars: int = MAX_ANSWER_CHARS) -> s
     return text
 
 
-def grade(card: Card, response: str | None, nudged_before: bool = False) -> Grade:
-    """`nudged_before`: this card was already answered without its unit once (then that is Hard)."""
+def grade(card: Card, response: str | None) -> Grade:
+    """An empty answer is graded, not accepted (a file of answers grades on); an over-long one raises."""
+    if not " ".join(str(response or "").split()):
+        return Grade(card.id, "", False, AGAIN, card.answer, note="no answer")
     text = clean_response(response)
     if card.kind == "mcq":
         return _grade_choice(card, text)
     if card.family == "number":
-        return _grade_quantity(card, text, nudged_before)
+        return _grade_quantity(card, text)
     return _grade_name(card, text)
 
 
@@ -64,7 +66,9 @@ def choice_index(card: Card, text: str) -> int:
     exact = [i for i, c in enumerate(card.choices) if name_key(c) == name_key(text)]
     close = [i for i, c in enumerate(card.choices) if similar_names(text, c)]
     within = [i for i, c in enumerate(card.choices) if typed and typed <= set(name_key(c).split())]
-    for found in (exact, close, within):  # the first way that singles out one option
+    named = [i for i, c in enumerate(card.choices) if name_key(text) in {name_key(f) for f in answer_forms(c)}]
+    for found in (exact, close, within, named):  # the first way that singles out one option ("Elastic File
+        # System" names the option "Amazon EFS")
         if len(found) == 1:
             return found[0]
     letters = "/".join(LETTERS[: len(card.choices)])
@@ -77,9 +81,9 @@ def _grade_choice(card: Card, text: str) -> Grade:
     return Grade(card.id, text, right, GOOD if right else AGAIN, card.answer, chosen=chosen)
 
 
-def _grade_quantity(card: Card, text: str, nudged_before: bool) -> Grade:
-    expected = amounts(card.answer)[0]
-    given = _distinct(amounts(text, typed=True))
+def _grade_quantity(card: Card, text: str) -> Grade:
+    expected = amounts(spelled_amounts(card.answer))[0]
+    given = _distinct(amounts(spelled_amounts(text, percent=_is_percent(expected)), typed=True))
     if len(given) > 1:
         return Grade(card.id, text, False, AGAIN, card.answer, note="one answer, please: several values were given")
     if not given:
@@ -91,14 +95,55 @@ def _grade_quantity(card: Card, text: str, nudged_before: bool) -> Grade:
                                                                  (expected.low, expected.high)):
         return Grade(card.id, text, False, AGAIN, card.answer, note=f"give both ends: {card.answer}")
     if _same_without_unit(typed, expected):
-        if not any(q.measured for q in (expected.low, expected.high) if q):
-            return Grade(card.id, text, True, GOOD, card.answer)  # a count ("3 nodes"): the number is the answer
-        rating = HARD if nudged_before else GOOD  # the first time a nudge, not a card stuck on Hard for ever
-        return Grade(card.id, text, True, rating, card.answer, note=f"{UNIT_NUDGE}: {card.answer}")
+        if _is_percent(expected) or not any(q.measured for q in (expected.low, expected.high) if q):
+            return Grade(card.id, text, True, GOOD, card.answer)  # "75" for 75%, a count ("3 nodes")
+        # "256" for "256 KB" is not the fact, but the number was remembered: Hard, not Again
+        return Grade(card.id, text, False, HARD, card.answer, note=f"{UNIT_NUDGE}: {card.answer}")
+    if _same_count(typed, expected):
+        return Grade(card.id, text, True, GOOD, card.answer)  # "20 GSIs" for 20: the number with its noun
     return Grade(card.id, text, False, AGAIN, card.answer)
 
 
-UNIT_NUDGE = "give the unit too"
+UNIT_NUDGE = "right number; give the unit too"
+
+
+def _is_percent(amount: Amount) -> bool:
+    return amount.low.unit == "%"
+
+
+def _same_count(typed: Amount, expected: Amount) -> bool:
+    """A bare expected count typed with the thing counted: both ends equal, the typed unit a noun, not a measure."""
+    ends = [(typed.low, expected.low), (typed.high, expected.high)]
+    return all((t is None and e is None) or (t is not None and e is not None and not e.unit and t.unit
+                                              and not t.measured and math.isclose(t.value, e.value))
+               for t, e in ends)
+
+
+_NINES = re.compile(r"\b(\d+|[a-z]+)[\s-]+(?:nines|9s)\b", re.I)
+_HALF_OF = re.compile(r"\b(?:a\s+)?half\s+(?:an?\s+)?(?=[a-z])", re.I)
+_FRACTION = re.compile(r"(?<![\d./])(\d+)\s*/\s*(\d+)(?![\d./])")
+_BITS_PER_SECOND = re.compile(r"(\d)\s*([KMGT])b/s\b")  # "Gb/s": a lower-case b is bits (Gbps), not bytes
+
+
+def spelled_amounts(text: str, percent: bool = False) -> str:
+    """Amounts as people say them, in figures: "five nines" -> 99.999%, "half a minute" -> 0.5 minute,
+    "1/16" -> 0.0625, "90 per cent" -> 90%, "100 Gb/s" -> 100 Gbps; with `percent`, "half" alone is 50%."""
+    text = _BITS_PER_SECOND.sub(r"\1 \2bps", text)
+    text = _NINES.sub(lambda m: _nines(m.group(0), m.group(1)), text)
+    text = _HALF_OF.sub("0.5 ", text)
+    text = _FRACTION.sub(lambda m: f"{int(m.group(1)) / int(m.group(2)):g}" if int(m.group(2)) else m.group(0),
+                         text)
+    text = re.sub(r"\bper\s+cent\b", "percent", text, flags=re.I)
+    if percent:
+        text = re.sub(r"^\s*half\s*$", "50%", text, flags=re.I)
+    return text
+
+
+def _nines(said: str, count: str) -> str:
+    number = int(count) if count.isdigit() else NUMBER_WORDS.get(count.lower())
+    if not number or number > 15:
+        return said
+    return f"{100 - 10 ** (2 - number):.{max(number - 2, 0)}f}%"
 
 
 def _distinct(found: tuple[Amount, ...]) -> list[Amount]:
@@ -182,7 +227,11 @@ def grade_pairs(pairs: list[dict]) -> tuple[int, list[tuple[dict, Grade]]]:
     """How many pairs the grader judges as the person did, and the pairs it does not."""
     disagreements = []
     for pair in pairs:
-        result = grade(typed_card(str(pair["expected"])), str(pair["typed"]))
+        card = typed_card(str(pair["expected"]))
+        try:
+            result = grade(card, str(pair["typed"]))
+        except QuizInputError as err:  # an answer nobody could grade is not accepted; the file grades on
+            result = Grade(card.id, str(pair["typed"]), False, AGAIN, card.answer, note=str(err))
         if result.correct != bool(pair["accept"]):
             disagreements.append((pair, result))
     return len(pairs) - len(disagreements), disagreements
@@ -194,7 +243,8 @@ def describe(grade: Grade) -> str:
         head = "Right" if not grade.note else f"Right ({grade.note})"
         return f"{head}: {grade.expected}"
     picked = f" — you chose {grade.chosen}" if grade.chosen else ""
-    return f"Not quite{picked}. The answer is {grade.expected}"
+    why = f" ({grade.note})" if grade.note else ""
+    return f"Not quite{picked}{why}. The answer is {grade.expected}"
 
 
 def is_command(text: str, *names: str) -> bool:

@@ -10,7 +10,7 @@ from bot.quiz.cards import Card
 from bot.quiz.deck import Deck, QuizInputError, build_deck
 from bot.quiz.domains import DomainTagger
 from bot.quiz.exam import Paper, Result, draw_paper, score_paper
-from bot.quiz.grading import UNIT_NUDGE, Grade, grade
+from bot.quiz.grading import Grade, clean_response, grade
 from bot.quiz.progress import CardState, Progress, Stats, check_profile
 from bot.settings import Settings
 
@@ -92,7 +92,7 @@ class QuizService:
         """Grade and store one answer; raises QuizInputError (nothing stored) for unusable input."""
         profile = check_profile(profile)
         card = self.deck.card(card_id)
-        result = grade(card, response, self._nudged_before(profile, card))
+        result = grade(card, clean_response(response))  # a blank answer asks again here: nothing is stored
         now = now or datetime.now(UTC)
         state = self.progress.record(profile, card, result, now)
         return Feedback(card, result, state, now)
@@ -129,13 +129,6 @@ class QuizService:
             weight = guides[exam].domain(domain).weight if exam in guides and domain else 1.0
             weights[card.id] = weight / counts[exam, domain]
         return weights
-
-    def _nudged_before(self, profile: str, card: Card) -> bool:
-        """Was this card already answered right but without its unit? (Then the nudge has been given.)"""
-        if card.family != "number":
-            return False
-        earlier = [r for r in self.progress.responses(profile, card.id) if r.strip()]
-        return any(grade(card, response).note.startswith(UNIT_NUDGE) for response in earlier)
 
     def stats(self, profile: str, doc_id: str | None = None, now: datetime | None = None, tz=None) -> Stats:
         return self.progress.stats(profile, self.deck.scope(doc_id or None), now, tz, self.domain_key)
