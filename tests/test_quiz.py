@@ -164,7 +164,7 @@ def _card(**changes):
           "choices": ("No-Code Interface", "Secure Data Movement", "SaaS Integration", "Pre-built Connectors")},
          "another option fits the description too"),
         ({"family": "service", "answer": "AWS Snowcone", "passage": "AWS Snowcone: 8 TB box",
-          "prompt": "Which AWS service? “____: 8 TB box”"}, "about a service AWS has discontinued (aws snowcone)"),
+          "prompt": "Which AWS service? “____: 8 TB box”"}, "about a service AWS has discontinued (AWS Snowcone)"),
     ],
 )
 def test_bad_cards_are_named_by_the_filter(changes, reason):

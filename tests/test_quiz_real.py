@@ -66,3 +66,20 @@ def test_every_erratum_is_a_line_of_its_document_and_no_card_teaches_one(deck):
     assert not [c for c in deck.cards if erratum_for(c)]
     dropped = [r for r in deck.rejected if r.reason.startswith("the notes are ")]
     assert len(dropped) >= len(errata)  # every erratum line held at least one card before
+
+
+def test_no_card_asks_about_or_offers_a_service_aws_has_discontinued(deck):
+    from bot.quiz.kinds import retired_in, retired_services
+
+    assert {"AWS Snowcone", "Amazon WorkDocs", "AWS Data Pipeline"} <= set(retired_services())
+    offered = [(card.id, choice) for card in deck.cards for choice in card.choices if retired_in(choice)]
+    asked = [card.id for card in deck.cards if retired_in("\n".join((card.answer, *card.section_path)))]
+    assert offered == [] and asked == []
+
+
+def test_a_retired_service_is_named_only_as_the_catalogue_spells_it():
+    from bot.quiz.kinds import retired_in
+
+    assert retired_in("Move the jobs off AWS Data Pipeline") == "AWS Data Pipeline"
+    assert retired_in("Snowcone holds 8 TB") == "AWS Snowcone"
+    assert retired_in("build a data pipeline with Glue and CodePipeline") is None  # the words, not the service

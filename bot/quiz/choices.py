@@ -25,7 +25,7 @@ from bot.quiz.cards import (
     topic,
     usable_lines,
 )
-from bot.quiz.kinds import Service, mentions, same_kind
+from bot.quiz.kinds import Service, mentions, retired_in, same_kind
 from bot.quiz.text import content_words, name_key
 
 # --- "Term: description" lists -------------------------------------------------------------------
@@ -105,8 +105,10 @@ def disguised(a: str, b: str) -> bool:
 
 
 def pick_distractors(answer: str, pool: list[str], seed: str, avoid: str = "", n: int = 3) -> tuple[str, ...]:
-    """Up to n names of the pool that are neither the answer in disguise nor named in `avoid`."""
-    pool = [p for p in dict.fromkeys(pool) if not disguised(answer, p) and not _named_in(p, avoid)]
+    """Up to n names of the pool that are neither the answer in disguise nor named in `avoid`, nor a service AWS
+    has discontinued (a student must not learn to pick or rule out what no longer exists)."""
+    pool = [p for p in dict.fromkeys(pool)
+            if not disguised(answer, p) and not _named_in(p, avoid) and retired_in(p) is None]
     random.Random(seed).shuffle(pool)
     chosen: list[str] = []
     for name in pool:

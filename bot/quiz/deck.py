@@ -17,13 +17,13 @@ from bot.ingest.chunk import chunk_sections
 from bot.models import Chunk, Section
 from bot.quiz.cards import BLANK, Card, number_cards
 from bot.quiz.choices import corpus_services, definition_cards, disguised, heading_cards, service_cards
+from bot.quiz.kinds import retired_in
 from bot.quiz.show import gives_away, where
 from bot.quiz.text import answer_visible, content_words, leaks, name_key
-from bot.search.query import DATA, read_table
+from bot.search.query import DATA
 from bot.search.retrieve import BM25
 from bot.settings import Settings
 
-RETIRED_FILE = DATA / "retired.tsv"
 ERRATA_FILE = DATA / "errata.tsv"
 SPECIFIC_TOP = 5  # a prompt must find its own section among this many passages (lexical search)
 
@@ -137,16 +137,9 @@ def _squeezed(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
-@lru_cache(maxsize=1)
-def _retired() -> dict[str, re.Pattern]:
-    table = read_table(RETIRED_FILE)
-    return {name: re.compile(rf"\b{re.escape(name.split()[-1])}\b", re.I) for name in table}
-
-
 def retired_service(card: Card) -> str | None:
-    """A discontinued service (bot/data/retired.tsv) the card asks about: its answer or its section names it."""
-    about = f"{card.answer} {' '.join(card.section_path)} {card.prompt}"
-    return next((name for name, pattern in _retired().items() if pattern.search(about)), None)
+    """A discontinued service (bot/data/retired.tsv) the card asks about: its answer, section or prompt names it."""
+    return retired_in("\n".join((card.answer, *card.section_path, card.prompt)))
 
 
 def _another_fits(card: Card) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ CATALOGUE: tuple[Service, ...] = (
     _s("AWS Snowball", "Snowball, Snowball Edge, AWS Snowball Edge", "migration"),
     _s("AWS Snowcone", "Snowcone", "migration"),
     _s("AWS Snowmobile", "Snowmobile", "migration"),
+    _s("Amazon WorkDocs", "WorkDocs", "collaboration"),
     _s("AWS DataSync", "DataSync", "migration"),
     _s("AWS Database Migration Service", "DMS, AWS DMS, Database Migration Service", "migration"),
     _s("AWS Transfer Family", "Transfer Family", "migration"),
@@ -177,6 +179,26 @@ def mentions(text: str) -> list[tuple[Service, int, int]]:
     """Services named in `text` with the span of each mention, in reading order."""
     pattern, owner = _name_pattern()
     return [(owner[m.group(0)], m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+RETIRED_FILE = Path(__file__).resolve().parent.parent / "data" / "retired.tsv"
+
+
+@lru_cache(maxsize=1)
+def retired_services() -> dict[str, str]:
+    """Catalogue name -> when AWS discontinued the service (bot/data/retired.tsv)."""
+    retired = {}
+    for line in RETIRED_FILE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            name, when = line.split("\t", 1)
+            retired[name.strip()] = when.strip()
+    return retired
+
+
+def retired_in(text: str) -> str | None:
+    """The first discontinued service that `text` names, as the catalogue spells it."""
+    retired = retired_services()
+    return next((service.name for service, _, _ in mentions(text) if service.name in retired), None)
 
 
 def same_kind(service: Service) -> list[Service]:
