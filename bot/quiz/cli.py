@@ -9,12 +9,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.quiz.deck import Deck, QuizInputError, build_deck
+from bot.quiz.deck import Deck, QuizInputError
 from bot.quiz.domains import DomainTagger
 from bot.quiz.grading import describe, grade_pairs, is_command
 from bot.quiz.progress import ProgressError
 from bot.quiz.session import Feedback, QuizService, check_round, stats_lines, wait_text
 from bot.quiz.show import card_record, header, option_lines
+from bot.quiz.stored import load_deck
 from bot.settings import Settings
 
 HELP = "Type your answer (a letter for choices). s = skip, q = quit; after the feedback, o opens the section."
@@ -51,7 +52,7 @@ def run_command(args, settings: Settings, ask: Callable[[str], str] = input, out
         return grade_file(args.grade_file, out)
     try:
         if args.export:
-            deck = build_deck(settings)
+            deck = load_deck(settings)
             try:
                 written = export_deck(deck, args.export)
             except OSError as err:

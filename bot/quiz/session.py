@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.quiz.cards import Card
-from bot.quiz.deck import Deck, QuizInputError, build_deck
+from bot.quiz.deck import Deck, QuizInputError
 from bot.quiz.domains import DomainTagger
 from bot.quiz.exam import Paper, Result, draw_paper, score_paper
 from bot.quiz.grading import Grade, clean_response, grade
 from bot.quiz.progress import CardState, Progress, Stats, check_profile
+from bot.quiz.stored import load_deck
 from bot.settings import Settings
 
 MAX_ROUND = 100
@@ -73,7 +74,7 @@ class QuizService:
 
     @classmethod
     def from_settings(cls, settings: Settings, **progress_options) -> QuizService:
-        return cls(build_deck(settings), Progress(settings.data_dir, **progress_options))
+        return cls(load_deck(settings), Progress(settings.data_dir, **progress_options))
 
     def plan(self, profile: str, doc_id: str | None = None, section: str | None = None, n: int = 10,
              now: datetime | None = None, seed: int | None = None, by_domain: bool = False) -> Plan:
