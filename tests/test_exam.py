@@ -110,3 +110,49 @@ def test_an_unknown_exam_gets_a_message(tmp_path, monkeypatch, capsys):
     args = SimpleNamespace(exam="XYZ", n=None, minutes=None, profile="alice", history=False, seed=None)
     assert run_command(args, None, lambda prompt: "", print) == 2
     assert "unknown exam 'XYZ'" in capsys.readouterr().err
+
+
+def test_the_terminal_exam_ends_at_its_deadline_by_itself_while_a_question_waits(tmp_path, monkeypatch):
+    """With the terminal's own input and nobody typing (a pipe never written to), the exam ends at the deadline
+    instead of waiting for the next line. The clock puts the deadline 2 s after the first question."""
+    import os
+    import sys
+    import threading
+
+    deck = small_deck()
+    deck.exams.update({d: "DEA-C01" for d in deck.docs})
+    service = QuizService(deck, Progress(tmp_path / "data"))
+    monkeypatch.setattr(QuizService, "from_settings", classmethod(lambda cls, settings: service))
+    read_end, write_end = os.pipe()
+    monkeypatch.setattr(sys, "stdin", os.fdopen(read_end))
+    started = [True]
+
+    def clock():  # the paper starts 58 s "ago" for a 1-minute exam; after that, the real time
+        now = datetime.now(UTC)
+        if started and started.pop():
+            return now - timedelta(seconds=58)
+        return now
+
+    out: list[str] = []
+    args = SimpleNamespace(exam="DEA-C01", n=2, minutes=1, profile="alice", history=False, seed=3)
+    # were the deadline ignored, the input would end (EOF) here instead, and "Time is up." would be missing
+    guard = threading.Timer(30, os.close, [write_end])
+    guard.daemon = True
+    guard.start()
+    assert run_command(args, None, input, out.append, clock) == 0
+    guard.cancel()
+    os.close(write_end)
+    text = "\n".join(out)
+    assert "2 questions, 1 minute." in text and "Time is up." in text and "0 of 2 right" in text
+    [attempt] = service.progress.attempts("alice")
+    assert attempt.total == 2 and attempt.correct == 0
+    assert "0 of 2 questions right" in "\n".join(history_lines([attempt]))
+
+
+def test_a_retired_exam_says_so_before_it_starts():
+    from bot.quiz.domains import load_guides
+
+    guides = load_guides()
+    assert guides["DAS-C01"].retired == "2024-04-08" and not guides["DEA-C01"].retired
+    assert "AWS retired DAS-C01 on 2024-04-08" in guides["DAS-C01"].retirement_note()
+    assert guides["SAA-C03"].retirement_note() == ""

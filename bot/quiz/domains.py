@@ -38,6 +38,14 @@ class ExamGuide:
     minutes: int
     pass_score: int
     domains: tuple[Domain, ...]
+    retired: str = ""  # the date AWS retired the exam ("" while it is offered)
+
+    def retirement_note(self) -> str:
+        """What a student must know before practising a retired exam ("" for a current one)."""
+        if not self.retired:
+            return ""
+        return (f"AWS retired {self.code} on {self.retired}: it can no longer be taken. The practice exam and its pass "
+                "line remain for its notes, which also serve the topics DEA-C01 shares with it.")
 
     def domain(self, name: str) -> Domain:
         for domain in self.domains:
@@ -54,7 +62,7 @@ def load_guides(path: Path = GUIDES_FILE) -> dict[str, ExamGuide]:
         domains = tuple(Domain(d["name"], int(d["weight"]), tuple(d["tasks"]), tuple(k.lower() for k in d["keywords"]))
                         for d in exam["domains"])
         guides[code] = ExamGuide(code, exam["title"], str(exam["guide_version"]), int(exam["questions"]),
-                                 int(exam["minutes"]), int(exam["pass_score"]), domains)
+                                 int(exam["minutes"]), int(exam["pass_score"]), domains, exam.get("retired", ""))
     return guides
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import select
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.quiz.cli import read_line
 from bot.quiz.deck import QuizInputError
+from bot.quiz.domains import load_guides
 from bot.quiz.exam import Paper, Result
 from bot.quiz.grading import choice_index, clean_response
 from bot.quiz.progress import Attempt, ProgressError
@@ -49,9 +51,37 @@ def run_command(args, settings: Settings, ask: Callable[[str], str] = input, out
     return 0
 
 
+class TimeUp(Exception):
+    """The exam's deadline passed while it waited for an answer."""
+
+
+def timed_input(prompt: str, seconds: float) -> str:
+    """`input` that gives up at the deadline: the terminal exam ends by itself instead of waiting for a line."""
+    print(prompt, end="", flush=True)
+    ready, _, _ = select.select([sys.stdin], [], [], max(seconds, 0))
+    if not ready:
+        print()
+        raise TimeUp
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    return line.rstrip("\n")
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def take(paper: Paper, ask, out, clock) -> dict[str, str]:
-    """Ask every question in turn until the end, 'end' or the deadline; returns the answers given in time."""
-    out(f"{paper.exam} practice exam: {len(paper.cards)} questions, {paper.minutes} minutes. {HELP}")
+    """Ask every question in turn until the end, 'end' or the deadline; returns the answers given in time.
+    With the terminal's own `input`, a question left waiting ends the exam at the deadline by itself."""
+    if ask is input:  # the real terminal (tests pass their own `ask`)
+        ask = lambda prompt: timed_input(prompt, paper.seconds_left(clock()))  # noqa: E731
+    note = load_guides()[paper.exam].retirement_note() if paper.exam in load_guides() else ""
+    if note:
+        out(note)
+    out(f"{paper.exam} practice exam: {plural(len(paper.cards), 'question')}, {plural(paper.minutes, 'minute')}. "
+        f"{HELP}")
     answers: dict[str, str] = {}
     for number, card in enumerate(paper.cards, start=1):
         left = paper.seconds_left(clock())
@@ -63,7 +93,11 @@ def take(paper: Paper, ask, out, clock) -> dict[str, str]:
         out(card.prompt)
         for line in option_lines(card):
             out(f"   {line}")
-        given = _ask_one(card, ask, out)
+        try:
+            given = _ask_one(card, ask, out)
+        except TimeUp:
+            out("Time is up.")
+            break
         if given is None:
             break
         if clock() > paper.deadline:
@@ -116,5 +150,6 @@ def history_lines(attempts: list[Attempt]) -> list[str]:
         mark = round(attempt.pass_score / 1000 * 40)
         bar = "".join("|" if i == mark else "█" if i < bar_width else " " for i in range(41))
         lines.append(f"  {attempt.finished:%Y-%m-%d %H:%M}  {attempt.exam}  {attempt.score:>4}  {bar}  "
-                     f"{attempt.correct}/{attempt.total} {'pass' if attempt.passed else ''}")
+                     f"{attempt.correct} of {plural(attempt.total, 'question')} right"
+                     f"{'  pass' if attempt.passed else ''}")
     return lines

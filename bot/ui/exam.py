@@ -135,7 +135,8 @@ def attempts_html(service: QuizService, profile: str, exam: str | None) -> str:
         f'<div class="attempt {"pass" if a.passed else "fail"}"><span class="when">{a.finished:%Y-%m-%d %H:%M}</span>'
         f'<span class="track"><span class="bar" style="width:{(a.score - 100) / 9:.1f}%"></span>'
         f'<span class="line" style="left:{(a.pass_score - 100) / 9:.1f}%" title="pass line {a.pass_score}"></span>'
-        f'</span><span class="score">{a.score}</span></div>' for a in attempts[-12:])
+        f'</span><span class="score">{a.score}</span><span class="count">{a.correct}/{a.total}</span></div>'
+        for a in attempts[-12:])
     return f'<div class="exam-history"><div class="head">Your attempts (100–1000, pass line marked)</div>{rows}</div>'
 
 
@@ -180,7 +181,8 @@ def build(ctx: AppContext) -> ExamView:
     with gr.Row(equal_height=False, elem_id="exam-layout"):
         with gr.Column(scale=2, min_width=280, elem_id="exam-scope-column"):
             profile = gr.Textbox("default", label="Profile (whose history)", max_lines=1, elem_id="exam-profile")
-            exam = gr.Dropdown(exams, value=default, label="Exam", elem_id="exam-exam")
+            exam = gr.Dropdown([(f"{code} (retired {guides[code].retired[:7]})" if guides[code].retired else code, code)
+                                for code in exams], value=default, label="Exam", elem_id="exam-exam")
             n = gr.Slider(1, 100, value=first.questions, step=1, label="Questions", elem_id="exam-n")
             minutes = gr.Number(first.minutes, label="Minutes", precision=0, minimum=1, maximum=600,
                                 elem_id="exam-minutes")
@@ -206,12 +208,17 @@ def build(ctx: AppContext) -> ExamView:
 def _connect(view: ExamView, service, guides) -> None:
     def defaults(exam_code):
         guide = guides.get(exam_code)
-        return (gr.Slider(value=guide.questions), gr.Number(value=guide.minutes)) if guide else (gr.skip(), gr.skip())
+        if not guide:
+            return gr.skip(), gr.skip(), gr.skip()
+        note = guide.retirement_note()
+        return gr.Slider(value=guide.questions), gr.Number(value=guide.minutes), \
+            f"**{note}**\n\n{START_HINT}" if note else START_HINT
 
     def plot(profile_name, exam_code):
         return attempts_html(service.get(), profile_name, exam_code)
 
-    view.exam.change(defaults, view.exam, [view.n, view.minutes]).then(plot, [view.profile, view.exam], view.history)
+    view.exam.change(defaults, view.exam, [view.n, view.minutes, view.status]).then(
+        plot, [view.profile, view.exam], view.history)
     view.profile.blur(plot, [view.profile, view.exam], view.history)
     view.start.click(lambda p, e, k, m: show(start_exam(service.get(), p, e, k, m)),
                      [view.profile, view.exam, view.n, view.minutes], view.screen)
