@@ -231,3 +231,30 @@ def measures(text: str) -> list[Measure]:
                 end = _NUMBER_AND_WORD.match(spelled, start).end()
             found.append(Measure(kind, quantity.value * scale, text[start:end].rstrip(), start))
     return found
+
+
+_NINES = re.compile(r"\b(\d+|[a-z]+)[\s-]+(?:nines|9s)\b", re.I)
+_HALF_OF = re.compile(r"\b(?:a\s+)?half\s+(?:an?\s+)?(?=[a-z])", re.I)
+_FRACTION = re.compile(r"(?<![\d./])(\d+)\s*/\s*(\d+)(?![\d./])")
+_BITS_PER_SECOND = re.compile(r"(\d)\s*([KMGT])b/s\b")  # "Gb/s": a lower-case b is bits (Gbps), not bytes
+
+
+def spelled_amounts(text: str, percent: bool = False) -> str:
+    """Amounts as people say them, in figures: "five nines" -> 99.999%, "half a minute" -> 0.5 minute,
+    "1/16" -> 0.0625, "90 per cent" -> 90%, "100 Gb/s" -> 100 Gbps; with `percent`, "half" alone is 50%."""
+    text = _BITS_PER_SECOND.sub(r"\1 \2bps", text)
+    text = _NINES.sub(lambda m: _nines(m.group(0), m.group(1)), text)
+    text = _HALF_OF.sub("0.5 ", text)
+    text = _FRACTION.sub(lambda m: f"{int(m.group(1)) / int(m.group(2)):g}" if int(m.group(2)) else m.group(0),
+                         text)
+    text = re.sub(r"\bper\s+cent\b", "percent", text, flags=re.I)
+    if percent:
+        text = re.sub(r"^\s*half\s*$", "50%", text, flags=re.I)
+    return text
+
+
+def _nines(said: str, count: str) -> str:
+    number = int(count) if count.isdigit() else NUMBER_WORDS.get(count.lower())
+    if not number or number > 15:
+        return said
+    return f"{100 - 10 ** (2 - number):.{max(number - 2, 0)}f}%"

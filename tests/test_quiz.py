@@ -288,3 +288,31 @@ def test_a_limit_on_a_count_is_a_number_card_and_a_value_shown_twice_is_not():
         ("DynamoDB › Indexes: Up to ____ LSIs per table, created with the table.", "5")]
     twice = Section("900", "Doc 900", ("Aurora",), ("- Aurora starts with 10GB and grows per 10GB up to 64 TB.",), 1)
     assert [c.answer for c in number_cards(twice)] == ["64 TB"]
+
+
+def _shown(answer: str, prompt: str, kind: str = "mcq", family: str = "service", choices=(), path=("Storage",)):
+    from bot.quiz.cards import Card
+
+    return Card("900-x", kind, family, prompt, answer, (), tuple(choices), "900", "Doc", tuple(path), prompt)
+
+
+@pytest.mark.parametrize(("answer", "prompt", "family"), [
+    ("Retention Policy", "Allows you to set the period a log is retained: ____", "definition"),  # a word's root
+    ("Amazon EFS", "____ provides a fully managed elastic NFS file system.", "service"),  # its long name described
+    ("Amazon RDS", "____ makes it easy to scale a relational database in AWS.", "service"),
+    ("99.999999999%", "S3 is designed for ____ (or 11 9s) durability.", "number"),  # bracketed alternative
+])
+def test_the_giveaway_check_sees_roots_long_names_and_spelled_alternatives(answer, prompt, family):
+    from bot.quiz.show import gives_away
+
+    card = _shown(answer, prompt, family=family, choices=(answer, "Amazon S3", "Amazon EBS", "AWS Glue"))
+    assert gives_away(card, prompt)
+
+
+def test_a_heading_that_names_one_of_the_choices_is_not_shown_above_them():
+    from bot.quiz.show import shown_path
+
+    card = _shown("Amazon Data Firehose", "Which service loads streams into S3?", choices=(
+        "Amazon Data Firehose", "Kinesis Data Streams", "Amazon SQS", "AWS Glue"),
+        path=("Streaming", "Kinesis Data Streams", "Consumers"))
+    assert shown_path(card) == ["Streaming"]

@@ -10,7 +10,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from bot.amounts import NUMBER_WORDS, Amount, amounts
+from bot.amounts import Amount, amounts, spelled_amounts
 from bot.quiz.cards import Card
 from bot.quiz.choices import term_variants
 from bot.quiz.deck import QuizInputError
@@ -117,33 +117,6 @@ def _same_count(typed: Amount, expected: Amount) -> bool:
     return all((t is None and e is None) or (t is not None and e is not None and not e.unit and t.unit
                                               and not t.measured and math.isclose(t.value, e.value))
                for t, e in ends)
-
-
-_NINES = re.compile(r"\b(\d+|[a-z]+)[\s-]+(?:nines|9s)\b", re.I)
-_HALF_OF = re.compile(r"\b(?:a\s+)?half\s+(?:an?\s+)?(?=[a-z])", re.I)
-_FRACTION = re.compile(r"(?<![\d./])(\d+)\s*/\s*(\d+)(?![\d./])")
-_BITS_PER_SECOND = re.compile(r"(\d)\s*([KMGT])b/s\b")  # "Gb/s": a lower-case b is bits (Gbps), not bytes
-
-
-def spelled_amounts(text: str, percent: bool = False) -> str:
-    """Amounts as people say them, in figures: "five nines" -> 99.999%, "half a minute" -> 0.5 minute,
-    "1/16" -> 0.0625, "90 per cent" -> 90%, "100 Gb/s" -> 100 Gbps; with `percent`, "half" alone is 50%."""
-    text = _BITS_PER_SECOND.sub(r"\1 \2bps", text)
-    text = _NINES.sub(lambda m: _nines(m.group(0), m.group(1)), text)
-    text = _HALF_OF.sub("0.5 ", text)
-    text = _FRACTION.sub(lambda m: f"{int(m.group(1)) / int(m.group(2)):g}" if int(m.group(2)) else m.group(0),
-                         text)
-    text = re.sub(r"\bper\s+cent\b", "percent", text, flags=re.I)
-    if percent:
-        text = re.sub(r"^\s*half\s*$", "50%", text, flags=re.I)
-    return text
-
-
-def _nines(said: str, count: str) -> str:
-    number = int(count) if count.isdigit() else NUMBER_WORDS.get(count.lower())
-    if not number or number > 15:
-        return said
-    return f"{100 - 10 ** (2 - number):.{max(number - 2, 0)}f}%"
 
 
 def _distinct(found: tuple[Amount, ...]) -> list[Amount]:

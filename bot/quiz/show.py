@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.quiz.cards import Card, heading_text
 from bot.quiz.kinds import mentions
-from bot.quiz.text import answer_visible, leaks
+from bot.quiz.text import GENERIC_WORDS, answer_visible, content_words, leaks, name_key, root
 
 LETTERS = "ABCD"
 AREA_NAMES = {
@@ -30,7 +30,27 @@ def gives_away(card: Card, text: str) -> bool:
     forms = [card.answer] if card.kind == "mcq" else [f for f in (card.answer, *card.accepted) if f]
     if any(answer_visible(f, text) for f in forms):
         return True
-    return card.family != "number" and any(leaks(f, text, list(card.distractors)) for f in forms)
+    if card.family == "number":
+        return False
+    return any(leaks(f, text, list(card.distractors)) for f in forms) or _described(card, text)
+
+
+def _described(card: Card, text: str) -> bool:
+    """The text spells out another name of the answer's service: "elastic NFS file system" for EFS (every
+    telling word of "Elastic File System" is there, by root)."""
+    roots = {root(w) for w in content_words(text)}
+    for service, _, _ in mentions(card.answer):
+        for name in service.names:
+            telling = {root(w) for w in content_words(name) if w not in GENERIC_WORDS}
+            if len(telling) >= 2 and telling <= roots:
+                return True
+    return False
+
+
+def names_a_choice(card: Card, label: str) -> bool:
+    """A heading shown above a choice question that names one of its options points at it (or away from it)."""
+    key = f" {name_key(label)} "
+    return any(name_key(c) and f" {name_key(c)} " in key for c in card.choices)
 
 
 def shown_path(card: Card) -> list[str]:
@@ -40,7 +60,8 @@ def shown_path(card: Card) -> list[str]:
         label = heading_text(part)
         if not label or label == card.doc_title:
             continue
-        if gives_away(card, label) or gives_away(card, " ".join([*shown, label, card.prompt])):
+        if gives_away(card, label) or gives_away(card, " ".join([*shown, label, card.prompt])) or \
+                names_a_choice(card, label):
             break
         shown.append(label)
     return shown

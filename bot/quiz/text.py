@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from bot.amounts import quantities
+from bot.amounts import quantities, spelled_amounts
 from bot.text import STOPWORDS, edit_distance, words
 
 VENDOR_WORDS = frozenset({"amazon", "aws"})
@@ -63,7 +63,7 @@ def answer_visible(answer: str, prompt: str) -> bool:
     if key and re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", name_key(prompt)):
         return True
     wanted = [q for q in quantities(answer) if q.unit]
-    shown = quantities(prompt)
+    shown = quantities(spelled_amounts(prompt))  # "(or 11 9s)" beside the blank shows 99.999999999%
     return any(q.same_as(p) for q in wanted for p in shown)
 
 
@@ -75,9 +75,27 @@ def leaks(answer: str, prompt: str, others: list[str] = ()) -> bool:
         return False  # a quantity: only its value with its unit gives it away, not the unit alone
     words_in_prompt = content_words(prompt)
     stems = {_prefix(w) for w in words_in_prompt}
+    roots = {root(w) for w in words_in_prompt}
     for word in distinctive_words(answer, list(others)):
         if word.isdigit():
             continue
         if _prefix(word) in stems or (len(word) >= 4 and any(w.startswith(word) for w in words_in_prompt)):
             return True  # archive ~ archival, node ~ nodes, AUTO ~ automatically
+        if len(root(word)) >= 5 and root(word) in roots:
+            return True  # retention ~ retained, encryption ~ encrypted
     return False
+
+
+_SUFFIXES = ("ations", "ation", "itions", "ition", "ions", "ion", "ments", "ment", "ings", "ing", "ed", "es", "al",
+             "ive", "ity", "ence", "ance", "er", "ly", "s", "e")
+
+
+@lru_cache(maxsize=32768)
+def root(word: str) -> str:
+    """A word's root for spotting a giveaway: one common suffix off, and the -ain/-ent alternation
+    (retain, retained, retention -> retent; encrypted, encryption -> encrypt; archive, archival -> archiv)."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            word = word[: -len(suffix)]
+            break
+    return word[:-3] + "ent" if word.endswith("ain") else word

@@ -27,7 +27,7 @@ DOCS = {
             "- S3 Glacier Instant Retrieval: Cold data that still needs millisecond reads when requested.",
         ),
         ("Amazon S3", "Durability"): (
-            "S3 is designed for 99.999999999% (11 9s) durability of objects.",
+            "S3 is designed for 99.999999999% durability of objects.",
         ),
     }),
     "902": ("Streaming notes", {
