@@ -197,15 +197,19 @@ def test_a_practice_exam_runs_to_its_score(page):
     page.click("#exam-start")
     page.wait_for_function("() => document.querySelector('#exam-status')?.textContent.includes('Question 1 of 3')")
     page.wait_for_function("() => /129:5\\d left/.test(document.querySelector('#exam-status')?.textContent)")  # ticks
-    for _ in range(2):
+    for number in range(3):
         before = page.locator("#exam-status").inner_text()
         choice = page.locator("#exam-choice label").first
         if choice.is_visible():
             choice.click()
         else:
             page.fill("#exam-typed textarea, #exam-typed input", "1 MB")
+        if number == 0:
+            page.locator("#exam-flag input").check()  # flag the first: it comes back after the third
         page.click("#exam-next")
         page.wait_for_function("b => document.querySelector('#exam-status')?.textContent !== b", arg=before)
+    page.wait_for_function("() => document.querySelector('#exam-status')?.textContent.includes('Review 1 of 1')")
+    assert not page.locator("#exam-flag input").is_visible()
     assert page.locator("#exam-result .exam-score").count() == 0  # no feedback before the end
     page.click("#exam-end")
     page.wait_for_selector("#exam-result .exam-score")

@@ -156,3 +156,19 @@ def test_a_retired_exam_says_so_before_it_starts():
     assert guides["DAS-C01"].retired == "2024-04-08" and not guides["DEA-C01"].retired
     assert "AWS retired DAS-C01 on 2024-04-08" in guides["DAS-C01"].retirement_note()
     assert guides["SAA-C03"].retirement_note() == ""
+
+
+def test_flagged_questions_come_back_before_the_end_and_enter_keeps_the_answer():
+    from bot.quiz.exam import Paper
+    from bot.quiz.exam_cli import take
+
+    cards = tuple(card(i) for i in range(3))
+    paper = Paper("TST-C01", cards, {c.id: "Ingest" for c in cards}, minutes=30, started=T0)
+    typed = iter(["flag", "A", "B", "f", "", "", "C"])  # q1 flagged then A; q2 B; q3 flagged, blank; review
+    out: list[str] = []
+    answers = take(paper, lambda prompt: next(typed), out.append, lambda: T0 + timedelta(minutes=1))
+    assert answers == {cards[0].id: "A", cards[1].id: "B", cards[2].id: "C"}
+    text = "\n".join(out)
+    assert "Question 1 is flagged" in text and "Question 3 is flagged" in text
+    assert "Review: 2 flagged questions." in text and "your answer: A" in text and "your answer: (blank)" in text
+    assert text.count("[2/3]") == 1  # an unflagged question is not asked again

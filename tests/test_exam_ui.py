@@ -85,3 +85,19 @@ def test_the_clock_counts_down_and_the_deadline_ends_the_exam(service):
     assert not over.running and "Score 100 / 1000" in over.status and "Time ran out" in over.result
     assert [a.total for a in service.progress.attempts("gus")] == [3]
     assert tab.show(screen)[-1].active and not tab.show(over)[-1].active  # the clock runs only during an exam
+
+
+def test_flagged_questions_come_back_after_the_last_and_next_keeps_the_answer(service):
+    screen = tab.start_exam(service, "alice", "DEA-C01", 3, 30, T0, seed=2)
+    cards = screen.state["paper"].cards
+    at = T0 + timedelta(minutes=1)
+    screen = tab.answer(service, screen.state, right(cards[0]), right(cards[0]), at, flag=True)
+    assert "1 flagged" in screen.status and "Question 2 of 3" in screen.status
+    screen = tab.answer(service, screen.state, None, None, at, flag=True)  # left blank, flagged
+    screen = tab.answer(service, screen.state, right(cards[2]), right(cards[2]), at)
+    assert screen.running and "Review 1 of 2" in screen.status and "question 1, flagged" in screen.status
+    assert screen.state["review"] == [0, 1] and screen.state["i"] == 0
+    screen = tab.answer(service, screen.state, None, None, at)  # Next with nothing: the earlier answer stays
+    assert "Review 2 of 2" in screen.status and "your answer: blank" in screen.status
+    screen = tab.answer(service, screen.state, right(cards[1]), right(cards[1]), at)
+    assert not screen.running and "3 of 3 right" in screen.result

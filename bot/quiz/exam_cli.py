@@ -13,14 +13,14 @@ from bot.quiz.cli import read_line
 from bot.quiz.deck import QuizInputError
 from bot.quiz.domains import load_guides
 from bot.quiz.exam import Paper, Result
-from bot.quiz.grading import choice_index, clean_response
+from bot.quiz.grading import choice_index, clean_response, is_command
 from bot.quiz.progress import Attempt, ProgressError
 from bot.quiz.session import QuizService
 from bot.quiz.show import header, option_lines
 from bot.settings import Settings
 
 HELP = ("No feedback until the end. Type a letter (or the answer for typed questions); Enter = leave it blank, "
-        "'end' = finish now.")
+        "'flag' = see it again before the end, 'end' = finish now.")
 
 
 def add_command(sub) -> None:
@@ -73,8 +73,9 @@ def plural(count: int, noun: str) -> str:
 
 
 def take(paper: Paper, ask, out, clock) -> dict[str, str]:
-    """Ask every question in turn until the end, 'end' or the deadline; returns the answers given in time.
-    With the terminal's own `input`, a question left waiting ends the exam at the deadline by itself."""
+    """Ask every question in turn, then the ones flagged for review, until 'end' or the deadline; returns the
+    answers given in time. With the terminal's own `input`, a question left waiting ends the exam at the
+    deadline by itself."""
     if ask is input:  # the real terminal (tests pass their own `ask`)
         ask = lambda prompt: timed_input(prompt, paper.seconds_left(clock()))  # noqa: E731
     note = load_guides()[paper.exam].retirement_note() if paper.exam in load_guides() else ""
@@ -83,39 +84,62 @@ def take(paper: Paper, ask, out, clock) -> dict[str, str]:
     out(f"{paper.exam} practice exam: {plural(len(paper.cards), 'question')}, {plural(paper.minutes, 'minute')}. "
         f"{HELP}")
     answers: dict[str, str] = {}
-    for number, card in enumerate(paper.cards, start=1):
+    flagged: list[int] = []
+    numbered = list(enumerate(paper.cards, start=1))
+    if _ask_each(paper, numbered, answers, flagged, ask, out, clock) and flagged:
+        out("")
+        out(f"Review: {plural(len(flagged), 'flagged question')}. Enter keeps your answer; type another to change it.")
+        _ask_each(paper, [numbered[i - 1] for i in flagged], answers, [], ask, out, clock, reviewing=True)
+    return answers
+
+
+def _ask_each(paper: Paper, numbered, answers: dict, flagged: list[int], ask, out, clock,
+              reviewing: bool = False) -> bool:
+    """Ask `numbered` (number, card) in turn into `answers`; False when the exam ended (deadline or 'end')."""
+    for number, card in numbered:
         left = paper.seconds_left(clock())
         if left == 0:
             out("Time is up.")
-            break
+            return False
         out("")
         out(f"[{number}/{len(paper.cards)}] {left // 60}:{left % 60:02d} left · {header(card, paper.exam)}")
         out(card.prompt)
         for line in option_lines(card):
             out(f"   {line}")
+        if reviewing:
+            out(f"   your answer: {answers.get(card.id) or '(blank)'}")
         try:
-            given = _ask_one(card, ask, out)
+            given = _ask_one(card, ask, out, flag=None if reviewing else lambda n=number: _flag(n, flagged, out))
         except TimeUp:
             out("Time is up.")
-            break
+            return False
         if given is None:
-            break
+            return False
         if clock() > paper.deadline:
             out("Time is up: that answer came after the end and does not count.")
-            break
+            return False
         if given:
             answers[card.id] = given
-    return answers
+    return True
 
 
-def _ask_one(card, ask, out) -> str | None:
-    """The answer ('' for blank), or None to end the exam."""
+def _flag(number: int, flagged: list[int], out) -> None:
+    if number not in flagged:
+        flagged.append(number)
+    out(f"  Question {number} is flagged: you will see it again before the end. Your answer now?")
+
+
+def _ask_one(card, ask, out, flag=None) -> str | None:
+    """The answer ('' for blank), or None to end the exam. `flag`: called when the person types 'flag'."""
     while True:
         text = read_line(ask, "> ", ("end", "q", "quit"))
         if text is None:
             return None
         if not text.strip():
             return ""
+        if flag is not None and is_command(text, "f", "flag"):
+            flag()
+            continue
         try:
             clean_response(text)
             if card.kind == "mcq":

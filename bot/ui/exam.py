@@ -50,15 +50,23 @@ def question_screen(state: dict, now: datetime | None = None) -> ExamScreen:
     paper: Paper = state["paper"]
     card = paper.cards[state["i"]]
     left = paper.seconds_left(now or datetime.now(UTC))
-    status = (f"**Question {state['i'] + 1} of {len(paper.cards)}** · {left // 60}:{left % 60:02d} left "
-              f"(ends {paper.deadline:%H:%M} UTC) · {len(state['answers'])} answered")
+    review = state.get("review")
+    if review is not None:  # the flagged questions again, once the last one was answered
+        given = state["answers"].get(card.id) or "blank"
+        place = (f"**Review {review.index(state['i']) + 1} of {len(review)}** (question {state['i'] + 1}, flagged; "
+                 f"your answer: {given}; Next keeps it)")
+    else:
+        place = f"**Question {state['i'] + 1} of {len(paper.cards)}**"
+    status = (f"{place} · {left // 60}:{left % 60:02d} left (ends {paper.deadline:%H:%M} UTC) · "
+              f"{len(state['answers'])} answered · {len(state.get('flagged', []))} flagged")
     return ExamScreen(state, status, prompt_html(card, paper.exam), option_lines(card), card.kind != "mcq",
                       running=True)
 
 
 def answer(service: QuizService, state: dict, typed: str | None, picked: str | None,
-           now: datetime | None = None) -> ExamScreen:
-    """Keep this question's answer (blank is allowed) and go on; past the deadline or the last one, finish."""
+           now: datetime | None = None, flag: bool = False) -> ExamScreen:
+    """Keep this question's answer (blank is allowed; in the review a blank keeps the earlier one) and go on;
+    `flag` brings the question back after the last one. Past the deadline, or after the review, finish."""
     if not state or "paper" not in state:
         return ExamScreen({}, "Start the exam first.")
     now = now or datetime.now(UTC)
@@ -73,10 +81,25 @@ def answer(service: QuizService, state: dict, typed: str | None, picked: str | N
     answers = dict(state["answers"])
     if given and now <= paper.deadline:
         answers[card.id] = given
-    state = {**state, "answers": answers}
-    if now > paper.deadline or state["i"] + 1 >= len(paper.cards):
+    flagged = [*state.get("flagged", []), *([state["i"]] if flag and state["i"] not in state.get("flagged", [])
+                                              and state.get("review") is None else [])]
+    state = {**state, "answers": answers, "flagged": flagged}
+    following = _following(state)
+    if now > paper.deadline or following is None:
         return finish(service, state, now)
-    return question_screen({**state, "i": state["i"] + 1}, now)
+    return question_screen(following, now)
+
+
+def _following(state: dict) -> dict | None:
+    """The state at the next question: the next in order, then the flagged ones; None when all are done."""
+    review, i = state.get("review"), state["i"]
+    if review is None:
+        if i + 1 < len(state["paper"].cards):
+            return {**state, "i": i + 1}
+        review = sorted(state["flagged"])
+        return {**state, "review": review, "i": review[0]} if review else None
+    place = review.index(i) + 1
+    return {**state, "i": review[place]} if place < len(review) else None
 
 
 def tick(service: QuizService, state: dict, now: datetime | None = None) -> ExamScreen | None:
@@ -152,6 +175,7 @@ class ExamView:
     prompt: gr.HTML
     choice: gr.Radio
     typed: gr.Textbox
+    flag: gr.Checkbox
     following: gr.Button
     end: gr.Button
     result: gr.HTML
@@ -160,14 +184,15 @@ class ExamView:
 
     @property
     def screen(self) -> list:
-        return [self.state, self.status, self.prompt, self.choice, self.typed, self.result, self.following,
-                self.end, self.start, self.clock]
+        return [self.state, self.status, self.prompt, self.choice, self.typed, self.flag, self.result,
+                self.following, self.end, self.start, self.clock]
 
 
 def show(screen: ExamScreen) -> tuple:
     return (screen.state, screen.status, screen.prompt,
             gr.Radio(choices=screen.choices, value=None, visible=bool(screen.choices)),
-            gr.Textbox(value="", visible=screen.typed), screen.result,
+            gr.Textbox(value="", visible=screen.typed),
+            gr.Checkbox(value=False, visible=screen.running and screen.state.get("review") is None), screen.result,
             gr.Button(interactive=screen.running), gr.Button(interactive=screen.running),
             gr.Button(interactive=not screen.running), gr.Timer(active=screen.running))
 
@@ -193,11 +218,13 @@ def build(ctx: AppContext) -> ExamView:
             prompt = gr.HTML(elem_id="exam-prompt")
             choice = gr.Radio([], label="Your answer", visible=False, elem_id="exam-choice")
             typed = gr.Textbox(label="Your answer", visible=False, max_lines=1, elem_id="exam-typed")
+            flag = gr.Checkbox(False, label="Flag for review (it comes back after the last question)", visible=False,
+                               elem_id="exam-flag")
             with gr.Row():
                 following = gr.Button("Next question", variant="primary", interactive=False, elem_id="exam-next")
                 end = gr.Button("End now", interactive=False, elem_id="exam-end")
             result = gr.HTML(elem_id="exam-result")
-    view = ExamView(profile, exam, n, minutes, start, history, status, prompt, choice, typed, following, end,
+    view = ExamView(profile, exam, n, minutes, start, history, status, prompt, choice, typed, flag, following, end,
                     result, gr.State({}), gr.Timer(1.0, active=False))
     quiz_view = ctx.views.get("quiz")
     service = quiz_view.service if quiz_view is not None else LazyService(ctx.settings)
@@ -223,8 +250,9 @@ def _connect(view: ExamView, service, guides) -> None:
     view.start.click(lambda p, e, k, m: show(start_exam(service.get(), p, e, k, m)),
                      [view.profile, view.exam, view.n, view.minutes], view.screen)
     gr.on([view.following.click, view.typed.submit],
-          lambda current, t, c: show(answer(service.get(), current, t, c)),
-          [view.state, view.typed, view.choice], view.screen).then(plot, [view.profile, view.exam], view.history)
+          lambda current, t, c, f: show(answer(service.get(), current, t, c, flag=bool(f))),
+          [view.state, view.typed, view.choice, view.flag], view.screen).then(
+        plot, [view.profile, view.exam], view.history)
     view.end.click(lambda current: show(finish(service.get(), current)), view.state, view.screen).then(
         plot, [view.profile, view.exam], view.history)
 
