@@ -60,11 +60,11 @@ WRITE_BATCH = 1000
 READ_PAGE = 5000  # chunks per `get` when reading a collection back
 ID_BATCH = 500  # ids per `get(ids=…)`: SQLite limits the variables of one statement
 SEGMENT_NAME = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")  # a vector folder
-LOCK_POLL_SECONDS = 0.5
+LOCK_POLL_SECONDS = 0.5  # how often `ingest --wait` looks whether the other ingest has finished
 # Disk a store takes: ~9 KB a chunk measured at 1x, 10x and 100x (docs/results.md, scale); twice that and a base
 # leave room for SQLite's journal and for the old collection, which stays until the new one is complete
 DISK_PER_CHUNK = 20_000
-DISK_BASE = 2_000_000  # how often `ingest --wait` looks whether the other ingest has finished
+DISK_BASE = 2_000_000
 
 
 class IndexUnavailable(Exception):
