@@ -47,6 +47,10 @@ def test_no_card_screen_gives_its_answer_away(deck):
         assert not gives_away(card, shown), (shown, card.answer)
     services = [c for c in deck.cards if c.family == "service"]
     assert services and not any(c.section_path[-1] in header(c) for c in services if len(c.section_path) > 1)
+    from bot.quiz.show import names_a_choice, where
+
+    pointed = [(c.id, label) for c in deck.cards for label in where(c) if names_a_choice(c, label)]
+    assert pointed == []  # no heading above a choice question names one of its options
 
 
 def test_every_erratum_is_a_line_of_its_document_and_no_card_teaches_one(deck):
