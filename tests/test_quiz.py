@@ -165,6 +165,11 @@ def _card(**changes):
          "another option fits the description too"),
         ({"family": "service", "answer": "AWS Snowcone", "passage": "AWS Snowcone: 8 TB box",
           "prompt": "Which AWS service? “____: 8 TB box”"}, "about a service AWS has discontinued (AWS Snowcone)"),
+        ({"kind": "mcq", "family": "definition", "answer": "Gaming", "section_path": ("Amazon DynamoDB", "Use Cases"),
+          "passage": "Gaming: leaderboards and player state at scale",
+          "prompt": "which one is “leaderboards and player state at scale”?",
+          "choices": ("Gaming", "IoT", "Web Applications", "Mobile Backends")},
+         "tests a label of the notes (a list of use cases, features or benefits), not an AWS term"),
     ],
 )
 def test_bad_cards_are_named_by_the_filter(changes, reason):

@@ -82,6 +82,12 @@ class Deck:
 # --- filters --------------------------------------------------------------------------------------
 
 
+# A definition list under one of these headings names situations or qualities in the notes' own words ("Gaming",
+# "Cron Replacement", "Improved Performance"): knowing those labels is not knowing AWS
+LABEL_HEADING = re.compile(r"\b(?:use cases?|features?|benefits?|advantages?|guidelines?|best practices?|"
+                           r"considerations?|pros and cons)\b", re.I)
+
+
 def problem(card: Card) -> str | None:
     """Why a card is bad, or None. Each check is one sentence of the quality bar."""
     forms = [f for f in (card.answer, *card.accepted) if f]
@@ -97,6 +103,8 @@ def problem(card: Card) -> str | None:
         return "distractors not four distinct things"
     if card.family == "definition" and _another_fits(card):
         return "another option fits the description too"
+    if card.family == "definition" and card.section_path and LABEL_HEADING.search(card.section_path[-1]):
+        return "tests a label of the notes (a list of use cases, features or benefits), not an AWS term"
     retired = retired_service(card)
     if retired:
         return f"about a service AWS has discontinued ({retired})"
