@@ -116,6 +116,7 @@ def test_the_terminal_exam_ends_at_its_deadline_by_itself_while_a_question_waits
     """With the terminal's own input and nobody typing (a pipe never written to), the exam ends at the deadline
     instead of waiting for the next line. The clock puts the deadline 2 s after the first question."""
     import os
+    import resource
     import sys
     import threading
 
@@ -123,7 +124,10 @@ def test_the_terminal_exam_ends_at_its_deadline_by_itself_while_a_question_waits
     deck.exams.update({d: "DEA-C01" for d in deck.docs})
     service = QuizService(deck, Progress(tmp_path / "data"))
     monkeypatch.setattr(QuizService, "from_settings", classmethod(lambda cls, settings: service))
-    read_end, write_end = os.pipe()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 2048)), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1030)]  # a long run's descriptors: select() fails
+    read_end, write_end = os.pipe()                                   # on a number above 1023, epoll does not
     monkeypatch.setattr(sys, "stdin", os.fdopen(read_end))
     started = [True]
 
@@ -139,9 +143,12 @@ def test_the_terminal_exam_ends_at_its_deadline_by_itself_while_a_question_waits
     guard = threading.Timer(30, os.close, [write_end])
     guard.daemon = True
     guard.start()
-    assert run_command(args, None, input, out.append, clock) == 0
-    guard.cancel()
-    os.close(write_end)
+    try:
+        assert run_command(args, None, input, out.append, clock) == 0
+    finally:
+        guard.cancel()
+        for descriptor in [write_end, *held]:
+            os.close(descriptor)
     text = "\n".join(out)
     assert "2 questions, 1 minute." in text and "Time is up." in text and "0 of 2 right" in text
     [attempt] = service.progress.attempts("alice")

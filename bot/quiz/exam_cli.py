@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import select
+import selectors
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -58,7 +58,9 @@ class TimeUp(Exception):
 def timed_input(prompt: str, seconds: float) -> str:
     """`input` that gives up at the deadline: the terminal exam ends by itself instead of waiting for a line."""
     print(prompt, end="", flush=True)
-    ready, _, _ = select.select([sys.stdin], [], [], max(seconds, 0))
+    with selectors.DefaultSelector() as waiting:  # epoll/kqueue: no 1024-descriptor limit as select() has
+        waiting.register(sys.stdin, selectors.EVENT_READ)
+        ready = waiting.select(max(seconds, 0))
     if not ready:
         print()
         raise TimeUp
