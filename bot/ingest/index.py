@@ -348,8 +348,9 @@ def _ingest(settings: Settings, rebuild: bool, progress: bool, embed) -> IngestR
         _raise_write_failure(settings, err)
     _drop_stale_collections(client, keep=name)
     if not settings.chroma_host:
-        _reclaim_dropped_segments(store_dir(settings))
-        _stamp(store_dir(settings))
+        folder = store_dir(settings)
+        _reclaim_dropped_segments(folder)
+        _stamp(folder)
     removed = len(old_ids - set(new_ids))
     return IngestReport(
         name, len(chunks), len(missing), len(chunks) - len(missing), removed, time.perf_counter() - started,

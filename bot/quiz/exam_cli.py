@@ -80,7 +80,8 @@ def take(paper: Paper, ask, out, clock) -> dict[str, str]:
     deadline by itself."""
     if ask is input:  # the real terminal (tests pass their own `ask`)
         ask = lambda prompt: timed_input(prompt, paper.seconds_left(clock()))  # noqa: E731
-    note = load_guides()[paper.exam].retirement_note() if paper.exam in load_guides() else ""
+    guide = load_guides().get(paper.exam)
+    note = guide.retirement_note() if guide else ""
     if note:
         out(note)
     out(f"{paper.exam} practice exam: {plural(len(paper.cards), 'question')}, {plural(paper.minutes, 'minute')}. "

@@ -113,10 +113,14 @@ def _is_percent(amount: Amount) -> bool:
 
 def _same_count(typed: Amount, expected: Amount) -> bool:
     """A bare expected count typed with the thing counted: both ends equal, the typed unit a noun, not a measure."""
+    return _each_end(typed, expected, lambda t, e: not e.unit and bool(t.unit) and not t.measured
+                     and math.isclose(t.value, e.value))
+
+
+def _each_end(typed: Amount, expected: Amount, same) -> bool:
+    """Both amounts have the same ends (a value, or a range's two), and `same` holds for each pair of them."""
     ends = [(typed.low, expected.low), (typed.high, expected.high)]
-    return all((t is None and e is None) or (t is not None and e is not None and not e.unit and t.unit
-                                              and not t.measured and math.isclose(t.value, e.value))
-               for t, e in ends)
+    return all((t is None and e is None) or (t is not None and e is not None and same(t, e)) for t, e in ends)
 
 
 def _distinct(found: tuple[Amount, ...]) -> list[Amount]:
@@ -128,9 +132,7 @@ def _distinct(found: tuple[Amount, ...]) -> list[Amount]:
 
 
 def _same_without_unit(typed: Amount, expected: Amount) -> bool:
-    ends = [(typed.low, expected.low), (typed.high, expected.high)]
-    return all((t is None and e is None) or (t is not None and e is not None and not t.unit
-                                              and math.isclose(t.value, e.value)) for t, e in ends)
+    return _each_end(typed, expected, lambda t, e: not t.unit and math.isclose(t.value, e.value))
 
 
 _ALTERNATIVES = re.compile(r"\s+(?:or|and/or)\s+|\s*/\s*|\s*,\s*|\s*;\s*", re.I)

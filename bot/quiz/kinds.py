@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+
+from bot.search.query import DATA, read_table
 
 
 @dataclass(frozen=True)
@@ -181,18 +182,13 @@ def mentions(text: str) -> list[tuple[Service, int, int]]:
     return [(owner[m.group(0)], m.start(), m.end()) for m in pattern.finditer(text)]
 
 
-RETIRED_FILE = Path(__file__).resolve().parent.parent / "data" / "retired.tsv"
+RETIRED_FILE = DATA / "retired.tsv"
 
 
 @lru_cache(maxsize=1)
 def retired_services() -> dict[str, str]:
     """Catalogue name -> when AWS discontinued the service (bot/data/retired.tsv)."""
-    retired = {}
-    for line in RETIRED_FILE.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#") and "\t" in line:
-            name, when = line.split("\t", 1)
-            retired[name.strip()] = when.strip()
-    return retired
+    return read_table(RETIRED_FILE, lower=False)
 
 
 def retired_in(text: str) -> str | None:

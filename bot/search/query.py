@@ -89,13 +89,13 @@ def comparison_sides(question: str) -> list[str]:
 
 
 @lru_cache(maxsize=4)
-def read_table(path: Path) -> dict[str, str]:
-    """word<TAB>expansion lines of a data file ('#' comments)."""
+def read_table(path: Path, lower: bool = True) -> dict[str, str]:
+    """word<TAB>expansion lines of a data file ('#' comments); `lower`: the words lower-cased."""
     table = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#") and "\t" in line:
             word, expansion = line.split("\t", 1)
-            table[word.strip().lower()] = expansion.strip()
+            table[word.strip().lower() if lower else word.strip()] = expansion.strip()
     return table
 
 

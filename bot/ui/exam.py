@@ -81,8 +81,9 @@ def answer(service: QuizService, state: dict, typed: str | None, picked: str | N
     answers = dict(state["answers"])
     if given and now <= paper.deadline:
         answers[card.id] = given
-    flagged = [*state.get("flagged", []), *([state["i"]] if flag and state["i"] not in state.get("flagged", [])
-                                              and state.get("review") is None else [])]
+    flagged = list(state.get("flagged", []))
+    if flag and state.get("review") is None and state["i"] not in flagged:  # flags are set on the first pass only
+        flagged.append(state["i"])
     state = {**state, "answers": answers, "flagged": flagged}
     following = _following(state)
     if now > paper.deadline or following is None:
