@@ -45,7 +45,7 @@ def test_the_tagger_agrees_with_the_hand_tags():
     tags = [json.loads(line) for line in (ROOT / "evals" / "quiz" / "domain_tags.jsonl").read_text().splitlines()]
     tagger, by_id = DomainTagger(), deck.by_id
     scored = [(tagger.domain(by_id[t["id"]], deck.exam(by_id[t["id"]])), t["domain"]) for t in tags if t["id"] in by_id]
-    assert len(scored) >= 60
+    assert len(scored) >= 55  # 57 of the 80 remain: a scenario question replaced the plain card of its line
     accuracy = sum(ours == theirs for ours, theirs in scored) / len(scored)
     assert accuracy >= 0.8, accuracy
 

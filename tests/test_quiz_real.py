@@ -20,7 +20,7 @@ def test_the_whole_deck_covers_every_document(deck):
     assert set(deck.docs) == {"000", "001", "002", "003", "004"}
     per_doc = Counter(c.doc_id for c in deck.cards)
     assert all(per_doc[d] >= 30 for d in deck.docs), per_doc
-    assert set(Counter(c.family for c in deck.cards)) == {"number", "definition", "service"}
+    assert set(Counter(c.family for c in deck.cards)) == {"number", "definition", "service", "scenario"}
 
 
 def test_every_real_card_is_grounded_unleaked_and_unique(deck):

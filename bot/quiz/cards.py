@@ -38,14 +38,24 @@ class Card:
     doc_title: str
     section_path: tuple[str, ...]
     passage: str  # the source line that holds the answer
+    also: tuple[str, ...] = ()  # "multi" (choose two or three): the other right options
 
     @property
     def section(self) -> str:
         return " > ".join(self.section_path)
 
     @property
+    def right_options(self) -> tuple[str, ...]:
+        return (self.answer, *self.also)
+
+    @property
+    def expected(self) -> str:
+        """The answer as feedback states it: every right option of a multiple-response question."""
+        return " and ".join(self.right_options)
+
+    @property
     def distractors(self) -> tuple[str, ...]:
-        return tuple(c for c in self.choices if c != self.answer)
+        return tuple(c for c in self.choices if c not in self.right_options)
 
 
 def card_id(doc_id: str, section_path: tuple[str, ...], prompt: str, answer: str) -> str:
@@ -54,12 +64,12 @@ def card_id(doc_id: str, section_path: tuple[str, ...], prompt: str, answer: str
 
 
 def make_card(section: Section, kind: str, family: str, prompt: str, answer: str, passage: str,
-              accepted: tuple[str, ...] = (), distractors: tuple[str, ...] = ()) -> Card:
+              accepted: tuple[str, ...] = (), distractors: tuple[str, ...] = (), also: tuple[str, ...] = ()) -> Card:
     cid = card_id(section.doc_id, section.path, prompt, answer)
-    choices = [answer, *distractors] if distractors else []
+    choices = [answer, *also, *distractors] if distractors else []
     random.Random(cid).shuffle(choices)  # the answer's position is fixed per card, not always first
     return Card(cid, kind, family, prompt, answer, accepted, tuple(choices), section.doc_id, section.doc_title,
-                section.path, passage)
+                section.path, passage, also)
 
 
 # --- shared text helpers -------------------------------------------------------------------------

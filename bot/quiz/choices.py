@@ -202,7 +202,7 @@ def service_cards(section: Section, known: dict[str, str]) -> list[Card]:
 
 
 # Words any service's blurb uses: a sentence made mostly of them describes no service in particular.
-_BLURB_WORDS = frozenset(
+BLURB_WORDS = frozenset(
     """provides provide offers offer several many most various wide range security secure features feature ensure
     data protection protect integrated integrates integration services service fully managed scalability scalable
     scale applications application easily easy allows allow helps help enables enable supports support highly
@@ -217,7 +217,7 @@ def _specific(masked: str) -> bool:
     """At least three words that are not blurb, and no comparison whose other side was left out."""
     if _COMPARATIVE.search(masked) and not re.search(r"\b(?:than|compared)\b", masked, re.I):
         return False
-    return len({w for w in content_words(masked) if w not in _BLURB_WORDS and not w.isdigit()}) >= 3
+    return len({w for w in content_words(masked) if w not in BLURB_WORDS and not w.isdigit()}) >= 3
 
 
 def _mask(sentence: str, spans: list[tuple[Service, int, int]]) -> str:

@@ -18,6 +18,7 @@ from bot.models import Chunk, Section
 from bot.quiz.cards import BLANK, Card, number_cards
 from bot.quiz.choices import corpus_services, definition_cards, disguised, heading_cards, service_cards
 from bot.quiz.kinds import retired_in
+from bot.quiz.scenario import scenario_cards, service_lines
 from bot.quiz.show import gives_away, where
 from bot.quiz.text import answer_visible, content_words, leaks, name_key
 from bot.search.query import DATA
@@ -25,6 +26,7 @@ from bot.search.retrieve import BM25
 from bot.settings import Settings
 
 ERRATA_FILE = DATA / "errata.tsv"
+CHOICE_KINDS = ("mcq", "multi")  # one right option, or several ("choose two")
 SPECIFIC_TOP = 5  # a prompt must find its own section among this many passages (lexical search)
 
 
@@ -90,7 +92,7 @@ LABEL_HEADING = re.compile(r"\b(?:use cases?|features?|benefits?|advantages?|gui
 
 def problem(card: Card) -> str | None:
     """Why a card is bad, or None. Each check is one sentence of the quality bar."""
-    forms = [f for f in (card.answer, *card.accepted) if f]
+    forms = [f for f in (*card.right_options, *card.accepted) if f]
     if card.family != "number" and not content_words(card.answer):
         return "blank on a stop word"
     if not any(answer_visible(f, card.passage) for f in forms):
@@ -99,7 +101,7 @@ def problem(card: Card) -> str | None:
         return "answer visible in the prompt"
     if gives_away(card, "\n".join([*where(card), card.prompt])):
         return "answer given away by a word of the prompt"
-    if card.kind == "mcq" and not _fair_choices(card):
+    if card.kind in CHOICE_KINDS and not _fair_choices(card):
         return "distractors not four distinct things"
     if card.family == "definition" and _another_fits(card):
         return "another option fits the description too"
@@ -161,8 +163,8 @@ def _another_fits(card: Card) -> bool:
 def _fair_choices(card: Card) -> bool:
     keys = [name_key(c) for c in card.choices]
     return (
-        len(card.choices) == 4 and len(set(keys)) == 4 and card.answer in card.choices
-        and not any(disguised(card.answer, d) for d in card.distractors)
+        len(card.choices) == 4 and len(set(keys)) == 4 and set(card.right_options) <= set(card.choices)
+        and not any(disguised(right, d) for right in card.right_options for d in card.distractors)
     )
 
 
@@ -194,8 +196,11 @@ def _dedupe_key(card: Card) -> tuple:
 
 
 def candidate_cards(sections: list[Section], known_services: dict[str, str]) -> list[Card]:
+    """Every card the sections give; a scenario comes before the plain card of its line, which is then a duplicate."""
     cards: list[Card] = []
+    lines = service_lines([line for section in sections for line in section.lines])
     for section in sections:
+        cards.extend(scenario_cards(section, known_services, lines))
         cards.extend(number_cards(section))
         cards.extend(definition_cards(section))
         cards.extend(service_cards(section, known_services))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from bot.quiz.cards import Card
-from bot.quiz.deck import QuizInputError
+from bot.quiz.deck import CHOICE_KINDS, QuizInputError
 from bot.quiz.domains import ExamGuide
 from bot.quiz.grading import grade
 
@@ -100,10 +100,15 @@ def allocate(guide: ExamGuide, available: dict[str, int], n: int) -> dict[str, i
     return wanted
 
 
+def exam_form(card: Card) -> tuple[bool, bool]:
+    """Sorts questions by how close they are to the exam's own: scenarios first, then other choice cards."""
+    return card.family != "scenario", card.kind not in CHOICE_KINDS
+
+
 def draw_paper(guide: ExamGuide, cards: list[Card], domain_of, n: int, minutes: int,
                seed: int | None = None, now: datetime | None = None) -> Paper:
-    """n questions of `guide`'s exam from `cards`, by domain weight; choice questions first (the exam's form),
-    typed ones where a domain has too few."""
+    """n questions of `guide`'s exam from `cards`, by domain weight; scenario and choice questions first (the
+    exam's form), typed ones where a domain has too few."""
     n, minutes = check_size(n, minutes)
     pools: dict[str, list[Card]] = {}
     for card in cards:
@@ -113,7 +118,7 @@ def draw_paper(guide: ExamGuide, cards: list[Card], domain_of, n: int, minutes: 
     rng = random.Random(seed)
     for pool in pools.values():
         rng.shuffle(pool)
-        pool.sort(key=lambda c: c.kind != "mcq")  # stable: shuffled choice cards, then shuffled typed ones
+        pool.sort(key=exam_form)  # stable: shuffled scenarios, then shuffled choice cards, then typed ones
     counts = allocate(guide, {name: len(pool) for name, pool in pools.items()}, n)
     chosen = [card for name, count in counts.items() for card in pools.get(name, [])[:count]]
     if not chosen:
@@ -149,7 +154,7 @@ def score_paper(paper: Paper, answers: dict[str, str], finished: datetime | None
         if correct:
             right[domain] = right.get(domain, 0) + 1
         else:
-            missed.append(Miss(card.id, card.prompt, card.answer, given, card.doc_id, card.doc_title, card.section))
+            missed.append(Miss(card.id, card.prompt, card.expected, given, card.doc_id, card.doc_title, card.section))
     total, correct_count = len(paper.cards), len(paper.cards) - len(missed)
     by_domain = tuple((d, right.get(d, 0), asked[d]) for d in asked)
     return Result(paper.exam, paper.started, finished, total, correct_count, scaled_score(correct_count, total),

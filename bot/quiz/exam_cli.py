@@ -13,7 +13,7 @@ from bot.quiz.cli import read_line
 from bot.quiz.deck import QuizInputError
 from bot.quiz.domains import load_guides
 from bot.quiz.exam import Paper, Result
-from bot.quiz.grading import choice_index, clean_response, is_command
+from bot.quiz.grading import choice_index, chosen_options, clean_response, is_command
 from bot.quiz.progress import Attempt, ProgressError
 from bot.quiz.session import QuizService
 from bot.quiz.show import header, option_lines
@@ -147,6 +147,8 @@ def _ask_one(card, ask, out, flag=None) -> str | None:
             clean_response(text)
             if card.kind == "mcq":
                 choice_index(card, text)
+            elif card.kind == "multi":
+                chosen_options(card, text)
             return text
         except QuizInputError as err:
             out(f"  {err}")

@@ -46,10 +46,12 @@ def clean_response(response: str | None, max_chars: int = MAX_ANSWER_CHARS) -> s
 def grade(card: Card, response: str | None) -> Grade:
     """An empty answer is graded, not accepted (a file of answers grades on); an over-long one raises."""
     if not " ".join(str(response or "").split()):
-        return Grade(card.id, "", False, AGAIN, card.answer, note="no answer")
+        return Grade(card.id, "", False, AGAIN, card.expected, note="no answer")
     text = clean_response(response)
     if card.kind == "mcq":
         return _grade_choice(card, text)
+    if card.kind == "multi":
+        return _grade_choices(card, text)
     if card.family == "number":
         return _grade_quantity(card, text)
     return _grade_name(card, text)
@@ -79,6 +81,28 @@ def _grade_choice(card: Card, text: str) -> Grade:
     chosen = card.choices[choice_index(card, text)]
     right = chosen == card.answer
     return Grade(card.id, text, right, GOOD if right else AGAIN, card.answer, chosen=chosen)
+
+
+def chosen_options(card: Card, text: str) -> list[str]:
+    """The options a multiple-response answer picks: letters ("A C", "a,c", "AC"), numbers or options' texts
+    separated by commas, semicolons or "and"."""
+    compact = re.sub(r"[\s,;&+/]|\band\b", "", text, flags=re.I).upper()
+    letters = LETTERS[: len(card.choices)]
+    if compact and len(compact) <= len(letters) and all(c in letters for c in compact):
+        parts = list(compact)
+    else:
+        parts = [p for p in re.split(r"\s*(?:[,;&+/]|\band\b)\s*", text, flags=re.I) if p.strip()]
+    picked = [card.choices[choice_index(card, part)] for part in parts]
+    return list(dict.fromkeys(picked))
+
+
+def _grade_choices(card: Card, text: str) -> Grade:
+    picked = chosen_options(card, text)
+    wanted = len(card.right_options)
+    right = set(picked) == set(card.right_options)
+    note = "" if right or len(picked) == wanted else f"choose {wanted}: you chose {len(picked)}"
+    shown = " and ".join(picked)
+    return Grade(card.id, text, right, GOOD if right else AGAIN, card.expected, note=note, chosen=shown)
 
 
 def _grade_quantity(card: Card, text: str) -> Grade:

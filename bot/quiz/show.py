@@ -27,7 +27,7 @@ AREA_NAMES = {
 def gives_away(card: Card, text: str) -> bool:
     """Would `text`, shown with the card, name its answer? A typed card's other accepted spellings count too;
     a choice card shows its answer as written, so only that form can be pointed at."""
-    forms = [card.answer] if card.kind == "mcq" else [f for f in (card.answer, *card.accepted) if f]
+    forms = list(card.right_options) if card.choices else [f for f in (card.answer, *card.accepted) if f]
     if any(answer_visible(f, text) for f in forms):
         return True
     if card.family == "number":
@@ -76,7 +76,7 @@ def area(card: Card) -> str:
 
 def where(card: Card) -> list[str]:
     """Where in its document a card is from, as shown: the safe part of the path, or a service card's area."""
-    if card.family == "service":
+    if card.family in ("service", "scenario"):
         return [label for label in [area(card)] if label and not gives_away(card, f"{label}\n{card.prompt}")]
     return shown_path(card)
 
@@ -90,12 +90,20 @@ def header(card: Card, exam: str = "") -> str:
     return " › ".join([head, *shown])
 
 
+MULTI_HINT = "Type the letters of your choices, e.g. A C."
+
+
 def option_lines(card: Card) -> list[str]:
     return [f"{LETTERS[i]}) {choice}" for i, choice in enumerate(card.choices)]
+
+
+def picked_from_list(card: Card) -> list[str]:
+    """The options an app offers as a one-pick list: a multiple-response question is answered by typing letters."""
+    return option_lines(card) if card.kind == "mcq" else []
 
 
 def card_record(card: Card, exam: str, domain: str) -> dict:
     """One line of `studybot quiz --export`: the card as a person sees it, then what it is about."""
     return {"id": card.id, "kind": card.kind, "header": header(card, exam), "prompt": card.prompt,
-            "choices": option_lines(card), "answer": card.answer, "doc": card.doc_id,
+            "choices": option_lines(card), "answer": card.expected, "doc": card.doc_id,
             "section": card.section, "exam": exam, "domain": domain}

@@ -11,10 +11,10 @@ import gradio as gr
 
 from bot.quiz.deck import QuizInputError
 from bot.quiz.exam import Paper, Result
-from bot.quiz.grading import choice_index
+from bot.quiz.grading import choice_index, chosen_options
 from bot.quiz.progress import ProgressError, check_profile
 from bot.quiz.session import QuizService
-from bot.quiz.show import option_lines
+from bot.quiz.show import picked_from_list
 from bot.ui.context import AppContext
 from bot.ui.quiz import LazyService, prompt_html
 from bot.ui.render import escape, notice_html
@@ -59,7 +59,7 @@ def question_screen(state: dict, now: datetime | None = None) -> ExamScreen:
         place = f"**Question {state['i'] + 1} of {len(paper.cards)}**"
     status = (f"{place} · {left // 60}:{left % 60:02d} left (ends {paper.deadline:%H:%M} UTC) · "
               f"{len(state['answers'])} answered · {len(state.get('flagged', []))} flagged")
-    return ExamScreen(state, status, prompt_html(card, paper.exam), option_lines(card), card.kind != "mcq",
+    return ExamScreen(state, status, prompt_html(card, paper.exam), picked_from_list(card), card.kind != "mcq",
                       running=True)
 
 
@@ -73,9 +73,9 @@ def answer(service: QuizService, state: dict, typed: str | None, picked: str | N
     paper: Paper = state["paper"]
     card = paper.cards[state["i"]]
     given = ((picked or "")[:1] if card.kind == "mcq" else (typed or "")).strip()
-    if given and card.kind == "mcq":
+    if given and card.kind in ("mcq", "multi"):
         try:
-            choice_index(card, given)
+            choice_index(card, given) if card.kind == "mcq" else chosen_options(card, given)
         except QuizInputError as err:
             return _with_note(question_screen(state, now), str(err))
     answers = dict(state["answers"])

@@ -18,7 +18,7 @@ from bot.quiz.deck import QuizInputError
 from bot.quiz.grading import describe
 from bot.quiz.progress import ProgressError
 from bot.quiz.session import QuizService, stats_lines, wait_text
-from bot.quiz.show import header, option_lines
+from bot.quiz.show import MULTI_HINT, header, option_lines, picked_from_list
 from bot.settings import Settings
 from bot.ui.context import AppContext
 from bot.ui.render import escape, highlighted, notice_html, section_label
@@ -81,14 +81,18 @@ def start_round(service: QuizService, profile: str, doc_choice: str | None, sect
 def card_screen(service: QuizService, state: dict, lead: str = "") -> Screen:
     card = service.deck.card(state["cards"][state["i"]])
     status = f"{lead}Card {state['i'] + 1} of {len(state['cards'])} · {state['right']} right so far"
-    return Screen(state, status, prompt_html(card, service.deck.exam(card)), option_lines(card), card.kind != "mcq",
+    return Screen(state, status, prompt_html(card, service.deck.exam(card)), picked_from_list(card), card.kind != "mcq",
                   can_check=True, can_skip=True)
 
 
 def prompt_html(card, exam: str = "") -> str:
     """The card before it is answered: a header that never names the answer (bot.quiz.show), the prompt."""
+    options = ""
+    if card.kind == "multi":
+        items = "".join(f"<li>{escape(line)}</li>" for line in option_lines(card))
+        options = f'<ul class="quiz-options">{items}</ul><div class="quiz-hint">{escape(MULTI_HINT)}</div>'
     return (f'<div class="quiz-card"><div class="src-path">{escape(header(card, exam))}</div>'
-            f'<div class="quiz-prompt"><strong>{escape(card.prompt)}</strong></div></div>')
+            f'<div class="quiz-prompt"><strong>{escape(card.prompt)}</strong></div>{options}</div>')
 
 
 def check_answer(service: QuizService, state: dict, typed: str | None, choice: str | None,

@@ -1,0 +1,226 @@
+"""Scenario questions, as the exam asks them: a short situation, four services of one family, the line of the notes
+that decides it.
+
+They come from the notes' advice lines — "Use X to <need>", "For <need>, use X", "X is ideal for <need>" — with the
+need turned into a situation ("A team using Amazon Athena needs to monitor query performance."). Where the line
+names several services ("Use DynamoDB or S3 to maintain state"), the question is a multiple-response one: choose
+two. Wrong options come from the answer's family (bot.quiz.kinds) and are left out when another line of the notes
+gives them the same job, or when AWS offers them for the same need (INTERCHANGEABLE).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from dataclasses import dataclass
+
+from bot.models import Section
+from bot.quiz.cards import Card, lines_in_context, make_card, sentences
+from bot.quiz.choices import BLURB_WORDS, disguised
+from bot.quiz.kinds import Service, mentions, retired_in, same_kind
+from bot.quiz.text import GENERIC_WORDS, content_words
+
+# Services that answer the same broad need, so neither may be the wrong option when the other is right.
+INTERCHANGEABLE = (
+    {"Amazon RDS", "Amazon Aurora"},
+    {"Amazon Kinesis Data Streams", "Amazon MSK"},
+    {"AWS KMS", "AWS CloudHSM"},
+    {"Amazon Athena", "Amazon Redshift Spectrum"},
+    {"AWS Step Functions", "Amazon MWAA"},
+    {"Amazon ECS", "Amazon EKS", "AWS Fargate"},
+    {"AWS IAM", "AWS IAM Identity Center"},
+    {"AWS Secrets Manager", "AWS Systems Manager Parameter Store"},
+    {"Amazon ElastiCache", "Amazon MemoryDB"},
+    {"Amazon SQS", "Amazon MQ"},
+    {"Amazon SNS", "Amazon EventBridge"},
+    {"Amazon Managed Grafana", "Amazon QuickSight"},
+    {"Amazon OpenSearch Service", "Amazon CloudWatch"},
+)
+# Share of the need's telling words that another service's line must hold for that service to count as right too:
+# lower for what a service does ("offers storage tiers" is true of several) than for the job advice gives it.
+SAME_JOB = {"to": 0.6, "for": 0.6, "that": 0.4}
+MIN_NEED_WORDS = 3
+
+_LABEL = re.compile(r"^[^:]{2,60}:\s+")
+_USE = re.compile(r"^(?:use|choose|leverage)\s+", re.I)
+_FOR_USE = re.compile(r"^for\s+(?P<need>.{12,}?),\s*use\s+", re.I)
+# What follows a service named first: its use ("is ideal for", "helps you") or what it does ("discovers …").
+_PURPOSE = re.compile(r"^\s+(?:(?:is|are)\s+(?:(?:commonly|primarily|often|mainly)\s+)?(?:ideal|best|well[- ]suited|"
+                      r"suited|designed|perfect|great|used|built|purpose-built)\s+(?P<how>for|to)|"
+                      r"(?:helps|lets|allows|enables)(?:\s+(?:you|users|customers|organi[sz]ations|teams))?(?P<to>\s+to)?|"
+                      r"can\s+be\s+used\s+(?P<how2>for|to))\s+", re.I)
+_JOINER = re.compile(r"^(?:,\s*|\s+)(?:(?:and|or)\s+)?(?:the\s+)?$", re.I)
+_NEED = re.compile(r"^\s+(?P<how>to|for)\s+(?P<need>.+)$", re.I)
+_NOT_A_NEED = re.compile(r"(?:be|in|on|with|by|the|a|an|for|to)\b", re.I)  # "can be used, but …", "helps in …"
+# What a service named first does, in the present tense: "Macie discovers …" asks for "a service that discovers …".
+_DOES = re.compile(r"^\s+(?:(?:automatically|continuously)\s+)?(?:provides|offers|supports|stores|runs|processes|"
+                   r"delivers|captures|collects|records|tracks|monitors|analy[sz]es|detects|discovers|encrypts|"
+                   r"replicates|routes|caches|distributes|protects|moves|transfers|migrates|queries|streams|"
+                   r"ingests|loads|converts|transforms|orchestrates|coordinates|schedules|automates|manages)\s")
+_YOU = ((re.compile(r"\byour\b", re.I), "its"), (re.compile(r"\byou\b", re.I), "it"))
+
+
+@dataclass(frozen=True)
+class Advice:
+    """One line of advice: the services it names for a need, and that need as the notes word it."""
+
+    services: tuple[Service, ...]
+    how: str  # "to" (a verb phrase follows) or "for" (a noun phrase)
+    need: str
+    sentence: str
+
+
+def advice_in(sentence: str) -> Advice | None:
+    """The services a sentence of advice names and the need they serve, or None for any other sentence."""
+    text = _LABEL.sub("", sentence.strip(), count=1)
+    found = _FOR_USE.match(text)
+    if found:
+        services, rest = _named_list(text, found.end())
+        need = found.group("need")
+        return Advice(services, "for", need, sentence) if services and not rest.strip(" .") else None
+    found = _USE.match(text)
+    if found:
+        services, rest = _named_list(text, found.end())
+        need = _NEED.match(rest)
+        return Advice(services, need.group("how").lower(), need.group("need"), sentence) if services and need else None
+    services, rest = _named_list(text, 0)
+    if len(services) != 1:
+        return None
+    purpose = _PURPOSE.match(rest)
+    if purpose:
+        how = (purpose.group("how") or purpose.group("how2") or "to").lower()
+        need = rest[purpose.end():]
+        return None if _NOT_A_NEED.match(need) else Advice(services, how, need, sentence)
+    if _DOES.match(rest):
+        return Advice(services, "that", rest.strip(), sentence)
+    return None
+
+
+def _named_list(text: str, start: int) -> tuple[tuple[Service, ...], str]:
+    """Services named one after another from `start` ("X", "X or Y", "X, Y and Z") and the text after them."""
+    services: list[Service] = []
+    at = start
+    for service, begin, end in mentions(text):
+        if begin < at:
+            continue
+        gap = text[at:begin]
+        if (not services and gap.strip() and not re.fullmatch(r"\s*(?:the\s+)?", gap, re.I)) or \
+                (services and not _JOINER.match(gap)):
+            break
+        if service not in services:
+            services.append(service)
+        at = end
+    return tuple(services), text[at:] if services else text
+
+
+def situation(advice: Advice, subject: Service | None, many: int) -> str:
+    """The advice's need as a situation and the question, e.g. "A team using Amazon Athena needs to monitor query
+    performance. Which AWS service meets the need?"."""
+    need = _need(advice)
+    who = f"A team using {subject.name}" if subject else "A company"
+    asked = {"to": "needs to", "for": "needs a solution for", "that": "needs a service that"}[advice.how]
+    question = ("Which AWS service meets the need?" if many == 1
+                else f"Which {_COUNT_WORDS[many]} AWS services meet the need? (Choose {_COUNT_WORDS[many]}.)")
+    return f"{who} {asked} {need}. {question}"
+
+
+_COUNT_WORDS = {2: "two", 3: "three"}
+
+
+def _need(advice: Advice) -> str:
+    need = advice.need.strip().rstrip(".;:")
+    for pattern, word in _YOU:
+        need = pattern.sub(word, need)
+    return need
+
+
+def subject_of(advice: Advice, section: Section) -> Service | None:
+    """The service the need is about when the need names none: the section's (the card must say what it is
+    about). None when the need names one itself or the section names none but the answers."""
+    if mentions(advice.need):
+        return None
+    for heading in reversed(section.path):
+        named = [s for s, _, _ in mentions(heading) if s not in advice.services]
+        if named:
+            return named[0]
+    return None
+
+
+def _specific(need: str) -> bool:
+    """Enough words that are not any service's blurb ("provides several features") to single out one service."""
+    return len({w for w in _telling(need) if w not in BLURB_WORDS}) >= MIN_NEED_WORDS
+
+
+def _telling(text: str) -> set[str]:
+    return {w for w in content_words(text) if w not in GENERIC_WORDS and not w.isdigit()}
+
+
+ServiceLines = dict[str, list[tuple[str, set[str]]]]  # service name -> (line, its telling words) naming it
+
+
+def service_lines(lines: list[str]) -> ServiceLines:
+    """Each line of the notes under every service it names, with its telling words, read once for the deck."""
+    found: ServiceLines = {}
+    for line in dict.fromkeys(lines):
+        named = {s.name for s, _, _ in mentions(line)}
+        for name in named:
+            found.setdefault(name, []).append((line, _telling(line)))
+    return found
+
+
+def _also_right(candidate: Service, advice: Advice, lines: ServiceLines, source: str) -> bool:
+    """Another line of the notes gives the candidate this need's job, or AWS offers both for it."""
+    if any(candidate.name in group and any(s.name in group for s in advice.services) for group in INTERCHANGEABLE):
+        return True
+    need = _telling(advice.need)
+    return any(line != source and len(need & telling) >= SAME_JOB[advice.how] * len(need)
+               for line, telling in lines.get(candidate.name, ()))
+
+
+def wrong_options(advice: Advice, known: dict[str, str], lines: ServiceLines, source: str, n: int,
+                  subject: Service | None = None) -> tuple[str, ...]:
+    """n services of the answers' family that the notes mention, none also right, none retired or named in the
+    situation (its subject included)."""
+    right = {*advice.services, subject} - {None}
+    family = [s for answer in advice.services for s in same_kind(answer) if s not in right]
+    pool = [s for s in dict.fromkeys(family)
+            if s.name in known and retired_in(s.name) is None and not _also_right(s, advice, lines, source)
+            and not any(s is m for m, _, _ in mentions(advice.need))]
+    random.Random(advice.sentence).shuffle(pool)
+    chosen: list[str] = []
+    for service in pool:
+        name = known[service.name]
+        if not any(disguised(name, c) for c in chosen) and not any(disguised(name, known.get(r.name, r.name))
+                                                                  for r in right):
+            chosen.append(name)
+    return tuple(chosen[:n])
+
+
+def scenario_cards(section: Section, known: dict[str, str], lines: ServiceLines) -> list[Card]:
+    """Scenario questions from the section's advice lines; `lines` are the notes' lines by service (to spot an
+    option that another line makes right too)."""
+    cards = []
+    for _, line in lines_in_context(section):
+        for sentence in sentences(line):
+            advice = advice_in(sentence)
+            if advice is None or not 1 <= len(advice.services) <= 3 or not _specific(advice.need) or \
+                    re.search(r"\bfollowing\b|:$", advice.need):
+                continue
+            card = _card(section, advice, known, lines, line)
+            if card is not None:
+                cards.append(card)
+    return cards
+
+
+def _card(section: Section, advice: Advice, known: dict[str, str], lines: ServiceLines, line: str) -> Card | None:
+    answers = [known.get(s.name, s.name) for s in advice.services]
+    subject = subject_of(advice, section)
+    wrong = wrong_options(advice, known, lines, line, 4 - len(answers), subject)
+    if len(answers) + len(wrong) != 4:
+        return None
+    prompt = situation(advice, subject, len(answers))
+    accepted = tuple(n for s in advice.services[:1] for n in s.names if n != answers[0])
+    kind = "mcq" if len(answers) == 1 else "multi"
+    return make_card(section, kind, "scenario", prompt, answers[0], line, accepted, tuple(wrong),
+                     also=tuple(answers[1:]))
+

@@ -1,0 +1,116 @@
+"""Scenario questions (bot/quiz/scenario.py): advice lines read, situations worded, options chosen, graded."""
+
+import pytest
+
+from bot.models import Section
+from bot.quiz.deck import QuizInputError, problem
+from bot.quiz.grading import chosen_options, grade
+from bot.quiz.kinds import CATALOGUE
+from bot.quiz.scenario import advice_in, scenario_cards, service_lines, wrong_options
+
+KNOWN = {s.name: s.name for s in CATALOGUE}
+
+
+def section(*lines: str, path=("Amazon Athena", "Best Practices")) -> Section:
+    return Section("950", "Notes", path, tuple(f"- {line}" for line in lines), 1)
+
+
+def cards_of(sec: Section, *other_lines: str):
+    return scenario_cards(sec, KNOWN, service_lines([*sec.lines, *other_lines]))
+
+
+@pytest.mark.parametrize("sentence, services, how, need", [
+    ("Monitor with CloudWatch: Use CloudWatch to monitor query performance and track costs.",
+     ["Amazon CloudWatch"], "to", "monitor query performance and track costs."),
+    ("Use DynamoDB or S3 to maintain state, as Lambda itself is stateless.",
+     ["Amazon DynamoDB", "Amazon S3"], "to", "maintain state, as Lambda itself is stateless."),
+    ("For other engines (Hive, Pig, etc.), use EMR", ["Amazon EMR"], "for", "other engines (Hive, Pig, etc.)"),
+    ("Web Applications: RDS is ideal for web and mobile applications that need relational databases.",
+     ["Amazon RDS"], "for", "web and mobile applications that need relational databases."),
+    ("Amazon Macie continuously monitors data access activity for anomalies.",
+     ["Amazon Macie"], "that", "continuously monitors data access activity for anomalies."),
+])
+def test_advice_lines_give_their_services_and_need(sentence, services, how, need):
+    advice = advice_in(sentence)
+    assert [s.name for s in advice.services] == services
+    assert (advice.how, advice.need) == (how, need)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Use IAM policies and S3 bucket policies to control access.",  # a feature between the names: not a service list
+    "Amazon S3 is a storage service.",  # no use and no deed
+    "Lambda can be used, but EC2 might be more appropriate.",
+    "Choose an S3 location in the format s3://bucket/prefix/.",
+])
+def test_other_sentences_are_not_advice(sentence):
+    assert advice_in(sentence) is None
+
+
+def test_a_scenario_names_its_subject_hides_its_answer_and_offers_four_of_one_family():
+    [card] = cards_of(section("Monitor with CloudWatch: Use CloudWatch to monitor query performance and track costs."))
+    assert card.prompt == ("A team using Amazon Athena needs to monitor query performance and track costs. "
+                           "Which AWS service meets the need?")
+    assert (card.kind, card.family, card.answer) == ("mcq", "scenario", "Amazon CloudWatch")
+    assert len(set(card.choices)) == 4
+    assert "CloudWatch" in card.passage  # the line that decides it, shown after the answer
+    assert problem(card) is None
+
+
+def test_a_line_naming_two_services_makes_a_choose_two_question():
+    [card] = cards_of(section("Stateful Applications: Use DynamoDB or S3 to maintain state, as Lambda itself is "
+                              "stateless.", path=("AWS Lambda", "Anti-Patterns")))
+    assert card.kind == "multi" and card.prompt.endswith("Which two AWS services meet the need? (Choose two.)")
+    assert set(card.right_options) == {"Amazon DynamoDB", "Amazon S3"} <= set(card.choices)
+    assert len(card.distractors) == 2 and card.expected == "Amazon DynamoDB and Amazon S3"
+
+
+def test_an_option_that_another_line_or_aws_makes_right_is_never_offered_as_wrong():
+    line = "Use RDS to host relational databases for web and mobile applications."
+    advice = advice_in(line)
+    every = wrong_options(advice, KNOWN, service_lines([line]), line, n=50)
+    assert "Amazon DocumentDB" in every and "Amazon Aurora" not in every  # Aurora: interchangeable for the need
+    other = "DocumentDB can host document databases for web and mobile applications."
+    assert "Amazon DocumentDB" not in wrong_options(advice, KNOWN, service_lines([line, other]), line, n=50)
+
+
+def test_the_subject_service_is_never_an_option():
+    line = "For other engines (Hive, Pig, etc.), use EMR"
+    advice = advice_in(line)
+    assert "AWS Glue" in wrong_options(advice, KNOWN, service_lines([line]), line, n=50)
+    [card] = cards_of(section(line, path=("Analytics", "Glue")))
+    assert card.prompt.startswith("A team using AWS Glue needs a solution for other engines")
+    assert "AWS Glue" not in card.choices and "Amazon EMR" in card.choices
+
+
+def test_multiple_response_is_graded_on_the_whole_set():
+    [card] = cards_of(section("Use DynamoDB or S3 to maintain state, as Lambda itself is stateless.",
+                              path=("AWS Lambda",)))
+    letters = {c: "ABCD"[i] for i, c in enumerate(card.choices)}
+    both = letters["Amazon DynamoDB"] + letters["Amazon S3"]
+    assert grade(card, both).correct
+    assert grade(card, f"{both[1]}, {both[0]}").correct
+    assert grade(card, "Amazon S3 and DynamoDB").correct  # option texts, another name of one
+    one = grade(card, both[0])
+    assert not one.correct and one.note == "choose 2: you chose 1"
+    wrong = next(c for c in card.choices if c not in card.right_options)
+    assert not grade(card, f"{both[0]} {letters[wrong]}").correct
+    assert chosen_options(card, "a c") == [card.choices[0], card.choices[2]]
+    with pytest.raises(QuizInputError):
+        grade(card, "E")
+    assert grade(card, "  ").note == "no answer"
+
+
+def test_a_choose_two_question_is_answered_by_letters_in_the_app_and_the_terminal():
+    from bot.quiz.exam_cli import _ask_one
+    from bot.quiz.show import picked_from_list
+    from bot.ui.quiz import prompt_html
+
+    [card] = cards_of(section("Use DynamoDB or S3 to maintain state, as Lambda itself is stateless.",
+                              path=("AWS Lambda",)))
+    assert picked_from_list(card) == []  # no one-pick list: the letters are typed
+    html = prompt_html(card)
+    assert all(f"{letter}) " in html for letter in "ABCD") and "Type the letters of your choices" in html
+    said = []
+    answers = iter(["E F", "a c"])
+    assert _ask_one(card, lambda _: next(answers), said.append) == "a c"
+    assert said == ["  Pick one of A/B/C/D (or type the option's text)."]
