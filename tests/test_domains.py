@@ -25,6 +25,44 @@ def test_each_guide_has_its_domains_and_weights_summing_to_100():
     assert [(d.name, d.weight) for d in dea.domains][0] == ("Data Ingestion and Transformation", 34)
 
 
+def test_the_blueprint_gives_each_current_exam_topics_under_every_task_and_its_services():
+    guides = load_guides()
+    for code in ("DEA-C01", "SAA-C03"):
+        guide = guides[code]
+        assert guide.services and not guide.serves
+        for domain in guide.domains:
+            assert {t.task for t in domain.topics} == set(domain.tasks), (code, domain.name)
+            assert all(t.domain == domain.name and t.keywords for t in domain.topics)
+        assert len({t.id for t in guide.topics}) == len(guide.topics) >= 40
+    assert guides["DAS-C01"].serves == "DEA-C01" and not guides["DAS-C01"].topics
+
+
+def test_a_card_gets_the_topic_its_section_names_and_its_domain_follows():
+    tagger = DomainTagger()
+    bookmarks = card(["AWS Glue", "Job Bookmarks"], "Bookmarks keep state for ____ runs.")
+    assert tagger.topic(bookmarks, "DEA-C01").id == "dea-1-glue-bookmarks"
+    assert tagger.domain(bookmarks, "DEA-C01") == "Data Ingestion and Transformation"
+    routing = card(["Route 53", "Routing Policies"], "Weighted routing splits traffic by ____.")
+    assert tagger.topic(routing, "SAA-C03").id == "saa-2-route53"
+    das = card(["Lake Formation"], "Grants on LF-Tags reach ____ tables.")
+    assert tagger.topic(das, "DAS-C01").id == "dea-4-lake-formation"  # a retired exam's notes serve DEA-C01
+    das_domains = {d.name for d in tagger.guides["DAS-C01"].domains}
+    assert tagger.domain(das, "DAS-C01") in das_domains  # its own practice exam keeps its own domains
+    assert tagger.topic(card(["Misc"], "Nothing the guide names: ____."), "DEA-C01") is None
+
+
+def test_another_exams_card_joins_a_deck_only_when_its_section_names_a_topic_of_it():
+    tagger = DomainTagger()
+    iam = card(["IAM", "IAM Policies"], "A policy holds up to ____ statements.")
+    assert tagger.studies_for(iam, "SAA-C03", "DEA-C01")
+    assert tagger.exam_domain(iam, "DEA-C01") == "Data Security and Governance"
+    passing = card(["EC2", "Instance Types"], "Mentions IAM policies once: ____.")
+    assert not tagger.studies_for(passing, "SAA-C03", "DEA-C01")  # a word in the text is not enough
+    assert not tagger.studies_for(iam, "SAA-C03", "DAS-C01")  # a retired exam keeps to its own notes
+    assert tagger.studies_for(card(["Glue", "Crawlers"], "A crawler runs ____."), "DAS-C01", "DEA-C01")
+    assert not tagger.studies_for(card(["Misc"], "x ____"), "DAS-C01", "DEA-C01")
+
+
 def test_the_tagger_follows_the_guide_keywords_and_the_section_path_first():
     tagger = DomainTagger()
     assert tagger.domain(card(["Security", "AWS KMS"], "Keys rotate every ____."), "DEA-C01") == \
@@ -47,7 +85,7 @@ def test_the_tagger_agrees_with_the_hand_tags():
     scored = [(tagger.domain(by_id[t["id"]], deck.exam(by_id[t["id"]])), t["domain"]) for t in tags if t["id"] in by_id]
     assert len(scored) >= 55  # 57 of the 80 remain: a scenario question replaced the plain card of its line
     accuracy = sum(ours == theirs for ours, theirs in scored) / len(scored)
-    assert accuracy >= 0.8, accuracy
+    assert accuracy >= 0.9, accuracy  # 53 of 57 with the blueprint topics (49 with the domain keywords alone)
 
 
 @pytest.mark.slow
@@ -78,3 +116,24 @@ def test_rounds_can_follow_the_exam_weights_and_mastery_is_kept_per_domain(tmp_p
     stats = service.stats("p")
     row = next(r for r in stats.by_domain if (r.doc_id, r.section) == service.domain_key(card))
     assert row.seen == 1 and row.mastery == 0.0 and row.wrong == 1
+
+
+@pytest.mark.slow
+def test_a_full_practice_exam_follows_the_domain_weights_within_three_points(tmp_path):
+    from collections import Counter
+
+    from bot.quiz.progress import Progress
+    from bot.quiz.session import QuizService
+
+    service = QuizService(build_deck(Settings.from_env({})), Progress(tmp_path / "data"))
+    for exam in ("DEA-C01", "SAA-C03"):
+        guide = service.tagger.guides[exam]
+        papers = [service.start_exam(exam, seed=seed) for seed in (1, 2)]
+        for paper in papers:
+            counts = Counter(paper.domains.values())
+            assert len(paper.cards) == guide.questions
+            for domain in guide.domains:
+                assert abs(100 * counts[domain.name] / len(paper.cards) - domain.weight) <= 3, (exam, domain.name)
+            assert sum(c.family == "scenario" for c in paper.cards) >= 20  # drawn first: 29 of 65 on DEA-C01
+        if exam == "DEA-C01":  # SAA-C03's secure and cost pools are nearly used up by one paper (53 of 65 shared)
+            assert len({c.id for c in papers[0].cards} & {c.id for c in papers[1].cards}) < guide.questions * 0.8

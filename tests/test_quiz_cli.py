@@ -153,7 +153,7 @@ def test_export_writes_every_card_as_shown(corpus_env, capsys):
     records = [json.loads(line) for line in target.read_text().splitlines()]
     assert len(records) == len(small_deck().cards)
     assert set(records[0]) == {"id", "kind", "header", "prompt", "choices", "answer", "doc", "section", "exam",
-                               "domain"}
+                               "domain", "topic", "topic_name"}
     for record in records:
         assert record["header"].startswith("Doc 9")
         assert not answer_visible(record["answer"], record["header"] + "\n" + record["prompt"])

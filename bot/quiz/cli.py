@@ -119,7 +119,8 @@ def read_pairs(path: Path) -> list[dict]:
 def export_deck(deck: Deck, path: Path) -> int:
     """Every card as a person sees it (bot.quiz.show), one JSON object per line, written atomically."""
     tagger = DomainTagger()
-    lines = [json.dumps(card_record(c, deck.exam(c), tagger.domain(c, deck.exam(c))), ensure_ascii=False)
+    lines = [json.dumps(card_record(c, deck.exam(c), tagger.domain(c, deck.exam(c)),
+                                    tagger.home_topic(c, deck.exam(c))), ensure_ascii=False)
              for c in deck.cards]
     path = Path(path)
     partial = path.with_name(f".{path.name}.partial")

@@ -36,9 +36,8 @@ INTERCHANGEABLE = (
     {"Amazon Managed Grafana", "Amazon QuickSight"},
     {"Amazon OpenSearch Service", "Amazon CloudWatch"},
 )
-# Share of the need's telling words that another service's line must hold for that service to count as right too:
-# lower for what a service does ("offers storage tiers" is true of several) than for the job advice gives it.
-SAME_JOB = {"to": 0.6, "for": 0.6, "that": 0.4}
+# Share of the need's telling words that another service's line must hold for that service to count as right too.
+SAME_JOB = 0.6
 MIN_NEED_WORDS = 3
 
 _LABEL = re.compile(r"^[^:]{2,60}:\s+")
@@ -52,11 +51,6 @@ _PURPOSE = re.compile(r"^\s+(?:(?:is|are)\s+(?:(?:commonly|primarily|often|mainl
 _JOINER = re.compile(r"^(?:,\s*|\s+)(?:(?:and|or)\s+)?(?:the\s+)?$", re.I)
 _NEED = re.compile(r"^\s+(?P<how>to|for)\s+(?P<need>.+)$", re.I)
 _NOT_A_NEED = re.compile(r"(?:be|in|on|with|by|the|a|an|for|to)\b", re.I)  # "can be used, but …", "helps in …"
-# What a service named first does, in the present tense: "Macie discovers …" asks for "a service that discovers …".
-_DOES = re.compile(r"^\s+(?:(?:automatically|continuously)\s+)?(?:provides|offers|supports|stores|runs|processes|"
-                   r"delivers|captures|collects|records|tracks|monitors|analy[sz]es|detects|discovers|encrypts|"
-                   r"replicates|routes|caches|distributes|protects|moves|transfers|migrates|queries|streams|"
-                   r"ingests|loads|converts|transforms|orchestrates|coordinates|schedules|automates|manages)\s")
 _YOU = ((re.compile(r"\byour\b", re.I), "its"), (re.compile(r"\byou\b", re.I), "it"))
 
 
@@ -91,8 +85,6 @@ def advice_in(sentence: str) -> Advice | None:
         how = (purpose.group("how") or purpose.group("how2") or "to").lower()
         need = rest[purpose.end():]
         return None if _NOT_A_NEED.match(need) else Advice(services, how, need, sentence)
-    if _DOES.match(rest):
-        return Advice(services, "that", rest.strip(), sentence)
     return None
 
 
@@ -118,7 +110,7 @@ def situation(advice: Advice, subject: Service | None, many: int) -> str:
     performance. Which AWS service meets the need?"."""
     need = _need(advice)
     who = f"A team using {subject.name}" if subject else "A company"
-    asked = {"to": "needs to", "for": "needs a solution for", "that": "needs a service that"}[advice.how]
+    asked = "needs to" if advice.how == "to" else "needs a solution for"
     question = ("Which AWS service meets the need?" if many == 1
                 else f"Which {_COUNT_WORDS[many]} AWS services meet the need? (Choose {_COUNT_WORDS[many]}.)")
     return f"{who} {asked} {need}. {question}"
@@ -173,7 +165,7 @@ def _also_right(candidate: Service, advice: Advice, lines: ServiceLines, source:
     if any(candidate.name in group and any(s.name in group for s in advice.services) for group in INTERCHANGEABLE):
         return True
     need = _telling(advice.need)
-    return any(line != source and len(need & telling) >= SAME_JOB[advice.how] * len(need)
+    return any(line != source and len(need & telling) >= SAME_JOB * len(need)
                for line, telling in lines.get(candidate.name, ()))
 
 

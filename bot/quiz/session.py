@@ -109,9 +109,14 @@ class QuizService:
         if exam not in self.exams():
             raise QuizInputError(f"unknown exam {exam!r}; known: {', '.join(self.exams()) or 'none'}")
         guide = self.tagger.guides[exam]
-        cards = [c for c in self.deck.cards if self.deck.exam(c) == exam]
-        return draw_paper(guide, cards, lambda c: self.domains[c.id], guide.questions if n is None else n,
+        cards = self.exam_cards(exam)
+        domains = {c.id: self.tagger.exam_domain(c, exam) for c in cards}
+        return draw_paper(guide, cards, lambda c: domains[c.id], guide.questions if n is None else n,
                           guide.minutes if minutes is None else minutes, seed, now)
+
+    def exam_cards(self, exam: str) -> list[Card]:
+        """What a student of `exam` is examined on: its notes' cards, and other notes' cards on its topics."""
+        return [c for c in self.deck.cards if self.tagger.studies_for(c, self.deck.exam(c), exam)]
 
     def finish_exam(self, profile: str, paper: Paper, answers: dict[str, str], now: datetime | None = None) -> Result:
         """Score the paper and keep the attempt in the profile's history."""

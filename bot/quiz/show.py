@@ -37,14 +37,26 @@ def gives_away(card: Card, text: str) -> bool:
 
 def _described(card: Card, text: str) -> bool:
     """The text spells out another name of the answer's service: "elastic NFS file system" for EFS (every
-    telling word of "Elastic File System" is there, by root)."""
-    roots = {root(w) for w in content_words(text)}
-    for service, _, _ in mentions(card.answer):
-        for name in service.names:
-            telling = {root(w) for w in content_words(name) if w not in GENERIC_WORDS}
-            if len(telling) >= 2 and telling <= roots:
-                return True
+    telling word of "Elastic File System" is there, by root); or, above a scenario, a word only the answer's name
+    has among the options ("Kubernetes" for EKS, "Kafka" for MSK, "migrate" for Database Migration Service)."""
+    words = content_words(text)
+    roots, stems = {root(w) for w in words}, {w[:5] for w in words if len(w) >= 5}
+    others = {w[:5] for c in card.distractors for service, _, _ in mentions(c) for name in service.names
+              for w in content_words(name)}
+    for answer in card.right_options:
+        for service, _, _ in mentions(answer):
+            for name in service.names:
+                telling = [w for w in content_words(name) if w not in GENERIC_WORDS]
+                if len(telling) >= 2 and {root(w) for w in telling} <= roots:
+                    return True
+                own = {w[:5] for w in telling if len(w) >= 5 and w not in _KIND_WORDS} - others
+                if card.family == "scenario" and len(telling) >= 2 and own & stems:
+                    return True
     return False
+
+
+# Words services of one kind are all named with: "database" above a database question points at none of them.
+_KIND_WORDS = frozenset("database databases storage elastic simple apache".split())
 
 
 def names_a_choice(card: Card, label: str) -> bool:
@@ -102,8 +114,10 @@ def picked_from_list(card: Card) -> list[str]:
     return option_lines(card) if card.kind == "mcq" else []
 
 
-def card_record(card: Card, exam: str, domain: str) -> dict:
-    """One line of `studybot quiz --export`: the card as a person sees it, then what it is about."""
+def card_record(card: Card, exam: str, domain: str, topic=None) -> dict:
+    """One line of `studybot quiz --export`: the card as a person sees it, then what it is about (its exam's
+    domain; the blueprint topic it teaches, bot.quiz.domains)."""
     return {"id": card.id, "kind": card.kind, "header": header(card, exam), "prompt": card.prompt,
             "choices": option_lines(card), "answer": card.expected, "doc": card.doc_id,
-            "section": card.section, "exam": exam, "domain": domain}
+            "section": card.section, "exam": exam, "domain": domain,
+            "topic": topic.id if topic else "", "topic_name": topic.name if topic else ""}
