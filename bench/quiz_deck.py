@@ -80,6 +80,30 @@ def coverage(deck, settings: Settings, min_chars: int = 300) -> tuple[dict[str, 
     return per_doc, sorted(name for name, count in lines_naming.items() if count >= 3 and name not in asked)
 
 
+EXPLAINED_LINES = 3  # a topic the notes explain: its keywords on at least this many lines of them
+
+
+def topic_coverage(deck, tagger: DomainTagger, exam: str, min_cards: int = 3) -> tuple[list, list]:
+    """(explained topics with fewer than `min_cards` cards in the exam's deck, topics the notes never explain):
+    each as (topic, cards, lines). The exam's deck: its notes' cards and other notes' cards on its topics."""
+    from bot.ingest.load import load_corpus
+
+    loaded, _ = load_corpus(Path(Settings.from_env({}).corpus_dir))
+    lines = [line.lower() for sections in loaded.values() for section in sections for line in section.lines]
+    cards = [c for c in deck.cards if tagger.studies_for(c, deck.exam(c), exam)]
+    per_topic = Counter(t.id for c in cards if (t := tagger.topic(c, exam)) is not None)
+    thin, unexplained = [], []
+    for topic in tagger.guides[exam].topics:
+        patterns = [tagger._topic_patterns[k] for k in topic.keywords]
+        explained = sum(any(p.search(line) for p in patterns) for line in lines)
+        row = (topic, per_topic[topic.id], explained)
+        if explained < EXPLAINED_LINES:
+            unexplained.append(row)
+        elif per_topic[topic.id] < min_cards:
+            thin.append(row)
+    return thin, unexplained
+
+
 def specificity(cards, settings: Settings, k: int) -> tuple[list, float]:
     from bot.answer.studybot import build_bot
 
@@ -136,6 +160,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"domains {exam} ({len(cards)} cards): " + ", ".join(
             f"{d.name} {spread[d.name]} ({spread[d.name] / max(len(cards), 1):.0%} vs {d.weight}%)"
             for d in guide.domains))
+        if not guide.topics:
+            continue
+        pool = [c for c in deck.cards if tagger.studies_for(c, deck.exam(c), exam)]
+        spread = Counter(tagger.exam_domain(c, exam) for c in pool)
+        print(f"  {exam} deck with other notes' cards on its topics ({len(pool)} cards): " + ", ".join(
+            f"{d.name} {spread[d.name]} ({spread[d.name] / max(len(pool), 1):.0%})" for d in guide.domains))
+        thin, unexplained = topic_coverage(deck, tagger, exam)
+        explained = len(guide.topics) - len(unexplained)
+        print(f"  topics: {explained - len(thin)}/{explained} that the notes explain have 3+ cards "
+              f"({(explained - len(thin)) / max(explained, 1):.0%}); {len(unexplained)} of {len(guide.topics)} "
+              "the notes never explain")
+        for topic, n, lines in thin:
+            print(f"    thin: {topic.id} ({n} cards, {lines} lines) {topic.name}")
+        for topic, _, lines in unexplained:
+            print(f"    not in the notes: {topic.id} ({lines} lines) {topic.name}")
     now, old = screen_leaks(deck)
     print(f"leak on the card's screen (header + prompt as shown): {now} of {len(deck.cards)} cards "
           f"(with the old 'document › section path' header: {old})")
