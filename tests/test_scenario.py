@@ -73,12 +73,15 @@ def test_an_option_that_another_line_or_aws_makes_right_is_never_offered_as_wron
 
 
 def test_the_subject_service_is_never_an_option():
-    line = "For other engines (Hive, Pig, etc.), use EMR"
+    line = "Use Firehose to load records into S3 and Redshift without writing consumer code."
     advice = advice_in(line)
-    assert "AWS Glue" in wrong_options(advice, KNOWN, service_lines([line]), line, n=50)
-    [card] = cards_of(section(line, path=("Analytics", "Glue")))
-    assert card.prompt.startswith("A team using AWS Glue needs a solution for other engines")
-    assert "AWS Glue" not in card.choices and "Amazon EMR" in card.choices
+    assert "Amazon Kinesis Data Streams" in wrong_options(advice, KNOWN, service_lines([line]), line, n=50)
+    [card] = cards_of(section(line, path=("Streaming", "Kinesis Data Streams")))
+    assert card.prompt.startswith("A company needs to load records into S3")  # the need names its own services
+    [card] = cards_of(section("Use Firehose to load records without writing consumer code.",
+                              path=("Streaming", "Kinesis Data Streams")))
+    assert card.prompt.startswith("A team using Amazon Kinesis Data Streams needs to load records")
+    assert "Amazon Kinesis Data Streams" not in card.choices and card.answer in card.choices
 
 
 def test_multiple_response_is_graded_on_the_whole_set():
@@ -113,3 +116,13 @@ def test_a_choose_two_question_is_answered_by_letters_in_the_app_and_the_termina
     answers = iter(["E F", "a c"])
     assert _ask_one(card, lambda _: next(answers), said.append) == "a c"
     assert said == ["  Pick one of A/B/C/D (or type the option's text)."]
+
+
+def test_a_service_whose_line_holds_the_needs_two_rarest_words_is_right_too():
+    line = "Use Macie to find passport numbers in buckets, helping compliance reviews."
+    common = [f"Find buckets for compliance reviews, helping team {i}." for i in range(3)]
+    other = "GuardDuty can flag passport numbers stored in object storage."
+    advice = advice_in(line)
+    assert "Amazon GuardDuty" in wrong_options(advice, KNOWN, service_lines([line, *common]), line, n=50)
+    # "passport" and "numbers" are the need's rarest words: GuardDuty's line holds both, a fifth of the need
+    assert "Amazon GuardDuty" not in wrong_options(advice, KNOWN, service_lines([line, *common, other]), line, n=50)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import random
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from bot.models import Section
 from bot.quiz.cards import Card, lines_in_context, make_card, sentences
@@ -25,7 +26,11 @@ INTERCHANGEABLE = (
     {"Amazon RDS", "Amazon Aurora"},
     {"Amazon Kinesis Data Streams", "Amazon MSK"},
     {"AWS KMS", "AWS CloudHSM"},
-    {"Amazon Athena", "Amazon Redshift Spectrum"},
+    {"Amazon Athena", "Amazon Redshift Spectrum", "Amazon EMR"},
+    {"Amazon EFS", "Amazon FSx"},
+    {"Amazon CloudFront", "AWS Global Accelerator"},
+    {"AWS Lambda", "AWS Fargate"},
+    {"Amazon SNS", "Amazon MQ"},
     {"AWS Step Functions", "Amazon MWAA"},
     {"Amazon ECS", "Amazon EKS", "AWS Fargate"},
     {"AWS IAM", "AWS IAM Identity Center"},
@@ -37,7 +42,7 @@ INTERCHANGEABLE = (
     {"Amazon OpenSearch Service", "Amazon CloudWatch"},
 )
 # Share of the need's telling words that another service's line must hold for that service to count as right too.
-SAME_JOB = 0.6
+SAME_JOB = 0.45
 MIN_NEED_WORDS = 3
 
 _LABEL = re.compile(r"^[^:]{2,60}:\s+")
@@ -147,26 +152,42 @@ def _telling(text: str) -> set[str]:
     return {w for w in content_words(text) if w not in GENERIC_WORDS and not w.isdigit()}
 
 
-ServiceLines = dict[str, list[tuple[str, set[str]]]]  # service name -> (line, its telling words) naming it
+@dataclass
+class ServiceLines:
+    """The notes' lines under every service they name, with their telling words, and how many lines use each word:
+    read once per deck."""
+
+    by_service: dict[str, list[tuple[str, set[str]]]] = field(default_factory=dict)
+    frequency: Counter = field(default_factory=Counter)
+
+    def rarest(self, words: set[str], n: int = 2) -> set[str]:
+        """The n words of `words` fewest lines use (the need's own; linking words like "helping" left out)."""
+        return set(sorted(words - _LINKING, key=lambda w: (self.frequency[w], w))[:n])
+
+
+_LINKING = frozenset("helping help helps based ensuring ensure allowing making using need needs needed like such "
+                     "quickly easily automatically".split())
 
 
 def service_lines(lines: list[str]) -> ServiceLines:
-    """Each line of the notes under every service it names, with its telling words, read once for the deck."""
-    found: ServiceLines = {}
+    found = ServiceLines()
     for line in dict.fromkeys(lines):
-        named = {s.name for s, _, _ in mentions(line)}
-        for name in named:
-            found.setdefault(name, []).append((line, _telling(line)))
+        telling = _telling(line)
+        found.frequency.update(telling)
+        for name in {s.name for s, _, _ in mentions(line)}:
+            found.by_service.setdefault(name, []).append((line, telling))
     return found
 
 
 def _also_right(candidate: Service, advice: Advice, lines: ServiceLines, source: str) -> bool:
-    """Another line of the notes gives the candidate this need's job, or AWS offers both for it."""
+    """Another line of the notes gives the candidate this need's job (most of the need's telling words, or its two
+    rarest ones: "lifecycle" and "tiers" on an S3 line), or AWS offers both for it."""
     if any(candidate.name in group and any(s.name in group for s in advice.services) for group in INTERCHANGEABLE):
         return True
     need = _telling(advice.need)
-    return any(line != source and len(need & telling) >= SAME_JOB * len(need)
-               for line, telling in lines.get(candidate.name, ()))
+    rare = lines.rarest(need)
+    return any(line != source and (len(need & telling) >= SAME_JOB * len(need) or rare <= telling)
+               for line, telling in lines.by_service.get(candidate.name, ()))
 
 
 def wrong_options(advice: Advice, known: dict[str, str], lines: ServiceLines, source: str, n: int,
