@@ -126,3 +126,19 @@ def test_a_service_whose_line_holds_the_needs_two_rarest_words_is_right_too():
     assert "Amazon GuardDuty" in wrong_options(advice, KNOWN, service_lines([line, *common]), line, n=50)
     # "passport" and "numbers" are the need's rarest words: GuardDuty's line holds both, a fifth of the need
     assert "Amazon GuardDuty" not in wrong_options(advice, KNOWN, service_lines([line, *common, other]), line, n=50)
+
+
+def test_a_feature_line_under_a_service_heading_asks_for_that_service():
+    features = section("Data Discovery: Identify and protect sensitive data like PII in your S3 buckets.",
+                       "Encryption: All findings are encrypted.",  # not a verb-led need: no question
+                       path=("Security Services", "Amazon Macie", "Use Cases"))
+    [card] = cards_of(features)
+    assert card.prompt.startswith("A company needs to identify and protect sensitive data like PII in its S3 buckets.")
+    assert card.answer == "Amazon Macie" and card.passage.startswith("Amazon Macie: ")
+    assert cards_of(section("Data Discovery: Identify PII in your S3 buckets.", path=("Amazon Macie", "Pricing"))) == []
+
+
+def test_a_word_of_a_joined_name_in_the_situation_gives_the_answer_away():
+    [card] = cards_of(section("Testing: Automate unit tests as part of every build of your application code.",
+                              path=("AWS CodeBuild", "Features")))
+    assert problem(card) == "answer given away by a word of the prompt"  # "build" points at CodeBuild

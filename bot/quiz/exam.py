@@ -120,12 +120,22 @@ def draw_paper(guide: ExamGuide, cards: list[Card], domain_of, n: int, minutes: 
         rng.shuffle(pool)
         pool.sort(key=exam_form)  # stable: shuffled scenarios, then shuffled choice cards, then typed ones
     counts = allocate(guide, {name: len(pool) for name, pool in pools.items()}, n)
-    chosen = [card for name, count in counts.items() for card in pools.get(name, [])[:count]]
+    chosen = [card for name, count in counts.items() for card in _pick(pools.get(name, []), count, rng)]
     if not chosen:
         raise QuizInputError(f"no quiz cards in the domains of {guide.code}")
     rng.shuffle(chosen)
     return Paper(guide.code, tuple(chosen), {c.id: domain_of(c) for c in chosen}, minutes, guide.pass_score,
                  now or datetime.now(UTC))
+
+
+VARIETY = 0.5  # a domain's questions come from its best (count x 1.5) candidates, so attempts differ
+
+
+def _pick(ordered: list[Card], count: int, rng: random.Random) -> list[Card]:
+    """`count` cards from the front of a domain's pool (scenarios first), drawn from a window a half larger so two
+    attempts do not repeat the same scenarios."""
+    window = ordered[: count + int(count * VARIETY)]
+    return rng.sample(window, min(count, len(window)))
 
 
 def scaled_score(correct: int, total: int) -> int:

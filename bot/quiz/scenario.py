@@ -93,6 +93,40 @@ def advice_in(sentence: str) -> Advice | None:
     return None
 
 
+# A feature line under a service's heading: "Automated Secrets Rotation: Automatically rotate secrets …" says what
+# the service does for a need, in the base form of a verb.
+_FEATURE = re.compile(r"^[^:]{2,60}:\s+(?P<need>(?:(?:automatically|easily|securely|centrally|continuously)\s+)?"
+                      r"(?:rotate|replicate|store|retrieve|encrypt|decrypt|detect|discover|identify|classify|monitor|"
+                      r"track|record|audit|analy[sz]e|query|visuali[sz]e|automate|schedule|orchestrate|migrate|"
+                      r"transfer|protect|block|filter|route|distribute|cache|stream|ingest|load|transform|convert|"
+                      r"share|grant|restrict|enforce|assess|evaluate|aggregate|collect|capture|deliver|send|notify|"
+                      r"trigger|deploy|provision|prepare|clean|catalog|search|connect|integrate|back\s+up|restore|"
+                      r"recover|archive|retain|expire|mask|redact|log)\b.+)$", re.I)
+FEATURE_HEADING = re.compile(r"\b(?:features?|use cases?|capabilities|benefits|functionalit(?:y|ies)|security|"
+                             r"compliance|governance)\b", re.I)
+
+
+def section_service(section: Section) -> Service | None:
+    """The one service a feature or use-case section is about: "AWS Secrets Manager > Features" -> Secrets
+    Manager; None when the section is not such a list or its headings name no single service."""
+    if not section.path or not FEATURE_HEADING.search(section.path[-1]):
+        return None
+    for heading in reversed(section.path):
+        named = {s for s, _, _ in mentions(heading)}
+        if named:
+            return next(iter(named)) if len(named) == 1 else None
+    return None
+
+
+def feature_in(sentence: str, owner: Service) -> Advice | None:
+    """A feature of the section's service worded as what it lets one do, as advice naming that service."""
+    found = _FEATURE.match(sentence.strip())
+    if found is None or any(s is owner for s, _, _ in mentions(found.group("need"))):
+        return None
+    need = found.group("need")
+    return Advice((owner,), "to", need[:1].lower() + need[1:], sentence)
+
+
 def _named_list(text: str, start: int) -> tuple[tuple[Service, ...], str]:
     """Services named one after another from `start` ("X", "X or Y", "X, Y and Z") and the text after them."""
     services: list[Service] = []
@@ -213,13 +247,18 @@ def scenario_cards(section: Section, known: dict[str, str], lines: ServiceLines)
     """Scenario questions from the section's advice lines; `lines` are the notes' lines by service (to spot an
     option that another line makes right too)."""
     cards = []
+    owner = section_service(section)
     for _, line in lines_in_context(section):
         for sentence in sentences(line):
             advice = advice_in(sentence)
+            source = line
+            if advice is None and owner is not None:
+                advice = feature_in(sentence, owner)
+                source = f"{owner.name}: {line}"  # the line says what; its heading says which service
             if advice is None or not 1 <= len(advice.services) <= 3 or not _specific(advice.need) or \
                     re.search(r"\bfollowing\b|:$", advice.need):
                 continue
-            card = _card(section, advice, known, lines, line)
+            card = _card(section, advice, known, lines, source)
             if card is not None:
                 cards.append(card)
     return cards

@@ -7,6 +7,8 @@ area ("Security"), never the section that is the answer. The section is shown af
 
 from __future__ import annotations
 
+import re
+
 from bot.quiz.cards import Card, heading_text
 from bot.quiz.kinds import mentions
 from bot.quiz.text import GENERIC_WORDS, answer_visible, content_words, leaks, name_key, root
@@ -42,17 +44,22 @@ def _described(card: Card, text: str) -> bool:
     words = content_words(text)
     roots, stems = {root(w) for w in words}, {w[:5] for w in words if len(w) >= 5}
     others = {w[:5] for c in card.distractors for service, _, _ in mentions(c) for name in service.names
-              for w in content_words(name)}
+              for w in content_words(_split_joined(name))}
     for answer in card.right_options:
         for service, _, _ in mentions(answer):
             for name in service.names:
-                telling = [w for w in content_words(name) if w not in GENERIC_WORDS]
+                telling = [w for w in content_words(_split_joined(name)) if w not in GENERIC_WORDS]
                 if len(telling) >= 2 and {root(w) for w in telling} <= roots:
                     return True
                 own = {w[:5] for w in telling if len(w) >= 5 and w not in _KIND_WORDS} - others
                 if card.family == "scenario" and len(telling) >= 2 and own & stems:
                     return True
     return False
+
+
+def _split_joined(name: str) -> str:
+    """A name's joined words apart: "AWS CodeBuild" -> "AWS Code Build" (a prompt saying "build" points at it)."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", name)
 
 
 # Words services of one kind are all named with: "database" above a database question points at none of them.
