@@ -1,12 +1,13 @@
 """Screenshots of the app on the real corpus, for the README (docs/app-browse.png, app-quiz.png, app-evals.png,
-app-exam.png).
+app-exam.png, app-exam-scenario.png).
 
 Run: .venv/bin/python scripts/screenshots.py [browse|quiz|evals|exam …]   (needs the built index, /usr/bin/chromium,
 and for the Evals plots the results of `make eval` under evals/reports/)
 Starts the app on a free port with a throwaway progress folder. Browse: a permalink opened, a search and one of
 its hits, and "Where the notes disagree" opened; Quiz: a round on Kinesis, its first card answered wrong (the
 verdict and the cited line); Evals: the tab as it loads; Practice exam: a 10-question
-DEA-C01 exam answering "A" to every choice question and leaving typed ones blank, then its result.
+DEA-C01 exam answering "A" to every choice question and leaving typed ones blank, then its result; Scenario: the
+first scenario question of two lines or more in such an exam, an option picked.
 """
 
 from __future__ import annotations
@@ -85,7 +86,26 @@ def exam(page, url: str) -> None:
     page.screenshot(path=str(DOCS / "app-exam.png"), full_page=True)
 
 
-TAKES = {"browse": browse, "quiz": quiz, "evals": evals, "exam": exam}
+def scenario(page, url: str) -> None:
+    """The first scenario question of two lines or more in a 10-question DEA-C01 exam, an option picked."""
+    page.goto(url)
+    page.get_by_role("tab", name="Practice exam").click()
+    page.locator("#exam-n input[type=number]").fill("10")
+    page.locator("#exam-n input[type=number]").press("Enter")
+    page.click("#exam-start")
+    for number in range(1, 11):
+        page.wait_for_function(f"() => document.querySelector('#exam-status')?.textContent"
+                               f".includes('Question {number} of 10')")
+        prompt = page.locator("#exam-prompt").inner_text()
+        if "meets the need" in prompt and len(prompt) > 140:
+            page.locator("#exam-choice label").nth(1).click()
+            page.locator("#exam-card-column").screenshot(path=str(DOCS / "app-exam-scenario.png"))
+            return
+        page.click("#exam-next")
+    raise RuntimeError("no scenario question in 10")
+
+
+TAKES = {"browse": browse, "quiz": quiz, "evals": evals, "exam": exam, "scenario": scenario}
 
 
 def main(names: list[str]) -> None:

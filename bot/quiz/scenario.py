@@ -1,8 +1,11 @@
 """Scenario questions, as the exam asks them: a short situation, four services of one family, the line of the notes
 that decides it.
 
-They come from the notes' advice lines — "Use X to <need>", "For <need>, use X", "X is ideal for <need>" — with the
-need turned into a situation ("A team using Amazon Athena needs to monitor query performance."). Where the line
+They come from the notes' advice lines — "Use X to <need>", "X is designed to <need>", "X helps you <need>" — and from
+feature lists under a service's heading ("Data Discovery: Identify … PII …"), with the need turned into a situation
+("A team using Amazon Athena needs to monitor query performance."). A need worded as a noun phrase ("Use EBS for DB
+data, critical logs, and application configs") is too thin to tell similar services apart: two independent reviews
+found most such items weak or disputable, so they are not made. Where the line
 names several services ("Use DynamoDB or S3 to maintain state"), the question is a multiple-response one: choose
 two. Wrong options come from the answer's family (bot.quiz.kinds) and are left out when another line of the notes
 gives them the same job, or when AWS offers them for the same need (INTERCHANGEABLE).
@@ -31,6 +34,8 @@ INTERCHANGEABLE = (
     {"Amazon CloudFront", "AWS Global Accelerator"},
     {"AWS Lambda", "AWS Fargate"},
     {"Amazon SNS", "Amazon MQ"},
+    {"Amazon Data Firehose", "Amazon Managed Service for Apache Flink"},
+    {"Amazon QuickSight", "Amazon OpenSearch Service", "Amazon Managed Grafana"},
     {"AWS Step Functions", "Amazon MWAA"},
     {"Amazon ECS", "Amazon EKS", "AWS Fargate"},
     {"AWS IAM", "AWS IAM Identity Center"},
@@ -38,7 +43,6 @@ INTERCHANGEABLE = (
     {"Amazon ElastiCache", "Amazon MemoryDB"},
     {"Amazon SQS", "Amazon MQ"},
     {"Amazon SNS", "Amazon EventBridge"},
-    {"Amazon Managed Grafana", "Amazon QuickSight"},
     {"Amazon OpenSearch Service", "Amazon CloudWatch"},
 )
 # Share of the need's telling words that another service's line must hold for that service to count as right too.
@@ -47,14 +51,13 @@ MIN_NEED_WORDS = 3
 
 _LABEL = re.compile(r"^[^:]{2,60}:\s+")
 _USE = re.compile(r"^(?:use|choose|leverage)\s+", re.I)
-_FOR_USE = re.compile(r"^for\s+(?P<need>.{12,}?),\s*use\s+", re.I)
 # What follows a service named first: its use ("is ideal for", "helps you") or what it does ("discovers …").
 _PURPOSE = re.compile(r"^\s+(?:(?:is|are)\s+(?:(?:commonly|primarily|often|mainly)\s+)?(?:ideal|best|well[- ]suited|"
-                      r"suited|designed|perfect|great|used|built|purpose-built)\s+(?P<how>for|to)|"
-                      r"(?:helps|lets|allows|enables)(?:\s+(?:you|users|customers|organi[sz]ations|teams))?(?P<to>\s+to)?|"
-                      r"can\s+be\s+used\s+(?P<how2>for|to))\s+", re.I)
+                      r"suited|designed|perfect|great|used|built|purpose-built)\s+to|"
+                      r"(?:helps|lets|allows|enables)(?:\s+(?:you|users|customers|organi[sz]ations|teams))?(?:\s+to)?|"
+                      r"can\s+be\s+used\s+to)\s+", re.I)
 _JOINER = re.compile(r"^(?:,\s*|\s+)(?:(?:and|or)\s+)?(?:the\s+)?$", re.I)
-_NEED = re.compile(r"^\s+(?P<how>to|for)\s+(?P<need>.+)$", re.I)
+_NEED = re.compile(r"^\s+to\s+(?P<need>.+)$", re.I)
 _NOT_A_NEED = re.compile(r"(?:be|in|on|with|by|the|a|an|for|to)\b", re.I)  # "can be used, but …", "helps in …"
 _YOU = ((re.compile(r"\byour\b", re.I), "its"), (re.compile(r"\byou\b", re.I), "it"))
 
@@ -64,32 +67,25 @@ class Advice:
     """One line of advice: the services it names for a need, and that need as the notes word it."""
 
     services: tuple[Service, ...]
-    how: str  # "to" (a verb phrase follows) or "for" (a noun phrase)
-    need: str
+    need: str  # a verb phrase: what has to be done
     sentence: str
 
 
 def advice_in(sentence: str) -> Advice | None:
     """The services a sentence of advice names and the need they serve, or None for any other sentence."""
     text = _LABEL.sub("", sentence.strip(), count=1)
-    found = _FOR_USE.match(text)
-    if found:
-        services, rest = _named_list(text, found.end())
-        need = found.group("need")
-        return Advice(services, "for", need, sentence) if services and not rest.strip(" .") else None
     found = _USE.match(text)
     if found:
         services, rest = _named_list(text, found.end())
         need = _NEED.match(rest)
-        return Advice(services, need.group("how").lower(), need.group("need"), sentence) if services and need else None
+        return Advice(services, need.group("need"), sentence) if services and need else None
     services, rest = _named_list(text, 0)
     if len(services) != 1:
         return None
     purpose = _PURPOSE.match(rest)
     if purpose:
-        how = (purpose.group("how") or purpose.group("how2") or "to").lower()
         need = rest[purpose.end():]
-        return None if _NOT_A_NEED.match(need) else Advice(services, how, need, sentence)
+        return None if _NOT_A_NEED.match(need) else Advice(services, need, sentence)
     return None
 
 
@@ -124,7 +120,7 @@ def feature_in(sentence: str, owner: Service) -> Advice | None:
     if found is None or any(s is owner for s, _, _ in mentions(found.group("need"))):
         return None
     need = found.group("need")
-    return Advice((owner,), "to", need[:1].lower() + need[1:], sentence)
+    return Advice((owner,), need[:1].lower() + need[1:], sentence)
 
 
 def _named_list(text: str, start: int) -> tuple[tuple[Service, ...], str]:
@@ -149,10 +145,9 @@ def situation(advice: Advice, subject: Service | None, many: int) -> str:
     performance. Which AWS service meets the need?"."""
     need = _need(advice)
     who = f"A team using {subject.name}" if subject else "A company"
-    asked = "needs to" if advice.how == "to" else "needs a solution for"
     question = ("Which AWS service meets the need?" if many == 1
                 else f"Which {_COUNT_WORDS[many]} AWS services meet the need? (Choose {_COUNT_WORDS[many]}.)")
-    return f"{who} {asked} {need}. {question}"
+    return f"{who} needs to {need}. {question}"
 
 
 _COUNT_WORDS = {2: "two", 3: "three"}

@@ -7,6 +7,7 @@ area ("Security"), never the section that is the answer. The section is shown af
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from bot.quiz.cards import Card, heading_text
@@ -39,20 +40,26 @@ def gives_away(card: Card, text: str) -> bool:
 
 def _described(card: Card, text: str) -> bool:
     """The text spells out another name of the answer's service: "elastic NFS file system" for EFS (every
-    telling word of "Elastic File System" is there, by root); or, above a scenario, a word only the answer's name
-    has among the options ("Kubernetes" for EKS, "Kafka" for MSK, "migrate" for Database Migration Service)."""
+    telling word of "Elastic File System" is there, by root or stem); or, above a scenario, two words of its name
+    in a row ("same file system") or a word only the answer's name has among the options ("Kubernetes" for EKS,
+    "Kafka" for MSK)."""
+    text = re.sub(r"\bdbs?\b", "database", text, flags=re.I)
     words = content_words(text)
-    roots, stems = {root(w) for w in words}, {w[:5] for w in words if len(w) >= 5}
+    roots, stems = {root(w) for w in words}, {w[:5] for w in words}
+    flat = f" {name_key(text)} "
     others = {w[:5] for c in card.distractors for service, _, _ in mentions(c) for name in service.names
               for w in content_words(_split_joined(name))}
     for answer in card.right_options:
         for service, _, _ in mentions(answer):
             for name in service.names:
                 telling = [w for w in content_words(_split_joined(name)) if w not in GENERIC_WORDS]
-                if len(telling) >= 2 and {root(w) for w in telling} <= roots:
+                if len(telling) >= 2 and all(root(w) in roots or w[:5] in stems for w in telling):
                     return True
+                if card.family != "scenario" or len(telling) < 2:
+                    continue
                 own = {w[:5] for w in telling if len(w) >= 5 and w not in _KIND_WORDS} - others
-                if card.family == "scenario" and len(telling) >= 2 and own & stems:
+                parts = name_key(_split_joined(name)).split()
+                if own & stems or any(f" {a} {b} " in flat for a, b in itertools.pairwise(parts)):
                     return True
     return False
 
