@@ -306,6 +306,11 @@ def _shown(answer: str, prompt: str, kind: str = "mcq", family: str = "service",
     ("Amazon EFS", "____ provides a fully managed elastic NFS file system.", "service"),  # its long name described
     ("Amazon RDS", "____ makes it easy to scale a relational database in AWS.", "service"),
     ("99.999999999%", "S3 is designed for ____ (or 11 9s) durability.", "number"),  # bracketed alternative
+    ("AWS CodeBuild", "Ideal for running builds in a managed environment.", "definition"),  # a word of a joined name
+    ("AWS Backup", "____ automates backing up data across services.", "service"),
+    ("Application Load Balancer", "Distribute content served by an ALB.", "definition"),  # its initials
+    ("90 days", "Glacier: data accessed once a quarter (____).", "number"),  # a period named in words
+    ("3", "2 copies in each of ____ zones, 6 copies in all.", "number"),  # one product of the text's numbers
 ])
 def test_the_giveaway_check_sees_roots_long_names_and_spelled_alternatives(answer, prompt, family):
     from bot.quiz.show import gives_away
@@ -321,3 +326,13 @@ def test_a_heading_that_names_one_of_the_choices_is_not_shown_above_them():
         "Amazon Data Firehose", "Kinesis Data Streams", "Amazon SQS", "AWS Glue"),
         path=("Streaming", "Kinesis Data Streams", "Consumers"))
     assert shown_path(card) == ["Streaming"]
+
+
+@pytest.mark.parametrize(("answer", "prompt"), [
+    ("3", "Keep 2 copies in each of ____ zones for durability."),  # nothing to multiply
+    ("30 days", "Objects move to Standard-IA after ____ at the earliest."),
+])
+def test_a_number_card_is_not_given_away_by_unrelated_numbers(answer, prompt):
+    from bot.quiz.show import gives_away
+
+    assert not gives_away(_shown(answer, prompt, kind="cloze", family="number"), prompt)

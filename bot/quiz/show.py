@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from bot.amounts import quantities
 from bot.quiz.cards import Card, heading_text
 from bot.quiz.kinds import mentions
 from bot.quiz.text import GENERIC_WORDS, answer_visible, content_words, leaks, name_key, root
@@ -34,16 +35,42 @@ def gives_away(card: Card, text: str) -> bool:
     if any(answer_visible(f, text) for f in forms):
         return True
     if card.family == "number":
+        return _worked_out(card.answer, text)
+    return any(leaks(f, text, list(card.distractors)) or _initialled(f, text) for f in card.right_options) or \
+        _described(card, text)
+
+
+# A period named in words ("once a quarter") is its amount of days: the blank beside it is no question.
+_PERIODS = {"quarter": "90 days", "month": "30 days", "week": "7 days", "year": "365 days", "fortnight": "14 days"}
+
+
+def _worked_out(answer: str, text: str) -> bool:
+    """A number card whose text gives its answer by a named period or by one product of two of its numbers
+    ("2 copies in each of ____ zones, 6 copies in all" -> 3)."""
+    wanted = quantities(answer)
+    if any(q.same_as(p) for word, days in _PERIODS.items() if re.search(rf"\b(?:a|per|every|each) {word}\b", text, re.I)
+           for q in wanted for p in quantities(days)):
+        return True
+    if not re.fullmatch(r"\d+", answer.strip()):
         return False
-    return any(leaks(f, text, list(card.distractors)) for f in forms) or _described(card, text)
+    value = int(answer)
+    numbers = [int(n) for n in re.findall(r"(?<![\w.])\d+(?![\w.])", text)]
+    return any(a * value == b for a in numbers for b in numbers if a > 1 and value > 1)
+
+
+def _initialled(answer: str, text: str) -> bool:
+    """The answer's initials as a word of the text: "ALB" above "Application Load Balancer"."""
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w]*", answer)).upper()
+    return len(initials) >= 3 and re.search(rf"\b{initials}s?\b", text) is not None
 
 
 def _described(card: Card, text: str) -> bool:
     """The text spells out another name of the answer's service: "elastic NFS file system" for EFS (every
-    telling word of "Elastic File System" is there, by root or stem); or, above a scenario, two words of its name
-    in a row ("same file system") or a word only the answer's name has among the options ("Kubernetes" for EKS,
-    "Kafka" for MSK)."""
+    telling word of "Elastic File System" is there, by root or stem), two words of its name in a row ("same file
+    system"), or a word only the answer's name has among the options ("Kubernetes" for EKS, "build" for
+    CodeBuild, "backing up" for AWS Backup)."""
     text = re.sub(r"\bdbs?\b", "database", text, flags=re.I)
+    text = re.sub(r"\bback(?:ing)?[ -]up\b", "backup", text, flags=re.I)
     words = content_words(text)
     roots, stems = {root(w) for w in words}, {w[:5] for w in words}
     flat = f" {name_key(text)} "
@@ -55,8 +82,6 @@ def _described(card: Card, text: str) -> bool:
                 telling = [w for w in content_words(_split_joined(name)) if w not in GENERIC_WORDS]
                 if len(telling) >= 2 and all(root(w) in roots or w[:5] in stems for w in telling):
                     return True
-                if card.family != "scenario" or len(telling) < 2:
-                    continue
                 own = {w[:5] for w in telling if len(w) >= 5 and w not in _KIND_WORDS} - others
                 parts = name_key(_split_joined(name)).split()
                 if own & stems or any(f" {a} {b} " in flat for a, b in itertools.pairwise(parts)):
