@@ -196,7 +196,7 @@ def amounts(text: str, typed: bool = False) -> tuple[Amount, ...]:
 # "i.e. 1000 shards take 30,000s to double", "⇒ 6 DPU × 1/4 h", "2/5th of an hour", "4 × 2 = 8", "ex: 10 GB".
 # A definition is no example: "1 WCU = 1 write/s for an item up to 1 KB" stays a fact.
 WORKED_EXAMPLE = re.compile(
-    r"\b(?:for example|for instance|example|such as|double|doubles|triple|twice)\b|\b(?:say|like) \d|"
+    r"\b(?:for example|for instance|example|such as|double|doubles|triple|twice)\b|\b(?:say|like|if) \d|"
     r"\b(?:e\.g|i\.e)\.|\bex:|⇒|\d\s*[=×*]\s*\d|\S\s+[×*]\s+\d|\d+/\d+(?:th|rd|nd)\b", re.IGNORECASE)
 
 

@@ -30,6 +30,6 @@ def test_the_quiz_and_the_answers_read_the_same_units():
 
 def test_a_worked_example_is_no_fact_but_a_definition_is():
     for example in ("e.g. 2 MB/s", "like 250 bytes", "i.e. 1000 shards take 30,000s", "4 × 2 = 8", "ex: 10 GB",
-                    "2/5th of an hour", "⇒ 6 DPU"):
+                    "2/5th of an hour", "⇒ 6 DPU", "if 5 consumer apps read one shard"):
         assert WORKED_EXAMPLE.search(example), example
     assert not WORKED_EXAMPLE.search("1 WCU = 1 write/s for an item up to 1 KB")
