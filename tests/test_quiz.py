@@ -336,3 +336,14 @@ def test_a_number_card_is_not_given_away_by_unrelated_numbers(answer, prompt):
     from bot.quiz.show import gives_away
 
     assert not gives_away(_shown(answer, prompt, kind="cloze", family="number"), prompt)
+
+
+def test_the_area_is_shown_above_a_service_question_only_when_every_option_is_of_that_area():
+    from bot.quiz.show import where
+
+    same = _shown("Amazon S3", "Which service stores objects?", choices=("Amazon S3", "Amazon EBS", "Amazon EFS",
+                                                                          "Amazon FSx"))
+    mixed = _shown("AWS CloudFormation", "Which service provisions stacks?", choices=(
+        "AWS CloudFormation", "AWS CodeDeploy", "AWS CodeCommit", "AWS CodePipeline"))
+    assert where(same) == ["Storage"]
+    assert where(mixed) == []  # "Management and governance" would single out CloudFormation among developer tools

@@ -173,3 +173,29 @@ def test_the_exam_tab_takes_a_choose_two_answer_as_typed_letters():
 def test_a_situation_spelling_out_the_answers_name_is_a_giveaway(line, path):
     [card] = cards_of(section(line, path=path))
     assert problem(card) == "answer given away by a word of the prompt"
+
+
+def test_at_most_two_scenarios_ask_for_one_service_by_one_verb(tmp_path):
+    from bot.quiz.deck import generate
+    from bot.settings import Settings
+
+    lines = [f"Use CloudWatch to monitor the {thing} of the cluster and alarm on spikes." for thing in
+             ("memory use", "disk latency", "replica lag", "query queue")]
+    doc = type("Doc", (), {"doc_id": "950"})()
+    sections = [section(line, path=(f"Amazon {name}", "Best Practices")) for line, name in
+                zip(lines, ("RDS", "EMR", "Aurora", "Redshift"), strict=True)]
+    sections.append(section("CloudTrail keeps a history of API calls.", "AWS Config keeps resource configurations.",
+                            "Trusted Advisor compares accounts with best practices.", path=("Governance",)))
+    kept, rejected = generate({doc: sections}, Settings.from_env({}, data_dir=tmp_path))
+    monitor = [c for c in kept if c.family == "scenario"]
+    assert len(monitor) == 2
+    assert sum("same need and answer" in r.reason for r in rejected) == 2
+
+
+def test_a_job_several_services_do_leaves_none_of_them_as_a_wrong_option():
+    line = "Use EFS to set lifecycle policies that move files between storage tiers by access pattern."
+    advice = advice_in(line)
+    wrong = wrong_options(advice, KNOWN, service_lines([line]), line, n=50)
+    assert "Amazon S3" not in wrong and "AWS Backup" not in wrong  # S3 lifecycle rules do this job too
+    plain = advice_in("Use EFS to let many Linux instances mount one network file share at once.")
+    assert "Amazon S3" in wrong_options(plain, KNOWN, service_lines([]), "", n=50)

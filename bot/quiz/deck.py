@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -188,6 +189,15 @@ def _same_section(chunk: Chunk, card: Card) -> bool:
     return chunk.doc_id == card.doc_id and chunk.section_path == card.section_path
 
 
+SAME_ASK = 2  # scenarios asking for one service by one verb ("monitor … -> CloudWatch"): more only repeat it
+
+
+def _same_ask(card: Card) -> tuple[str, str]:
+    """A scenario's answer and the verb of its need ("needs to monitor …")."""
+    verb = re.search(r"\bneeds to (\w+)", card.prompt)
+    return card.expected, verb.group(1).lower() if verb else ""
+
+
 def _dedupe_key(card: Card) -> tuple:
     return card.doc_id, card.section_path, name_key(card.answer), " ".join(card.passage.split()).lower()
 
@@ -215,11 +225,16 @@ def generate(loaded: dict, settings: Settings) -> tuple[list[Card], list[Rejecte
     kept: list[Card] = []
     rejected: list[Rejected] = []
     seen: set = set()
+    asked: Counter = Counter()
     for card in candidate_cards(all_sections, known):
         reason = problem(card)
         key, prompt_key = _dedupe_key(card), " ".join(card.prompt.lower().split())
         if reason is None and (key in seen or prompt_key in seen):
             reason = "duplicate"
+        if reason is None and card.family == "scenario":
+            asked[_same_ask(card)] += 1
+            if asked[_same_ask(card)] > SAME_ASK:
+                reason = f"the same need and answer as {SAME_ASK} other scenarios"
         if reason:
             rejected.append(Rejected(card, reason))
             continue

@@ -45,6 +45,16 @@ INTERCHANGEABLE = (
     {"Amazon SNS", "Amazon EventBridge"},
     {"Amazon OpenSearch Service", "Amazon CloudWatch"},
 )
+# Jobs several services do, each in its own way: when a need names one, none of them is a wrong option for another
+# ("lifecycle policies moving data between storage tiers" is S3's job as much as EFS's).
+SHARED_JOBS = (
+    ("lifecycle", {"Amazon S3", "Amazon EFS", "Amazon S3 Glacier", "AWS Backup", "Amazon EBS"}),
+    ("schedul", {"AWS Lambda", "AWS Batch", "Amazon EventBridge", "AWS Step Functions", "Amazon MWAA", "AWS Glue"}),
+    ("snapshot", {"Amazon EBS", "Amazon RDS", "Amazon Aurora", "Amazon Redshift", "AWS Backup", "Amazon EFS"}),
+    ("replicat", {"Amazon S3", "Amazon DynamoDB", "Amazon RDS", "Amazon Aurora", "Amazon EFS", "AWS DataSync"}),
+    ("encrypt", {"AWS KMS", "AWS CloudHSM", "Amazon S3", "Amazon EBS", "Amazon EFS", "Amazon RDS", "Amazon Redshift",
+                 "Amazon DynamoDB", "AWS Secrets Manager"}),
+)
 # Share of the need's telling words that another service's line must hold for that service to count as right too.
 SAME_JOB = 0.45
 MIN_NEED_WORDS = 3
@@ -212,6 +222,9 @@ def _also_right(candidate: Service, advice: Advice, lines: ServiceLines, source:
     """Another line of the notes gives the candidate this need's job (most of the need's telling words, or its two
     rarest ones: "lifecycle" and "tiers" on an S3 line), or AWS offers both for it."""
     if any(candidate.name in group and any(s.name in group for s in advice.services) for group in INTERCHANGEABLE):
+        return True
+    if any(stem in advice.need.lower() and candidate.name in group and any(s.name in group for s in advice.services)
+           for stem, group in SHARED_JOBS):
         return True
     need = _telling(advice.need)
     rare = lines.rarest(need)

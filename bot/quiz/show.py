@@ -120,15 +120,24 @@ def shown_path(card: Card) -> list[str]:
 
 def area(card: Card) -> str:
     """The area of a service card's answer ("Security"), from the service catalogue."""
-    found = mentions(card.answer)
+    return _area_of(card.answer)
+
+
+def _area_of(name: str) -> str:
+    found = mentions(name)
     areas = found[0][0].areas if found else ()
     return next((AREA_NAMES[a] for a in areas if a in AREA_NAMES), "")
 
 
 def where(card: Card) -> list[str]:
-    """Where in its document a card is from, as shown: the safe part of the path, or a service card's area."""
+    """Where in its document a card is from, as shown: the safe part of the path, or a service card's area when
+    every option is of that area (else the area would single out the answer: "Compute" above Lambda, ECR, ECS)."""
     if card.family in ("service", "scenario"):
-        return [label for label in [area(card)] if label and not gives_away(card, f"{label}\n{card.prompt}")]
+        label = area(card)
+        if not label or gives_away(card, f"{label}\n{card.prompt}") or \
+                any(_area_of(choice) != label for choice in card.choices):
+            return []
+        return [label]
     return shown_path(card)
 
 
