@@ -311,6 +311,8 @@ def _shown(answer: str, prompt: str, kind: str = "mcq", family: str = "service",
     ("Application Load Balancer", "Distribute content served by an ALB.", "definition"),  # its initials
     ("90 days", "Glacier: data accessed once a quarter (____).", "number"),  # a period named in words
     ("3", "2 copies in each of ____ zones, 6 copies in all.", "number"),  # one product of the text's numbers
+    ("100%", "If a classifier returns certainty=1.0, it is ____ certain.", "number"),  # a percent as a fraction
+    ("1 WCU", "Write Capacity Units (WCUs): ____ equals 1 write per second.", "number"),  # one of the named unit
 ])
 def test_the_giveaway_check_sees_roots_long_names_and_spelled_alternatives(answer, prompt, family):
     from bot.quiz.show import gives_away
@@ -331,6 +333,8 @@ def test_a_heading_that_names_one_of_the_choices_is_not_shown_above_them():
 @pytest.mark.parametrize(("answer", "prompt"), [
     ("3", "Keep 2 copies in each of ____ zones for durability."),  # nothing to multiply
     ("30 days", "Objects move to Standard-IA after ____ at the earliest."),
+    ("1 DPU", "Python Shell job: ____ or 0.0625 DPU."),  # the unit only after a number: a fact, not its definition
+    ("1 minute", "EC2 is monitored every 5 minutes by default, or at ____ intervals with Detailed Monitoring."),
 ])
 def test_a_number_card_is_not_given_away_by_unrelated_numbers(answer, prompt):
     from bot.quiz.show import gives_away

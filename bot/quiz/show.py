@@ -45,12 +45,20 @@ _PERIODS = {"quarter": "90 days", "month": "30 days", "week": "7 days", "year": 
 
 
 def _worked_out(answer: str, text: str) -> bool:
-    """A number card whose text gives its answer by a named period or by one product of two of its numbers
-    ("2 copies in each of ____ zones, 6 copies in all" -> 3)."""
+    """A number card whose text gives its answer: a named period, one product of two of its numbers ("2 copies in
+    each of ____ zones, 6 copies in all" -> 3), a percent as a fraction, or one of a unit it names."""
     wanted = quantities(answer)
     if any(q.same_as(p) for word, days in _PERIODS.items() if re.search(rf"\b(?:a|per|every|each) {word}\b", text, re.I)
            for q in wanted for p in quantities(days)):
         return True
+    percent = re.fullmatch(r"(\d+(?:\.\d+)?)\s*%", answer.strip())
+    if percent and re.search(rf"(?<![\d.])0?{re.escape(str(float(percent.group(1)) / 100).rstrip('0'))}0*(?![\d.])",
+                             text):
+        return True  # "certainty=1.0" shows 100%
+    unit = re.fullmatch(r"1\s*([A-Za-z]{2,})", answer.strip())
+    if unit and not any(q.measured for q in wanted) and \
+            re.search(rf"(?<![\d.])(?<![\d.] )\b{re.escape(unit.group(1))}s?\b", text, re.I):
+        return True  # "1 WCU" under "Write Capacity Units (WCUs)": the unit's own definition, not a fact
     if not re.fullmatch(r"\d+", answer.strip()):
         return False
     value = int(answer)
