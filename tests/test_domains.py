@@ -83,7 +83,7 @@ def test_the_tagger_agrees_with_the_hand_tags():
     tags = [json.loads(line) for line in (ROOT / "evals" / "quiz" / "domain_tags.jsonl").read_text().splitlines()]
     tagger, by_id = DomainTagger(), deck.by_id
     scored = [(tagger.domain(by_id[t["id"]], deck.exam(by_id[t["id"]])), t["domain"]) for t in tags if t["id"] in by_id]
-    assert len(scored) >= 55  # 57 of the 80 remain: a scenario question replaced the plain card of its line
+    assert len(scored) >= 45  # 47 of the 80 remain: scenarios replaced plain cards, label cards were dropped
     accuracy = sum(ours == theirs for ours, theirs in scored) / len(scored)
     assert accuracy >= 0.9, accuracy  # 53 of 57 with the blueprint topics (49 with the domain keywords alone)
 
@@ -120,22 +120,46 @@ def test_rounds_can_follow_the_exam_weights_and_mastery_is_kept_per_domain(tmp_p
 
 @pytest.mark.slow
 def test_a_full_practice_exam_follows_the_domain_weights_within_three_points(tmp_path):
+    """Every domain within 3 points of its weight, except one with fewer cards than its share: it gives all it has.
+    Measured: DEA-C01 meets all four; SAA-C03's cost domain has 10 cards for its 13 questions (README)."""
     from collections import Counter
 
     from bot.quiz.progress import Progress
     from bot.quiz.session import QuizService
 
     service = QuizService(build_deck(Settings.from_env({})), Progress(tmp_path / "data"))
+    short = []
     for exam in ("DEA-C01", "SAA-C03"):
         guide = service.tagger.guides[exam]
+        pool = service.exam_cards(exam)
+        available = Counter(service.tagger.exam_domain(c, exam) for c in pool)
         papers = [service.start_exam(exam, seed=seed) for seed in (1, 2)]
         for paper in papers:
             counts = Counter(paper.domains.values())
             assert len(paper.cards) == guide.questions
             for domain in guide.domains:
+                if available[domain.name] < round(guide.questions * (domain.weight - 3) / 100):
+                    assert counts[domain.name] == available[domain.name]
+                    short.append((exam, domain.name))
+                    continue
                 assert abs(100 * counts[domain.name] / len(paper.cards) - domain.weight) <= 3, (exam, domain.name)
-            pool = service.exam_cards(exam)  # scenarios are drawn before other questions
             share = sum(c.family == "scenario" for c in pool) / len(pool)
             assert sum(c.family == "scenario" for c in paper.cards) / len(paper.cards) >= 2 * share
         if exam == "DEA-C01":  # SAA-C03's secure and cost pools are nearly used up by one paper (53 of 65 shared)
             assert len({c.id for c in papers[0].cards} & {c.id for c in papers[1].cards}) < guide.questions * 0.8
+    assert {exam for exam, _ in short} <= {"SAA-C03"}  # DEA-C01 has the cards for every domain
+
+
+@pytest.mark.slow
+def test_the_tagger_agrees_with_the_hand_tagged_topics():
+    """evals/quiz/topic_tags.jsonl: 80 cards of the deck (seed 20261212) given a domain and a blueprint topic by a
+    reviewer who did not see the tagger; never used to set it. Measured once: domain 70/80, topic 64/80."""
+    deck = build_deck(Settings.from_env({}))
+    tags = [json.loads(line) for line in (ROOT / "evals" / "quiz" / "topic_tags.jsonl").read_text().splitlines()]
+    tagger = DomainTagger()
+    found = [(deck.by_id[t["id"]], t) for t in tags if t["id"] in deck.by_id]
+    assert len(found) >= 75
+    domains = sum(tagger.exam_domain(card, t["exam"]) == t["domain"] for card, t in found) / len(found)
+    topics = sum(getattr(tagger.topic(card, t["exam"]), "id", "") == t["topic"] for card, t in found) / len(found)
+    assert domains >= 0.85, domains
+    assert topics >= 0.75, topics

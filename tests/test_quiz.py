@@ -351,3 +351,21 @@ def test_the_area_is_shown_above_a_service_question_only_when_every_option_is_of
         "AWS CloudFormation", "AWS CodeDeploy", "AWS CodeCommit", "AWS CodePipeline"))
     assert where(same) == ["Storage"]
     assert where(mixed) == []  # "Management and governance" would single out CloudFormation among developer tools
+
+
+@pytest.mark.parametrize(("option", "context", "term"), [
+    ("Choice State", "AWS Step Functions", True),
+    ("S3 Glacier Deep Archive", "Storage Classes", True),  # a service's name before one of its terms
+    ("Rules", "Amazon EventBridge", True),  # "EventBridge Rule" is the term: a bare "Rules" under its service...
+    ("Rules", "Messaging", False),
+    ("Event Producers", "Amazon EventBridge", False),
+    ("FULL", "Vacuum › Command Syntax", True),  # ... or under a heading word: VACUUM FULL
+    ("Amazon Kinesis Data Streams", "", True),
+    ("24/7 Expertise", "AWS Shield Advanced", False),  # labels of the notes
+    ("Cost Efficiency", "DynamoDB › Provisioned Mode", False),
+    ("Atomicity", "Amazon RDS › ACID Compliance", False),
+])
+def test_an_option_is_an_aws_term_by_the_glossary(option, context, term):
+    from bot.quiz.kinds import is_aws_term
+
+    assert is_aws_term(option, context) is term

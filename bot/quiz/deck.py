@@ -18,7 +18,7 @@ from bot.ingest.chunk import chunk_sections
 from bot.models import Chunk, Section
 from bot.quiz.cards import BLANK, Card, number_cards
 from bot.quiz.choices import corpus_services, definition_cards, disguised, heading_cards, service_cards
-from bot.quiz.kinds import retired_in
+from bot.quiz.kinds import is_aws_term, retired_in
 from bot.quiz.scenario import scenario_cards, service_lines
 from bot.quiz.show import gives_away, where
 from bot.quiz.text import answer_visible, content_words, leaks, name_key
@@ -108,6 +108,8 @@ def problem(card: Card) -> str | None:
         return "another option fits the description too"
     if card.family == "definition" and card.section_path and LABEL_HEADING.search(card.section_path[-1]):
         return "tests a label of the notes (a list of use cases, features or benefits), not an AWS term"
+    if card.family == "definition" and not all(is_aws_term(c, " ".join(card.section_path)) for c in card.choices):
+        return "an option is a label of the notes, not an AWS term (bot/data/aws_terms.txt)"
     retired = retired_service(card)
     if retired:
         return f"about a service AWS has discontinued ({retired})"

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.search.query import DATA, read_table
+from bot.search.query import DATA, load_service_names, read_table
 
 
 @dataclass(frozen=True)
@@ -180,6 +180,47 @@ def mentions(text: str) -> list[tuple[Service, int, int]]:
     """Services named in `text` with the span of each mention, in reading order."""
     pattern, owner = _name_pattern()
     return [(owner[m.group(0)], m.start(), m.end()) for m in pattern.finditer(text)]
+
+
+TERMS_FILE = DATA / "aws_terms.txt"
+
+
+@lru_cache(maxsize=1)
+def aws_terms() -> frozenset[str]:
+    """AWS feature, component and mode names (bot/data/aws_terms.txt) and service names, as name keys."""
+    lines = TERMS_FILE.read_text(encoding="utf-8").splitlines()
+    names = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    names += load_service_names()
+    names += [name for service in CATALOGUE for name in service.names]
+    return frozenset(_term_key(n) for n in names if _term_key(n))
+
+
+@lru_cache(maxsize=1)
+def _service_keys() -> frozenset[str]:
+    return frozenset(_term_key(name) for service in CATALOGUE for name in service.names)
+
+
+def _term_key(text: str) -> str:
+    """Lower-case words without vendor prefixes, brackets or a plural s: "Log streams" -> "log stream"."""
+    text = re.sub(r"\([^)]*\)", " ", text)
+    words = [w for w in re.findall(r"[a-z0-9@]+(?:[-/.][a-z0-9]+)*", text.lower()) if w not in ("amazon", "aws")]
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
+
+
+def is_aws_term(option: str, context: str = "") -> bool:
+    """An option names an AWS thing: a service, or a term of the glossary on its own or after a service the
+    context names ("Rules" under an EventBridge heading is an EventBridge Rule)."""
+    key, terms = _term_key(option), aws_terms()
+    if not key:
+        return False
+    if key in terms or any(" ".join(words[:i]) in _service_keys() and " ".join(words[i:]) in terms
+                           for words in [key.split()] for i in range(1, len(words))):
+        return True  # "S3 Glacier Deep Archive": a service's name ("S3") before one of its terms
+    prefixes = {_term_key(name) for service, _, _ in mentions(context) for name in service.names}
+    heading_words = set(_term_key(context).split())  # "FULL" under "Vacuum …" is VACUUM FULL; "KEY" under
+    # "Distribution Styles" is KEY Distribution
+    return any(f"{prefix} {key}" in terms for prefix in prefixes | heading_words) or \
+        any(f"{key} {word}" in terms for word in heading_words)
 
 
 RETIRED_FILE = DATA / "retired.tsv"
