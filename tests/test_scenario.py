@@ -199,3 +199,8 @@ def test_a_job_several_services_do_leaves_none_of_them_as_a_wrong_option():
     assert "Amazon S3" not in wrong and "AWS Backup" not in wrong  # S3 lifecycle rules do this job too
     plain = advice_in("Use EFS to let many Linux instances mount one network file share at once.")
     assert "Amazon S3" in wrong_options(plain, KNOWN, service_lines([]), "", n=50)
+
+
+def test_a_need_of_three_telling_words_is_too_thin_for_a_scenario():
+    assert cards_of(section("Use SNS to send alarms or alerts.", path=("Messaging",))) == []
+    assert len(cards_of(section("Use SNS to fan out order alarms to email recipients.", path=("Messaging",)))) == 1

@@ -52,12 +52,13 @@ SHARED_JOBS = (
     ("schedul", {"AWS Lambda", "AWS Batch", "Amazon EventBridge", "AWS Step Functions", "Amazon MWAA", "AWS Glue"}),
     ("snapshot", {"Amazon EBS", "Amazon RDS", "Amazon Aurora", "Amazon Redshift", "AWS Backup", "Amazon EFS"}),
     ("replicat", {"Amazon S3", "Amazon DynamoDB", "Amazon RDS", "Amazon Aurora", "Amazon EFS", "AWS DataSync"}),
+    ("topic", {"Amazon SNS", "Amazon MSK", "Amazon MQ", "Amazon EventBridge"}),
     ("encrypt", {"AWS KMS", "AWS CloudHSM", "Amazon S3", "Amazon EBS", "Amazon EFS", "Amazon RDS", "Amazon Redshift",
                  "Amazon DynamoDB", "AWS Secrets Manager"}),
 )
 # Share of the need's telling words that another service's line must hold for that service to count as right too.
 SAME_JOB = 0.45
-MIN_NEED_WORDS = 3
+MIN_NEED_WORDS = 4  # telling words a need must have: "send alarms or alerts" (3) fits too many services
 
 _LABEL = re.compile(r"^[^:]{2,60}:\s+")
 _USE = re.compile(r"^(?:use|choose|leverage)\s+", re.I)
