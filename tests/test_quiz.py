@@ -312,6 +312,7 @@ def _shown(answer: str, prompt: str, kind: str = "mcq", family: str = "service",
     ("90 days", "Glacier: data accessed once a quarter (____).", "number"),  # a period named in words
     ("3", "2 copies in each of ____ zones, 6 copies in all.", "number"),  # one product of the text's numbers
     ("100%", "If a classifier returns certainty=1.0, it is ____ certain.", "number"),  # a percent as a fraction
+    ("20 consumers", "Each gets 2MB/s, so ____ will get 40MB/s in all.", "number"),
     ("1 WCU", "Write Capacity Units (WCUs): ____ equals 1 write per second.", "number"),  # one of the named unit
 ])
 def test_the_giveaway_check_sees_roots_long_names_and_spelled_alternatives(answer, prompt, family):

@@ -59,10 +59,11 @@ def _worked_out(answer: str, text: str) -> bool:
     if unit and not any(q.measured for q in wanted) and \
             re.search(rf"(?<![\d.])(?<![\d.] )\b{re.escape(unit.group(1))}s?\b", text, re.I):
         return True  # "1 WCU" under "Write Capacity Units (WCUs)": the unit's own definition, not a fact
-    if not re.fullmatch(r"\d+", answer.strip()):
+    count = re.fullmatch(r"(\d+)(?:\s+[a-z]+)?", answer.strip())  # "3", "20 consumers": not a measured amount
+    if not count or any(q.measured for q in wanted):
         return False
-    value = int(answer)
-    numbers = [int(n) for n in re.findall(r"(?<![\w.])\d+(?![\w.])", text)]
+    value = int(count.group(1))
+    numbers = [int(n) for n in re.findall(r"(?<![\w.])\d+(?![\d.])", text)]  # "2MB/s" counts as 2
     return any(a * value == b for a in numbers for b in numbers if a > 1 and value > 1)
 
 
