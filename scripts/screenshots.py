@@ -69,15 +69,23 @@ def evals(page, url: str) -> None:
     page.screenshot(path=str(DOCS / "app-evals.png"), full_page=True)
 
 
-def exam(page, url: str) -> None:
+def _start_exam(page, url: str, questions: int = 10) -> None:
     page.goto(url)
     page.get_by_role("tab", name="Practice exam").click()
-    page.locator("#exam-n input[type=number]").fill("10")
+    page.locator("#exam-n input[type=number]").fill(str(questions))
     page.locator("#exam-n input[type=number]").press("Enter")
     page.click("#exam-start")
+
+
+def _at_question(page, number: int, questions: int = 10) -> None:
+    page.wait_for_function(f"() => document.querySelector('#exam-status')?.textContent"
+                           f".includes('Question {number} of {questions}')")
+
+
+def exam(page, url: str) -> None:
+    _start_exam(page, url)
     for number in range(1, 11):
-        page.wait_for_function(f"() => document.querySelector('#exam-status')?.textContent"
-                               f".includes('Question {number} of 10')")
+        _at_question(page, number)
         choice = page.locator("#exam-choice label").first
         if choice.is_visible():
             choice.click()
@@ -88,14 +96,9 @@ def exam(page, url: str) -> None:
 
 def scenario(page, url: str) -> None:
     """The first scenario question of two lines or more in a 10-question DEA-C01 exam, an option picked."""
-    page.goto(url)
-    page.get_by_role("tab", name="Practice exam").click()
-    page.locator("#exam-n input[type=number]").fill("10")
-    page.locator("#exam-n input[type=number]").press("Enter")
-    page.click("#exam-start")
+    _start_exam(page, url)
     for number in range(1, 11):
-        page.wait_for_function(f"() => document.querySelector('#exam-status')?.textContent"
-                               f".includes('Question {number} of 10')")
+        _at_question(page, number)
         prompt = page.locator("#exam-prompt").inner_text()
         if "meets the need" in prompt and len(prompt) > 140:
             page.locator("#exam-choice label").nth(1).click()
