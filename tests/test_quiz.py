@@ -370,3 +370,19 @@ def test_an_option_is_an_aws_term_by_the_glossary(option, context, term):
     from bot.quiz.kinds import is_aws_term
 
     assert is_aws_term(option, context) is term
+
+
+def test_a_line_opening_with_one_kind_of_a_family_asks_which_kind_it_describes():
+    from bot.models import Section
+    from bot.quiz.choices import family_cards
+
+    pricing = Section("950", "Notes", ("EC2", "Pricing"), (
+        "* Spot instances take advantage of spare EC2 capacity at a steep discount.",
+        "* Reserved instances ensure exclusive use of an instance on 1 or 3 year terms.",
+        "* Spot pricing is a good idea.",  # no verb of description after the kind
+    ), 1)
+    cards = family_cards(pricing)
+    assert [c.answer for c in cards] == ["Spot Instances", "Reserved Instances"]
+    assert cards[0].prompt.endswith("which EC2 purchasing option fits “____ take advantage of spare EC2 capacity at a "
+                                    "steep discount.”?")
+    assert len(set(cards[0].choices)) == 4 and "Spot Instances" in cards[0].choices

@@ -140,6 +140,54 @@ def definition_cards(section: Section) -> list[Card]:
     return cards
 
 
+# Kinds of one AWS thing that the notes describe one per line ("Spot instances take advantage of …"): the line, its
+# subject blanked, asks which kind it describes, the other kinds as options.
+TERM_FAMILIES = {
+    "EC2 purchasing option": ("On-Demand Instances", "Reserved Instances", "Spot Instances", "Savings Plans",
+                              "Dedicated Hosts"),
+    "S3 storage class": ("S3 Standard", "S3 Standard-IA", "S3 One Zone-IA", "S3 Intelligent-Tiering",
+                         "S3 Glacier Instant Retrieval", "S3 Glacier Flexible Retrieval", "S3 Glacier Deep Archive"),
+    "Route 53 routing policy": ("Simple Routing", "Weighted Routing", "Latency-Based Routing", "Failover Routing",
+                                "Geolocation Routing", "Geoproximity Routing", "Multivalue Answer Routing"),
+}
+_LED = re.compile(r"^(?:are|is|have|has|ensures?|takes?|lets?|provides?|offers?|gives?|allows?|charges?|costs?|"
+                  r"stores?|keeps?|routes?|moves?)\b", re.I)
+
+
+def family_cards(section: Section) -> list[Card]:
+    """A line opening with one kind of a family and saying what it is, asked as "which <family> fits …?"."""
+    cards = []
+    for line in usable_lines(section):
+        first = sentences(line)[0] if sentences(line) else ""
+        for family, members in TERM_FAMILIES.items():
+            member = next((m for m in members if _opens_with(first, m)), None)
+            if member is None:
+                continue
+            rest = first[len(_opening(first, member)):].strip()
+            if not _LED.match(rest) or len(content_words(rest)) < 4:
+                continue
+            distractors = pick_distractors(member, [m for m in members if m != member], seed=first, avoid=rest)
+            if len(distractors) < 3:
+                continue
+            prompt = ask(topic(section, (member,), list(distractors)), f"which {family} fits “{BLANK} {rest}”?")
+            cards.append(make_card(section, "mcq", "definition", prompt, member, line, (), distractors))
+            break  # one family per line
+    return cards
+
+
+def _opening(text: str, member: str) -> str:
+    """The words of `text` that name `member` at its start, in singular or plural ("Spot instances" for
+    "Spot Instances")."""
+    singular = member[:-1] if member.endswith("s") else member
+    found = re.match(rf"(?:Amazon\s+|AWS\s+)?(?:{re.escape(member)}|{re.escape(singular)})", text, re.I)
+    return found.group(0) if found else ""
+
+
+def _opens_with(text: str, member: str) -> bool:
+    opening = _opening(text, member)
+    return bool(opening) and not re.match(r"[\w-]", text[len(opening):len(opening) + 1])
+
+
 def term_variants(term: str) -> tuple[str, ...]:
     """'Cross-Region Replication (CRR)' is also right as 'Cross-Region Replication' or as 'CRR'."""
     match = re.match(r"^(.*?)\s*\(([^)]+)\)\s*$", term)

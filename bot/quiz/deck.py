@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.ingest.chunk import chunk_sections
 from bot.models import Chunk, Section
 from bot.quiz.cards import BLANK, Card, number_cards
-from bot.quiz.choices import corpus_services, definition_cards, disguised, heading_cards, service_cards
+from bot.quiz.choices import corpus_services, definition_cards, disguised, family_cards, heading_cards, service_cards
 from bot.quiz.kinds import is_aws_term, retired_in
 from bot.quiz.scenario import scenario_cards, service_lines
 from bot.quiz.show import gives_away, where
@@ -215,6 +215,7 @@ def candidate_cards(sections: list[Section], known_services: dict[str, str]) -> 
         cards.extend(scenario_cards(section, known_services, lines))
         cards.extend(number_cards(section))
         cards.extend(definition_cards(section))
+        cards.extend(family_cards(section))
         cards.extend(service_cards(section, known_services))
     cards.extend(heading_cards(sections))
     return cards
