@@ -83,7 +83,7 @@ def test_the_tagger_agrees_with_the_hand_tags():
     tags = [json.loads(line) for line in (ROOT / "evals" / "quiz" / "domain_tags.jsonl").read_text().splitlines()]
     tagger, by_id = DomainTagger(), deck.by_id
     scored = [(tagger.domain(by_id[t["id"]], deck.exam(by_id[t["id"]])), t["domain"]) for t in tags if t["id"] in by_id]
-    assert len(scored) >= 45  # 47 of the 80 remain: scenarios replaced plain cards, label cards were dropped
+    assert len(scored) >= 40  # 43 of the 80 remain: scenarios replaced plain cards, label and fragment cards went
     accuracy = sum(ours == theirs for ours, theirs in scored) / len(scored)
     assert accuracy >= 0.9, accuracy  # 53 of 57 with the blueprint topics (49 with the domain keywords alone)
 
@@ -158,7 +158,7 @@ def test_the_tagger_agrees_with_the_hand_tagged_topics():
     tags = [json.loads(line) for line in (ROOT / "evals" / "quiz" / "topic_tags.jsonl").read_text().splitlines()]
     tagger = DomainTagger()
     found = [(deck.by_id[t["id"]], t) for t in tags if t["id"] in deck.by_id]
-    assert len(found) >= 75
+    assert len(found) >= 70  # 72 of the 80 remain after the fourth review's rules
     domains = sum(tagger.exam_domain(card, t["exam"]) == t["domain"] for card, t in found) / len(found)
     topics = sum(getattr(tagger.topic(card, t["exam"]), "id", "") == t["topic"] for card, t in found) / len(found)
     assert domains >= 0.85, domains

@@ -106,9 +106,10 @@ def test_definition_distractors_are_siblings_distinct_and_never_the_answer():
 
 def test_service_cards_mask_every_name_and_take_distractors_of_the_same_area():
     all_sections = [s for d in DOCS for s in sections_of(d)]
-    known = corpus_services(all_sections)
+    known = {**corpus_services(all_sections), "Amazon SNS": "Amazon SNS"}
     [card] = service_cards(section("902", "Kinesis Data Streams"), known)
     assert card.answer == "Amazon Kinesis Data Streams" and card.kind == "mcq"
+    assert "Amazon MSK" not in card.choices  # AWS offers both for streaming: never a wrong option for the other
     assert card.prompt == ("Ingestion: which AWS service fits “____ is a serverless service that captures and keeps "
                            "gigabytes of records per second from many producers for real-time processing.”?")
     assert problem(card) is None

@@ -25,7 +25,7 @@ from bot.quiz.cards import (
     topic,
     usable_lines,
 )
-from bot.quiz.kinds import Service, mentions, retired_in, same_kind
+from bot.quiz.kinds import Service, interchangeable, mentions, retired_in, same_kind
 from bot.quiz.text import content_words, name_key
 
 # --- "Term: description" lists -------------------------------------------------------------------
@@ -89,8 +89,9 @@ def definition_lists(section: Section) -> list[list[Item]]:
 
 
 def _usable_group(section: Section, items: list[Item]) -> list[Item]:
-    if any(NOISE_SECTIONS.search(h) or _ADVICE_SECTIONS.search(h) for h in section.path):
-        return []
+    if any(NOISE_SECTIONS.search(h) for h in section.path) or \
+            (section.path and _ADVICE_SECTIONS.search(section.path[-1])):
+        return []  # advice under its own heading; a chapter "Features, Functionalities, and Best Practices" is not
     terms = [name_key(i.term) for i in items]
     if len(set(terms)) != len(terms) or sum(bool(_ADVICE.match(i.term)) for i in items) * 2 >= len(items):
         return []  # a property list ("Use Case:" in every entry) or advice, not kinds of one thing
@@ -278,7 +279,7 @@ def _mask(sentence: str, spans: list[tuple[Service, int, int]]) -> str:
 def _service_card(section: Section, service: Service, masked: str, sentence: str, line: str, known: dict[str, str]):
     answer = known.get(service.name, service.name)
     accepted = tuple(n for n in service.names if n != answer)
-    pool = [known[s.name] for s in same_kind(service) if s.name in known]
+    pool = [known[s.name] for s in same_kind(service) if s.name in known and not interchangeable(s, service)]
     distractors = pick_distractors(answer, pool, seed=sentence, avoid=sentence)
     label = topic(section, (answer, *accepted), list(distractors))
     if len(distractors) < 3:

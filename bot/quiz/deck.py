@@ -96,6 +96,8 @@ def problem(card: Card) -> str | None:
     forms = [f for f in (*card.right_options, *card.accepted) if f]
     if card.family != "number" and not content_words(card.answer):
         return "blank on a stop word"
+    if card.family == "number" and _bare_blank(card.prompt):
+        return "too few words around the blank to say what it is about"
     if not any(answer_visible(f, card.passage) for f in forms):
         return "source passage lacks the answer"
     if any(answer_visible(f, card.prompt) for f in forms):
@@ -153,6 +155,13 @@ def _squeezed(text: str) -> str:
 def retired_service(card: Card) -> str | None:
     """A discontinued service (bot/data/retired.tsv) the card asks about: its answer, section or prompt names it."""
     return retired_in("\n".join((card.answer, *card.section_path, card.prompt)))
+
+
+def _bare_blank(prompt: str) -> bool:
+    """The words after the last label or heading hold fewer than three words besides the blank ("Default: 4 MB/s or
+    ____"): the fact's subject and mode live in a heading the card cannot show whole."""
+    body = re.split(r"[›:]\s", prompt)[-1]
+    return len([w for w in re.findall(r"[A-Za-z][A-Za-z-]+", body) if len(w) > 2]) < 3
 
 
 def _another_fits(card: Card) -> bool:

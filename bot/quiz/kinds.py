@@ -238,6 +238,34 @@ def retired_in(text: str) -> str | None:
     return next((service.name for service, _, _ in mentions(text) if service.name in retired), None)
 
 
+# Services that answer the same broad need, so neither may be the wrong option when the other is right.
+INTERCHANGEABLE = (
+    {"Amazon RDS", "Amazon Aurora"},
+    {"Amazon Kinesis Data Streams", "Amazon MSK"},
+    {"AWS KMS", "AWS CloudHSM"},
+    {"Amazon Athena", "Amazon Redshift Spectrum", "Amazon EMR"},
+    {"Amazon EFS", "Amazon FSx"},
+    {"Amazon CloudFront", "AWS Global Accelerator"},
+    {"AWS Lambda", "AWS Fargate"},
+    {"Amazon SNS", "Amazon MQ"},
+    {"Amazon Data Firehose", "Amazon Managed Service for Apache Flink"},
+    {"Amazon QuickSight", "Amazon OpenSearch Service", "Amazon Managed Grafana"},
+    {"AWS Step Functions", "Amazon MWAA", "Amazon SWF"},
+    {"Amazon ECS", "Amazon EKS", "AWS Fargate"},
+    {"AWS IAM", "AWS IAM Identity Center"},
+    {"AWS Secrets Manager", "AWS Systems Manager Parameter Store"},
+    {"Amazon ElastiCache", "Amazon MemoryDB"},
+    {"Amazon SQS", "Amazon MQ"},
+    {"Amazon SNS", "Amazon EventBridge"},
+    {"Amazon OpenSearch Service", "Amazon CloudWatch"},
+)
+
+
+def interchangeable(a: Service, b: Service) -> bool:
+    """AWS offers both for the same broad need: neither may be a wrong option when the other is the answer."""
+    return any(a.name in group and b.name in group for group in INTERCHANGEABLE)
+
+
 def same_kind(service: Service) -> list[Service]:
     """Other services that answer the same kind of question, catalogue order."""
     wanted = {area for own in service.areas for area in AREA_GROUPS.get(own, (own,))}

@@ -8,7 +8,7 @@ data, critical logs, and application configs") is too thin to tell similar servi
 found most such items weak or disputable, so they are not made. Where the line
 names several services ("Use DynamoDB or S3 to maintain state"), the question is a multiple-response one: choose
 two. Wrong options come from the answer's family (bot.quiz.kinds) and are left out when another line of the notes
-gives them the same job, or when AWS offers them for the same need (INTERCHANGEABLE).
+gives them the same job, or when AWS offers them for the same need (bot.quiz.kinds.INTERCHANGEABLE).
 """
 
 from __future__ import annotations
@@ -21,30 +21,9 @@ from dataclasses import dataclass, field
 from bot.models import Section
 from bot.quiz.cards import Card, lines_in_context, make_card, sentences
 from bot.quiz.choices import BLURB_WORDS, disguised
-from bot.quiz.kinds import Service, mentions, retired_in, same_kind
+from bot.quiz.kinds import Service, interchangeable, mentions, retired_in, same_kind
 from bot.quiz.text import GENERIC_WORDS, content_words
 
-# Services that answer the same broad need, so neither may be the wrong option when the other is right.
-INTERCHANGEABLE = (
-    {"Amazon RDS", "Amazon Aurora"},
-    {"Amazon Kinesis Data Streams", "Amazon MSK"},
-    {"AWS KMS", "AWS CloudHSM"},
-    {"Amazon Athena", "Amazon Redshift Spectrum", "Amazon EMR"},
-    {"Amazon EFS", "Amazon FSx"},
-    {"Amazon CloudFront", "AWS Global Accelerator"},
-    {"AWS Lambda", "AWS Fargate"},
-    {"Amazon SNS", "Amazon MQ"},
-    {"Amazon Data Firehose", "Amazon Managed Service for Apache Flink"},
-    {"Amazon QuickSight", "Amazon OpenSearch Service", "Amazon Managed Grafana"},
-    {"AWS Step Functions", "Amazon MWAA"},
-    {"Amazon ECS", "Amazon EKS", "AWS Fargate"},
-    {"AWS IAM", "AWS IAM Identity Center"},
-    {"AWS Secrets Manager", "AWS Systems Manager Parameter Store"},
-    {"Amazon ElastiCache", "Amazon MemoryDB"},
-    {"Amazon SQS", "Amazon MQ"},
-    {"Amazon SNS", "Amazon EventBridge"},
-    {"Amazon OpenSearch Service", "Amazon CloudWatch"},
-)
 # Jobs several services do, each in its own way: when a need names one, none of them is a wrong option for another
 # ("lifecycle policies moving data between storage tiers" is S3's job as much as EFS's).
 SHARED_JOBS = (
@@ -52,6 +31,7 @@ SHARED_JOBS = (
     ("schedul", {"AWS Lambda", "AWS Batch", "Amazon EventBridge", "AWS Step Functions", "Amazon MWAA", "AWS Glue"}),
     ("snapshot", {"Amazon EBS", "Amazon RDS", "Amazon Aurora", "Amazon Redshift", "AWS Backup", "Amazon EFS"}),
     ("replicat", {"Amazon S3", "Amazon DynamoDB", "Amazon RDS", "Amazon Aurora", "Amazon EFS", "AWS DataSync"}),
+    ("enrich", {"Amazon Managed Service for Apache Flink", "Amazon EventBridge", "Amazon Data Firehose", "AWS Lambda"}),
     ("topic", {"Amazon SNS", "Amazon MSK", "Amazon MQ", "Amazon EventBridge"}),
     ("encrypt", {"AWS KMS", "AWS CloudHSM", "Amazon S3", "Amazon EBS", "Amazon EFS", "Amazon RDS", "Amazon Redshift",
                  "Amazon DynamoDB", "AWS Secrets Manager"}),
@@ -222,7 +202,7 @@ def service_lines(lines: list[str]) -> ServiceLines:
 def _also_right(candidate: Service, advice: Advice, lines: ServiceLines, source: str) -> bool:
     """Another line of the notes gives the candidate this need's job (most of the need's telling words, or its two
     rarest ones: "lifecycle" and "tiers" on an S3 line), or AWS offers both for it."""
-    if any(candidate.name in group and any(s.name in group for s in advice.services) for group in INTERCHANGEABLE):
+    if any(interchangeable(candidate, s) for s in advice.services):
         return True
     if any(stem in advice.need.lower() and candidate.name in group and any(s.name in group for s in advice.services)
            for stem, group in SHARED_JOBS):
