@@ -69,16 +69,16 @@ def test_a_line_naming_two_services_makes_a_choose_two_question():
 def test_an_option_that_another_line_or_aws_makes_right_is_never_offered_as_wrong():
     line = "Use RDS to host relational databases for web and mobile applications."
     advice = advice_in(line)
-    every = wrong_options(advice, KNOWN, service_lines([line]), line, n=50)
+    every = wrong_options(advice, KNOWN, service_lines([line]), n=50)
     assert "Amazon DocumentDB" in every and "Amazon Aurora" not in every  # Aurora: interchangeable for the need
     other = "DocumentDB can host document databases for web and mobile applications."
-    assert "Amazon DocumentDB" not in wrong_options(advice, KNOWN, service_lines([line, other]), line, n=50)
+    assert "Amazon DocumentDB" not in wrong_options(advice, KNOWN, service_lines([line, other]), n=50)
 
 
 def test_the_subject_service_is_never_an_option():
     line = "Use Firehose to load records into S3 and Redshift without writing consumer code."
     advice = advice_in(line)
-    assert "Amazon Kinesis Data Streams" in wrong_options(advice, KNOWN, service_lines([line]), line, n=50)
+    assert "Amazon Kinesis Data Streams" in wrong_options(advice, KNOWN, service_lines([line]), n=50)
     [card] = cards_of(section(line, path=("Streaming", "Kinesis Data Streams")))
     assert card.prompt.startswith("A company needs to load records into S3")  # the need names its own services
     [card] = cards_of(section("Use Firehose to load records without writing consumer code.",
@@ -126,9 +126,9 @@ def test_a_service_whose_line_holds_the_needs_two_rarest_words_is_right_too():
     common = [f"Find buckets for compliance reviews, helping team {i}." for i in range(3)]
     other = "GuardDuty can flag passport numbers stored in object storage."
     advice = advice_in(line)
-    assert "Amazon GuardDuty" in wrong_options(advice, KNOWN, service_lines([line, *common]), line, n=50)
+    assert "Amazon GuardDuty" in wrong_options(advice, KNOWN, service_lines([line, *common]), n=50)
     # "passport" and "numbers" are the need's rarest words: GuardDuty's line holds both, a fifth of the need
-    assert "Amazon GuardDuty" not in wrong_options(advice, KNOWN, service_lines([line, *common, other]), line, n=50)
+    assert "Amazon GuardDuty" not in wrong_options(advice, KNOWN, service_lines([line, *common, other]), n=50)
 
 
 def test_a_feature_line_under_a_service_heading_asks_for_that_service():
@@ -195,10 +195,10 @@ def test_at_most_two_scenarios_ask_for_one_service_by_one_verb(tmp_path):
 def test_a_job_several_services_do_leaves_none_of_them_as_a_wrong_option():
     line = "Use EFS to set lifecycle policies that move files between storage tiers by access pattern."
     advice = advice_in(line)
-    wrong = wrong_options(advice, KNOWN, service_lines([line]), line, n=50)
+    wrong = wrong_options(advice, KNOWN, service_lines([line]), n=50)
     assert "Amazon S3" not in wrong and "AWS Backup" not in wrong  # S3 lifecycle rules do this job too
     plain = advice_in("Use EFS to let many Linux instances mount one network file share at once.")
-    assert "Amazon S3" in wrong_options(plain, KNOWN, service_lines([]), "", n=50)
+    assert "Amazon S3" in wrong_options(plain, KNOWN, service_lines([]), n=50)
 
 
 def test_a_need_of_three_telling_words_is_too_thin_for_a_scenario():

@@ -5,10 +5,10 @@ They come from the notes' advice lines — "Use X to <need>", "X is designed to 
 feature lists under a service's heading ("Data Discovery: Identify … PII …"), with the need turned into a situation
 ("A team using Amazon Athena needs to monitor query performance."). A need worded as a noun phrase ("Use EBS for DB
 data, critical logs, and application configs") is too thin to tell similar services apart: two independent reviews
-found most such items weak or disputable, so they are not made. Where the line
-names several services ("Use DynamoDB or S3 to maintain state"), the question is a multiple-response one: choose
-two. Wrong options come from the answer's family (bot.quiz.kinds) and are left out when another line of the notes
-gives them the same job, or when AWS offers them for the same need (bot.quiz.kinds.INTERCHANGEABLE).
+found most such items weak or disputable, so they are not made. Where the line names several services ("Use DynamoDB
+or S3 to maintain state"), the question is a multiple-response one: choose two. Wrong options come from the answer's
+family (bot.quiz.kinds) and are left out when a line of the notes gives them the same job, when AWS offers them for
+the same need (bot.quiz.kinds.INTERCHANGEABLE), or when the need names a job several services do (SHARED_JOBS).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ MIN_NEED_WORDS = 4  # telling words a need must have: "send alarms or alerts" (3
 
 _LABEL = re.compile(r"^[^:]{2,60}:\s+")
 _USE = re.compile(r"^(?:use|choose|leverage)\s+", re.I)
-# What follows a service named first: its use ("is ideal for", "helps you") or what it does ("discovers …").
+# What follows a service named first when the line says what it is for: "is designed to", "helps you", "can be used to".
 _PURPOSE = re.compile(r"^\s+(?:(?:is|are)\s+(?:(?:commonly|primarily|often|mainly)\s+)?(?:ideal|best|well[- ]suited|"
                       r"suited|designed|perfect|great|used|built|purpose-built)\s+to|"
                       r"(?:helps|lets|allows|enables)(?:\s+(?:you|users|customers|organi[sz]ations|teams))?(?:\s+to)?|"
@@ -199,9 +199,10 @@ def service_lines(lines: list[str]) -> ServiceLines:
     return found
 
 
-def _also_right(candidate: Service, advice: Advice, lines: ServiceLines, source: str) -> bool:
-    """Another line of the notes gives the candidate this need's job (most of the need's telling words, or its two
-    rarest ones: "lifecycle" and "tiers" on an S3 line), or AWS offers both for it."""
+def _also_right(candidate: Service, advice: Advice, lines: ServiceLines) -> bool:
+    """A line of the notes gives the candidate this need's job (most of the need's telling words, or its two rarest
+    ones: "lifecycle" and "tiers" on an S3 line), or AWS offers both for it. The deciding line counts too: a service
+    it names beside the answer is no fair wrong option."""
     if any(interchangeable(candidate, s) for s in advice.services):
         return True
     if any(stem in advice.need.lower() and candidate.name in group and any(s.name in group for s in advice.services)
@@ -209,18 +210,18 @@ def _also_right(candidate: Service, advice: Advice, lines: ServiceLines, source:
         return True
     need = _telling(advice.need)
     rare = lines.rarest(need)
-    return any(line != source and (len(need & telling) >= SAME_JOB * len(need) or rare <= telling)
-               for line, telling in lines.by_service.get(candidate.name, ()))
+    return any(len(need & telling) >= SAME_JOB * len(need) or rare <= telling
+               for _, telling in lines.by_service.get(candidate.name, ()))
 
 
-def wrong_options(advice: Advice, known: dict[str, str], lines: ServiceLines, source: str, n: int,
+def wrong_options(advice: Advice, known: dict[str, str], lines: ServiceLines, n: int,
                   subject: Service | None = None) -> tuple[str, ...]:
     """n services of the answers' family that the notes mention, none also right, none retired or named in the
     situation (its subject included)."""
     right = {*advice.services, subject} - {None}
     family = [s for answer in advice.services for s in same_kind(answer) if s not in right]
     pool = [s for s in dict.fromkeys(family)
-            if s.name in known and retired_in(s.name) is None and not _also_right(s, advice, lines, source)
+            if s.name in known and retired_in(s.name) is None and not _also_right(s, advice, lines)
             and not any(s is m for m, _, _ in mentions(advice.need))]
     random.Random(advice.sentence).shuffle(pool)
     chosen: list[str] = []
@@ -256,7 +257,7 @@ def scenario_cards(section: Section, known: dict[str, str], lines: ServiceLines)
 def _card(section: Section, advice: Advice, known: dict[str, str], lines: ServiceLines, line: str) -> Card | None:
     answers = [known.get(s.name, s.name) for s in advice.services]
     subject = subject_of(advice, section)
-    wrong = wrong_options(advice, known, lines, line, 4 - len(answers), subject)
+    wrong = wrong_options(advice, known, lines, 4 - len(answers), subject)
     if len(answers) + len(wrong) != 4:
         return None
     prompt = situation(advice, subject, len(answers))
