@@ -21,8 +21,8 @@ from bot.text import normalize
 
 GUIDES_FILE = Path(__file__).resolve().parent.parent / "data" / "exam_domains.json"
 PATH_WEIGHT = 2.0  # the section path says what a card is about more surely than a word of its sentence
-# A card of another exam's notes serves this exam when one of the exam's topics is named in its section path
-# (PATH_WEIGHT + its text, at least): an IAM card of the Solutions Architect notes for a DEA-C01 student.
+# A card of another exam's notes serves this exam when one of the exam's topics scores this much: named in its own
+# heading and its text, say (an IAM card of the Solutions Architect notes for a DEA-C01 student), not in a passing word.
 BORROW_SCORE = 3.0
 
 
