@@ -107,6 +107,7 @@ class DomainTagger:
     def __init__(self, guides: dict[str, ExamGuide] | None = None):
         self.guides = guides or load_guides()
         self._topic_patterns = {k: _phrase(k) for g in self.guides.values() for t in g.topics for k in t.keywords}
+        self._scored: dict[tuple[Card, str], dict[Topic, float]] = {}
         self._patterns = {
             code: [(domain, [(_phrase(k), self._rarity(guide, k)) for k in domain.keywords])
                    for domain in guide.domains]
@@ -136,17 +137,30 @@ class DomainTagger:
         guide = self.blueprint(exam)
         if guide is None:
             return {}
+        key = (card, guide.code)  # tagging, an exam's pool and its domains ask about the same card: score it once
+        if key not in self._scored:
+            self._scored[key] = self._score(card, guide)
+        return self._scored[key]
+
+    def _score(self, card: Card, guide: ExamGuide) -> dict[Topic, float]:
         leaf = normalize(card.section_path[-1]) if card.section_path else ""
         above = normalize(" ".join(card.section_path[:-1]))
         text = normalize(f"{card.prompt} {card.answer} {card.passage}")
         scores = {}
         for topic in guide.topics:
-            score = sum((PATH_WEIGHT * bool(self._topic_patterns[k].search(leaf)) +
-                         bool(self._topic_patterns[k].search(above)) + bool(self._topic_patterns[k].search(text)))
+            score = sum((PATH_WEIGHT * self._names(k, leaf) + self._names(k, above) + self._names(k, text))
                         * (1 + 0.5 * (len(k.split()) - 1)) for k in topic.keywords)
             if score:
                 scores[topic] = score
         return scores
+
+    def names_topic(self, topic: Topic, text: str) -> bool:
+        """One of the topic's keywords is a word of `text` (lower case)."""
+        return any(self._names(k, text) for k in topic.keywords)
+
+    def _names(self, keyword: str, text: str) -> bool:
+        """The keyword as a word of `text` (the substring test first: most keywords are absent, and it is cheap)."""
+        return keyword in text and self._topic_patterns[keyword].search(text) is not None
 
     def topic(self, card: Card, exam: str) -> Topic | None:
         """The blueprint topic the card tests, None when it names none."""
