@@ -59,13 +59,11 @@ def screen_leaks(deck) -> tuple[int, int]:
     return now, old
 
 
-def coverage(deck, settings: Settings, min_chars: int = 300) -> tuple[dict[str, tuple[int, int]], list[str]]:
+def coverage(deck, loaded: dict, min_chars: int = 300) -> tuple[dict[str, tuple[int, int]], list[str]]:
     """Per document: (sections of min_chars+ with a card, such sections); and the catalogue services named on
-    three or more lines of the notes that no card asks about."""
-    from bot.ingest.load import load_corpus
+    three or more lines of the notes (`loaded`: {SourceDoc: [Section]}) that no card asks about."""
     from bot.quiz.kinds import mentions
 
-    loaded, _ = load_corpus(Path(settings.corpus_dir))
     carded = {(c.doc_id, c.section_path) for c in deck.cards}
     per_doc: dict[str, tuple[int, int]] = {}
     lines_naming: Counter = Counter()
@@ -83,19 +81,13 @@ def coverage(deck, settings: Settings, min_chars: int = 300) -> tuple[dict[str, 
 EXPLAINED_LINES = 3  # a topic the notes explain: its keywords on at least this many lines of them
 
 
-def topic_coverage(deck, tagger: DomainTagger, exam: str, min_cards: int = 3) -> tuple[list, list]:
-    """(explained topics with fewer than `min_cards` cards in the exam's deck, topics the notes never explain):
-    each as (topic, cards, lines). The exam's deck: its notes' cards and other notes' cards on its topics."""
-    from bot.ingest.load import load_corpus
-
-    loaded, _ = load_corpus(Path(Settings.from_env({}).corpus_dir))
-    lines = [line.lower() for sections in loaded.values() for section in sections for line in section.lines]
-    cards = [c for c in deck.cards if tagger.studies_for(c, deck.exam(c), exam)]
-    per_topic = Counter(t.id for c in cards if (t := tagger.topic(c, exam)) is not None)
+def topic_coverage(pool, tagger: DomainTagger, exam: str, lines: list[str], min_cards: int = 3) -> tuple[list, list]:
+    """(explained topics with fewer than `min_cards` cards in the exam's deck `pool`, topics the notes' `lines` never
+    explain): each as (topic, cards, lines)."""
+    per_topic = Counter(t.id for c in pool if (t := tagger.topic(c, exam)) is not None)
     thin, unexplained = [], []
     for topic in tagger.guides[exam].topics:
-        patterns = [tagger._topic_patterns[k] for k in topic.keywords]
-        explained = sum(any(p.search(line) for p in patterns) for line in lines)
+        explained = sum(tagger.names_topic(topic, line) for line in lines)
         row = (topic, per_topic[topic.id], explained)
         if explained < EXPLAINED_LINES:
             unexplained.append(row)
@@ -148,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     before, _ = leak_shares(candidates)
     print(f"leak: answer visible in prompt {visible:.3f} (candidates before filtering: {before:.3f}); "
           f"a distinctive word of the answer in the prompt {worded:.3f}")
-    per_doc, uncovered = coverage(deck, settings)
+    from bot.ingest.load import load_corpus
+
+    loaded, _ = load_corpus(Path(settings.corpus_dir))
+    per_doc, uncovered = coverage(deck, loaded)
     have, total = sum(h for h, _ in per_doc.values()), sum(t for _, t in per_doc.values())
     print(f"coverage: sections of 300+ chars with a card {have}/{total} = {have / total:.2f}; per document "
           + ", ".join(f"{d} {h}/{t}" for d, (h, t) in sorted(per_doc.items())))
@@ -166,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         spread = Counter(tagger.exam_domain(c, exam) for c in pool)
         print(f"  {exam} deck with other notes' cards on its topics ({len(pool)} cards): " + ", ".join(
             f"{d.name} {spread[d.name]} ({spread[d.name] / max(len(pool), 1):.0%})" for d in guide.domains))
-        thin, unexplained = topic_coverage(deck, tagger, exam)
+        lines = [line.lower() for sections in loaded.values() for section in sections for line in section.lines]
+        thin, unexplained = topic_coverage(pool, tagger, exam, lines)
         explained = len(guide.topics) - len(unexplained)
         print(f"  topics: {explained - len(thin)}/{explained} that the notes explain have 3+ cards "
               f"({(explained - len(thin)) / max(explained, 1):.0%}); {len(unexplained)} of {len(guide.topics)} "
