@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         if not guide.topics:
             continue
         pool = [c for c in deck.cards if tagger.studies_for(c, deck.exam(c), exam)]
-        spread = Counter(tagger.exam_domain(c, exam) for c in pool)
+        spread = Counter(tagger.domain(c, exam) for c in pool)
         print(f"  {exam} deck with other notes' cards on its topics ({len(pool)} cards): " + ", ".join(
             f"{d.name} {spread[d.name]} ({spread[d.name] / max(len(pool), 1):.0%})" for d in guide.domains))
         lines = [line.lower() for sections in loaded.values() for section in sections for line in section.lines]

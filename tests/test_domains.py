@@ -55,7 +55,7 @@ def test_another_exams_card_joins_a_deck_only_when_its_section_names_a_topic_of_
     tagger = DomainTagger()
     iam = card(["IAM", "IAM Policies"], "A policy holds up to ____ statements.")
     assert tagger.studies_for(iam, "SAA-C03", "DEA-C01")
-    assert tagger.exam_domain(iam, "DEA-C01") == "Data Security and Governance"
+    assert tagger.domain(iam, "DEA-C01") == "Data Security and Governance"
     passing = card(["EC2", "Instance Types"], "Mentions IAM policies once: ____.")
     assert not tagger.studies_for(passing, "SAA-C03", "DEA-C01")  # a word in the text is not enough
     assert not tagger.studies_for(iam, "SAA-C03", "DAS-C01")  # a retired exam keeps to its own notes
@@ -132,7 +132,7 @@ def test_a_full_practice_exam_follows_the_domain_weights_within_three_points(tmp
     for exam in ("DEA-C01", "SAA-C03"):
         guide = service.tagger.guides[exam]
         pool = service.exam_cards(exam)
-        available = Counter(service.tagger.exam_domain(c, exam) for c in pool)
+        available = Counter(service.tagger.domain(c, exam) for c in pool)
         papers = [service.start_exam(exam, seed=seed) for seed in (1, 2)]
         for paper in papers:
             counts = Counter(paper.domains.values())
@@ -159,7 +159,7 @@ def test_the_tagger_agrees_with_the_hand_tagged_topics():
     tagger = DomainTagger()
     found = [(deck.by_id[t["id"]], t) for t in tags if t["id"] in deck.by_id]
     assert len(found) >= 70  # 72 of the 80 remain after the fourth review's rules
-    domains = sum(tagger.exam_domain(card, t["exam"]) == t["domain"] for card, t in found) / len(found)
+    domains = sum(tagger.domain(card, t["exam"]) == t["domain"] for card, t in found) / len(found)
     topics = sum(getattr(tagger.topic(card, t["exam"]), "id", "") == t["topic"] for card, t in found) / len(found)
     assert domains >= 0.85, domains
     assert topics >= 0.75, topics

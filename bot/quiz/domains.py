@@ -194,12 +194,8 @@ class DomainTagger:
             return self.topic(card, card_exam) is not None
         return self.serves(card, exam) is not None
 
-    def exam_domain(self, card: Card, exam: str) -> str:
-        """The card's domain in `exam` (for a card of other notes: the domain of its topic there)."""
-        topic = self.topic(card, exam) if self.blueprint(exam) is self.guides.get(exam) else None
-        return topic.domain if topic is not None else self.domain(card, exam)
-
     def domain(self, card: Card, exam: str) -> str:
+        """The card's domain in `exam`: its topic's there (also for a card of other notes), else by keywords."""
         guide = self.guides.get(exam)
         if guide is None:
             return ""

@@ -110,7 +110,7 @@ class QuizService:
             raise QuizInputError(f"unknown exam {exam!r}; known: {', '.join(self.exams()) or 'none'}")
         guide = self.tagger.guides[exam]
         cards = self.exam_cards(exam)
-        domains = {c.id: self.tagger.exam_domain(c, exam) for c in cards}
+        domains = {c.id: self.tagger.domain(c, exam) for c in cards}
         return draw_paper(guide, cards, lambda c: domains[c.id], guide.questions if n is None else n,
                           guide.minutes if minutes is None else minutes, seed, now)
 
