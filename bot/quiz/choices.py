@@ -159,12 +159,13 @@ def family_cards(section: Section) -> list[Card]:
     """A line opening with one kind of a family and saying what it is, asked as "which <family> fits …?"."""
     cards = []
     for line in usable_lines(section):
-        first = sentences(line)[0] if sentences(line) else ""
+        first = next(iter(sentences(line)), "")
         for family, members in TERM_FAMILIES.items():
-            member = next((m for m in members if _opens_with(first, m)), None)
-            if member is None:
+            found = next(((m, opening) for m in members if (opening := _opening(first, m))), None)
+            if found is None:
                 continue
-            rest = first[len(_opening(first, member)):].strip()
+            member, opening = found
+            rest = first[len(opening):].strip()
             if not _LED.match(rest) or len(content_words(rest)) < 4:
                 continue
             distractors = pick_distractors(member, [m for m in members if m != member], seed=first, avoid=rest)
@@ -178,15 +179,10 @@ def family_cards(section: Section) -> list[Card]:
 
 def _opening(text: str, member: str) -> str:
     """The words of `text` that name `member` at its start, in singular or plural ("Spot instances" for
-    "Spot Instances")."""
+    "Spot Instances"), as whole words; "" when it does not open with them."""
     singular = member[:-1] if member.endswith("s") else member
-    found = re.match(rf"(?:Amazon\s+|AWS\s+)?(?:{re.escape(member)}|{re.escape(singular)})", text, re.I)
+    found = re.match(rf"(?:Amazon\s+|AWS\s+)?(?:{re.escape(member)}|{re.escape(singular)})(?![\w-])", text, re.I)
     return found.group(0) if found else ""
-
-
-def _opens_with(text: str, member: str) -> bool:
-    opening = _opening(text, member)
-    return bool(opening) and not re.match(r"[\w-]", text[len(opening):len(opening) + 1])
 
 
 def term_variants(term: str) -> tuple[str, ...]:

@@ -244,8 +244,9 @@ def generate(loaded: dict, settings: Settings) -> tuple[list[Card], list[Rejecte
         if reason is None and (key in seen or prompt_key in seen):
             reason = "duplicate"
         if reason is None and card.family == "scenario":
-            asked[_same_ask(card)] += 1
-            if asked[_same_ask(card)] > SAME_ASK:
+            ask_key = _same_ask(card)
+            asked[ask_key] += 1
+            if asked[ask_key] > SAME_ASK:
                 reason = f"the same need and answer as {SAME_ASK} other scenarios"
         if reason:
             rejected.append(Rejected(card, reason))
