@@ -26,7 +26,7 @@ from bot.quiz.cards import (
     usable_lines,
 )
 from bot.quiz.kinds import Service, interchangeable, mentions, retired_in, same_kind
-from bot.quiz.text import content_words, name_key
+from bot.quiz.text import content_words, initials, name_key
 
 # --- "Term: description" lists -------------------------------------------------------------------
 
@@ -191,13 +191,9 @@ def term_variants(term: str) -> tuple[str, ...]:
     if not match or not match.group(1):
         return ()
     outer, inner = match.group(1), match.group(2)
-    if _initials(outer) == inner.upper() or _initials(inner) == outer.upper():
+    if initials(outer) == inner.upper() or initials(inner) == outer.upper():
         return outer, inner
     return (outer,) if len(content_words(outer)) >= 2 else ()
-
-
-def _initials(name: str) -> str:
-    return "".join(w[0] for w in re.split(r"[\s-]+", name) if w).upper()
 
 
 # --- sentences defining a service ----------------------------------------------------------------

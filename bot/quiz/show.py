@@ -13,7 +13,7 @@ import re
 from bot.amounts import quantities
 from bot.quiz.cards import Card, heading_text
 from bot.quiz.kinds import mentions
-from bot.quiz.text import GENERIC_WORDS, answer_visible, content_words, leaks, name_key, root
+from bot.quiz.text import GENERIC_WORDS, answer_visible, content_words, initials, leaks, name_key, root
 
 LETTERS = "ABCD"
 AREA_NAMES = {
@@ -69,8 +69,8 @@ def _worked_out(answer: str, text: str) -> bool:
 
 def _initialled(answer: str, text: str) -> bool:
     """The answer's initials as a word of the text: "ALB" above "Application Load Balancer"."""
-    initials = "".join(w[0] for w in re.findall(r"[A-Za-z][\w]*", answer)).upper()
-    return len(initials) >= 3 and re.search(rf"\b{initials}s?\b", text) is not None
+    short = initials(answer)
+    return len(short) >= 3 and re.search(rf"\b{short}s?\b", text) is not None
 
 
 def _described(card: Card, text: str) -> bool:

@@ -21,6 +21,11 @@ def name_key(text: str) -> str:
     return " ".join(w for w in words(text) if w not in VENDOR_WORDS and w not in {"the", "a", "an"})
 
 
+def initials(name: str) -> str:
+    """The first letters of a name's words, upper case: "Application Load Balancer" -> "ALB"."""
+    return "".join(w[0] for w in re.findall(r"[A-Za-z][\w]*", name)).upper()
+
+
 def similar_names(typed: str, expected: str) -> bool:
     """Close spelling of the same name: its digits must match exactly (SSE-S3 is not SSE-S2), and the
     letters allowed to differ grow with its length (none up to 3, one up to 7, two up to 14, then three)."""
