@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.quiz.text import VENDOR_WORDS, singular
 from bot.search.query import DATA, load_service_names, read_table
 
 
@@ -203,8 +204,8 @@ def _service_keys() -> frozenset[str]:
 def _term_key(text: str) -> str:
     """Lower-case words without vendor prefixes, brackets or a plural s: "Log streams" -> "log stream"."""
     text = re.sub(r"\([^)]*\)", " ", text)
-    words = [w for w in re.findall(r"[a-z0-9@]+(?:[-/.][a-z0-9]+)*", text.lower()) if w not in ("amazon", "aws")]
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
+    words = [w for w in re.findall(r"[a-z0-9@]+(?:[-/.][a-z0-9]+)*", text.lower()) if w not in VENDOR_WORDS]
+    return " ".join(singular(w) for w in words)
 
 
 def is_aws_term(option: str, context: str = "") -> bool:

@@ -44,11 +44,14 @@ def typo_allowance(length: int) -> int:
     return 0 if length <= 3 else 1 if length <= 7 else 2 if length <= 14 else 3
 
 
+def singular(token: str) -> str:
+    """A plural s dropped: nodes -> node, but not class or gas."""
+    return token[:-1] if len(token) > 3 and token.endswith("s") and not token.endswith("ss") else token
+
+
 def _prefix(token: str) -> str:
     """A crude stem: plural dropped, then at most 5 letters (archive ~ archival, node ~ nodes)."""
-    if len(token) > 3 and token.endswith("s") and not token.endswith("ss"):
-        token = token[:-1]
-    return token[:5]
+    return singular(token)[:5]
 
 
 @lru_cache(maxsize=32768)
