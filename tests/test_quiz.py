@@ -323,6 +323,18 @@ def test_the_giveaway_check_sees_roots_long_names_and_spelled_alternatives(answe
     assert gives_away(card, prompt)
 
 
+def test_a_service_every_option_is_named_with_points_at_none_of_them():
+    from bot.quiz.show import gives_away
+
+    classes = ("S3 Standard", "S3 One Zone-IA", "S3 Glacier Deep Archive", "S3 Glacier Instant Retrieval")
+    card = _shown("S3 Standard", "Simple Storage Service (S3): which storage class is “for hot data”?",
+                  family="definition", choices=classes)
+    assert not gives_away(card, card.prompt)
+    mixed = _shown("S3 Standard", card.prompt, family="definition", choices=(
+        "S3 Standard", "EBS gp3", "EFS Standard", "FSx for Lustre"))
+    assert gives_away(mixed, mixed.prompt)  # among other services, the storage service's name does point at S3
+
+
 def test_a_heading_that_names_one_of_the_choices_is_not_shown_above_them():
     from bot.quiz.show import shown_path
 
@@ -387,3 +399,36 @@ def test_a_line_opening_with_one_kind_of_a_family_asks_which_kind_it_describes()
     assert cards[0].prompt.endswith("which EC2 purchasing option fits “____ take advantage of spare EC2 capacity at a "
                                     "steep discount.”?")
     assert len(set(cards[0].choices)) == 4 and "Spot Instances" in cards[0].choices
+
+
+def test_a_family_kind_said_with_a_colon_is_asked_only_where_its_family_is_the_topic():
+    from bot.models import Section
+    from bot.quiz.choices import family_cards
+
+    styles = Section("951", "Notes", ("Redshift", "Distribution Styles"), (
+        "* KEY: rows are placed by the values of one column, so matching values share a node slice.",
+        "* Key Points: the leader node plans every query and hands work to the slices.",  # not the capital KEY
+        "* DISTSTYLE EVEN - rows are spread across the slices round-robin, whatever their values.",
+    ), 1)
+    cards = family_cards(styles)
+    assert [c.answer for c in cards] == ["KEY", "EVEN"]
+    assert cards[0].prompt.endswith("which Redshift distribution style is “rows are placed by the values of one "
+                                    "column, so matching values share a node slice”?")
+    assert set(cards[1].choices) == {"KEY", "EVEN", "ALL", "AUTO"} and cards[1].accepted == ("DISTSTYLE EVEN",)
+    projections = Section("951", "Notes", ("DynamoDB", "Projections"), (
+        "* ALL: every attribute of the base table is projected into the secondary index.",), 1)
+    assert family_cards(projections) == []  # "ALL" is a distribution style only where distribution is the topic
+
+
+def test_the_family_named_in_the_question_gives_no_option_away_but_the_description_still_can():
+    from bot.models import Section
+    from bot.quiz.choices import family_cards
+    from bot.quiz.deck import problem
+
+    encryption = Section("952", "Notes", ("Security in Amazon S3", "Encryption"), (
+        "* SSE-S3: AES-256 keys that AWS creates, rotates and looks after for every object.",
+        "* SSE-KMS: keys held in AWS Key Management Service (KMS), with an audit trail of their use.",
+    ), 1)
+    s3_keys, kms_keys = family_cards(encryption)
+    assert "S3" in s3_keys.prompt and problem(s3_keys) is None  # "S3" is every option's subject here
+    assert problem(kms_keys) == "answer given away by a word of the prompt"

@@ -141,47 +141,126 @@ def definition_cards(section: Section) -> list[Card]:
     return cards
 
 
-# Kinds of one AWS thing that the notes describe one per line ("Spot instances take advantage of …"): the line, its
-# subject blanked, asks which kind it describes, the other kinds as options.
-TERM_FAMILIES = {
-    "EC2 purchasing option": ("On-Demand Instances", "Reserved Instances", "Spot Instances", "Savings Plans",
-                              "Dedicated Hosts"),
-    "S3 storage class": ("S3 Standard", "S3 Standard-IA", "S3 One Zone-IA", "S3 Intelligent-Tiering",
-                         "S3 Glacier Instant Retrieval", "S3 Glacier Flexible Retrieval", "S3 Glacier Deep Archive"),
-    "Route 53 routing policy": ("Simple Routing", "Weighted Routing", "Latency-Based Routing", "Failover Routing",
-                                "Geolocation Routing", "Geoproximity Routing", "Multivalue Answer Routing"),
-}
+# Kinds of one AWS thing that the notes describe one per line ("Spot instances take advantage of …", "SSE-S3: Managed
+# by AWS using AES-256"): the line, its subject blanked, asks which kind it describes, the other kinds as options.
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str  # what the question asks for: "which <name> fits …?"
+    members: tuple[str, ...]  # each "Shown name|other spelling|…" as the notes write them; ALL-CAPS ones match so
+    context: str = ""  # a regex the line or its section path must match: the family's subject ("KEY" means a
+    # distribution style only where Redshift distribution is the topic)
+
+    def spellings(self, member: str) -> list[str]:
+        return sorted(member.split("|"), key=len, reverse=True)
+
+    def shown(self, member: str) -> str:
+        return member.split("|")[0]
+
+    def about(self, section: Section, line: str) -> bool:
+        return not self.context or re.search(self.context, f"{' '.join(section.path)} {line}", re.I) is not None
+
+
+TERM_FAMILIES = (
+    Family("EC2 purchasing option", ("On-Demand Instances", "Reserved Instances", "Spot Instances", "Savings Plans",
+                                     "Dedicated Hosts"), r"\bEC2\b"),
+    Family("S3 storage class", ("S3 Standard", "S3 Standard-IA", "S3 One Zone-IA", "S3 Intelligent-Tiering",
+                                "S3 Glacier Instant Retrieval", "S3 Glacier Flexible Retrieval",
+                                "S3 Glacier Deep Archive")),
+    Family("Route 53 routing policy", ("Simple Routing", "Weighted Routing", "Latency-Based Routing",
+                                       "Failover Routing", "Geolocation Routing", "Geoproximity Routing",
+                                       "Multivalue Answer Routing")),
+    Family("S3 encryption option", ("SSE-S3", "SSE-KMS|SSE - KMS", "SSE-C", "Client-side encryption"), r"\bS3\b"),
+    Family("Redshift distribution style", ("KEY|DISTSTYLE KEY|KEY distribution", "EVEN|DISTSTYLE EVEN",
+                                           "ALL|DISTSTYLE ALL", "AUTO|DISTSTYLE AUTO"), r"distribution|DISTSTYLE"),
+    Family("EBS volume type", ("General Purpose SSD (gp3)|General Purpose SSD|gp3|gp2",
+                               "Provisioned IOPS SSD (io2)|Provisioned IOPS SSD|io2|io1",
+                               "Throughput Optimized HDD (st1)|Throughput Optimized HDD|st1",
+                               "Cold HDD (sc1)|Cold HDD|sc1"), r"\bEBS\b|volume"),
+    Family("IAM policy type", ("Identity-based policies|Identity-based policy",
+                               "Resource-based policies|Resource-based policy",
+                               "Service control policies (SCPs)|Service control policies|SCPs|SCP",
+                               "Permissions boundaries|Permissions boundary|Permission boundaries",
+                               "Session policies|Session policy"), r"\bIAM\b|polic"),
+    Family("VPC component", ("Security groups|Security group rules|Security group",
+                             "Network ACLs|Network ACL rules|Network ACL|NACLs|NACL", "Route tables|Route table",
+                             "Internet gateways|Internet gateway", "NAT gateways|NAT gateway"), r"\bVPC|subnet"),
+    Family("way to connect networks", ("VPC peering", "AWS Transit Gateway|Transit Gateway",
+                                       "AWS Site-to-Site VPN|Site-to-Site VPN", "AWS Direct Connect|Direct Connect|"
+                                       "DirectConnect", "AWS PrivateLink|PrivateLink"), r"\bVPC|connect|network"),
+    Family("Elastic Load Balancing type", ("Application Load Balancer|Application Load Balancers|ALB",
+                                           "Network Load Balancer|Network Load Balancers|NLB",
+                                           "Gateway Load Balancer|Gateway Load Balancers|GWLB",
+                                           "Classic Load Balancer|Classic Load Balancers|CLB"), r"load balanc|\bELB\b"),
+)
 _LED = re.compile(r"^(?:are|is|have|has|ensures?|takes?|lets?|provides?|offers?|gives?|allows?|charges?|costs?|"
-                  r"stores?|keeps?|routes?|moves?)\b", re.I)
+                  r"stores?|keeps?|routes?|moves?|acts?|supports?|can(?:not)?|do(?:es)? not|works?|uses?|"
+                  r"controls?|filters?|establish(?:es)?|connects?|distributes?|copies|defines?|grants?|"
+                  r"restricts?|limits?|evaluates?)\b", re.I)
+_SAID = re.compile(r"^\s*(?:\([^)]{1,30}\)\s*)?[:–—-]\s+(?=\S)")  # "SSE-S3: Managed by AWS …", "EVEN - leader node …"
+FAMILY_CARDS_PER_ANSWER = 3  # more cards on one kind from one section teach to answer it blind
 
 
 def family_cards(section: Section) -> list[Card]:
     """A line opening with one kind of a family and saying what it is, asked as "which <family> fits …?"."""
-    cards = []
+    cards: list[Card] = []
     for line in usable_lines(section):
         first = next(iter(sentences(line)), "")
-        for family, members in TERM_FAMILIES.items():
-            found = next(((m, opening) for m in members if (opening := _opening(first, m))), None)
-            if found is None:
-                continue
-            member, opening = found
-            rest = first[len(opening):].strip()
-            if not _LED.match(rest) or len(content_words(rest)) < 4:
-                continue
-            distractors = pick_distractors(member, [m for m in members if m != member], seed=first, avoid=rest)
-            if len(distractors) < 3:
-                continue
-            prompt = ask(topic(section, (member,), list(distractors)), f"which {family} fits “{BLANK} {rest}”?")
-            cards.append(make_card(section, "mcq", "definition", prompt, member, line, (), distractors))
-            break  # one family per line
+        card = next((c for family in TERM_FAMILIES if (c := _family_card(section, family, line, first))), None)
+        if card is not None and sum(c.answer == card.answer for c in cards) < FAMILY_CARDS_PER_ANSWER:
+            cards.append(card)
     return cards
+
+
+def _family_card(section: Section, family: Family, line: str, first: str) -> Card | None:
+    found = next(((m, opening) for m in family.members for spelling in family.spellings(m)
+                  if (opening := _opening(first, spelling))), None)
+    if found is None or not family.about(section, line):
+        return None
+    member, opening = found
+    rest = first[len(opening):].strip()
+    said = _SAID.match(rest)
+    described = rest[said.end():].rstrip(" .") if said else rest
+    if not (said or _LED.match(rest)) or len(content_words(described)) < 4:
+        return None
+    answer = family.shown(member)
+    others = [family.shown(m) for m in family.members if m != member]
+    distractors = pick_distractors(answer, others, seed=first, avoid=rest)
+    if len(distractors) < 3:
+        return None
+    quoted = described[:1].lower() + described[1:] if said else f"{BLANK} {rest}"
+    question = f"which {family.name} is “{quoted}”?" if said else f"which {family.name} fits “{quoted}”?"
+    prompt = ask(topic(section, (answer, *family.spellings(member)), others), question)
+    written = tuple(s for s in family.spellings(member) if s != answer and s.lower() in line.lower())
+    return make_card(section, "mcq", "definition", prompt, answer, line, written, distractors)
+
+
+def family_of(card: Card) -> Family | None:
+    """The family whose kinds a card's options are, if it asks "which <family> …"."""
+    shown = set(card.choices)
+    return next((f for f in TERM_FAMILIES if shown and shown <= {f.shown(m) for m in f.members}
+                 and f"which {f.name} " in card.prompt), None)
+
+
+def without_family_name(card: Card, text: str) -> str:
+    """`text` without the family's words ahead of the quoted description: "S3" in "Security in Amazon S3 › which S3
+    encryption option" is the question's subject, shared by every option, not a pointer at SSE-S3."""
+    family = family_of(card)
+    if family is None:
+        return text
+    ahead, quote, described = text.partition("“")
+    words = "|".join(re.escape(w) for w in family.name.split() if len(w) > 1)
+    return re.sub(rf"\b(?:Amazon\s+|AWS\s+)?(?:{words})\b", " ", ahead, flags=re.I) + quote + described
 
 
 def _opening(text: str, member: str) -> str:
     """The words of `text` that name `member` at its start, in singular or plural ("Spot instances" for
-    "Spot Instances"), as whole words; "" when it does not open with them."""
+    "Spot Instances"), as whole words; "" when it does not open with them. An ALL-CAPS member ("KEY") matches only
+    in capitals."""
     singular = member[:-1] if member.endswith("s") else member
-    found = re.match(rf"(?:Amazon\s+|AWS\s+)?(?:{re.escape(member)}|{re.escape(singular)})(?![\w-])", text, re.I)
+    flags = 0 if member.isupper() else re.I
+    found = re.match(rf"(?:Amazon\s+|AWS\s+)?(?:{re.escape(member)}|{re.escape(singular)})(?![\w-])", text, flags)
     return found.group(0) if found else ""
 
 

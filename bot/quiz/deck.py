@@ -17,7 +17,16 @@ from pathlib import Path
 from bot.ingest.chunk import chunk_sections
 from bot.models import Chunk, Section
 from bot.quiz.cards import BLANK, Card, number_cards
-from bot.quiz.choices import corpus_services, definition_cards, disguised, family_cards, heading_cards, service_cards
+from bot.quiz.choices import (
+    corpus_services,
+    definition_cards,
+    disguised,
+    family_cards,
+    family_of,
+    heading_cards,
+    service_cards,
+    without_family_name,
+)
 from bot.quiz.kinds import is_aws_term, retired_in
 from bot.quiz.scenario import scenario_cards, service_lines
 from bot.quiz.show import gives_away, where
@@ -94,15 +103,15 @@ LABEL_HEADING = re.compile(r"\b(?:use cases?|features?|benefits?|advantages?|gui
 def problem(card: Card) -> str | None:
     """Why a card is bad, or None. Each check is one sentence of the quality bar."""
     forms = [f for f in (*card.right_options, *card.accepted) if f]
-    if card.family != "number" and not content_words(card.answer):
-        return "blank on a stop word"
+    if card.family != "number" and not content_words(card.answer) and not card.answer.isupper():
+        return "blank on a stop word"  # "ALL" is a Redshift distribution style, "all" is not a fact
     if card.family == "number" and _bare_blank(card.prompt):
         return "too few words around the blank to say what it is about"
     if not any(answer_visible(f, card.passage) for f in forms):
         return "source passage lacks the answer"
     if any(answer_visible(f, card.prompt) for f in forms):
         return "answer visible in the prompt"
-    if gives_away(card, "\n".join([*where(card), card.prompt])):
+    if gives_away(card, without_family_name(card, "\n".join([*where(card), card.prompt]))):
         return "answer given away by a word of the prompt"
     if card.kind in CHOICE_KINDS and not _fair_choices(card):
         return "distractors not four distinct things"
@@ -110,7 +119,8 @@ def problem(card: Card) -> str | None:
         return "another option fits the description too"
     if card.family == "definition" and card.section_path and LABEL_HEADING.search(card.section_path[-1]):
         return "tests a label of the notes (a list of use cases, features or benefits), not an AWS term"
-    if card.family == "definition" and not all(is_aws_term(c, " ".join(card.section_path)) for c in card.choices):
+    if card.family == "definition" and family_of(card) is None and \
+            not all(is_aws_term(c, " ".join(card.section_path)) for c in card.choices):
         return "an option is a label of the notes, not an AWS term (bot/data/aws_terms.txt)"
     retired = retired_service(card)
     if retired:

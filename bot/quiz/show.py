@@ -87,6 +87,8 @@ def _described(card: Card, text: str) -> bool:
               for w in content_words(_split_joined(name))}
     for answer in card.right_options:
         for service, _, _ in mentions(answer):
+            if card.distractors and all(_names(service, d) for d in card.distractors):
+                continue  # "S3", which every storage class is named with, points at none of them
             for name in service.names:
                 telling = [w for w in content_words(_split_joined(name)) if w not in GENERIC_WORDS]
                 if len(telling) >= 2 and all(root(w) in roots or w[:5] in stems for w in telling):
@@ -96,6 +98,11 @@ def _described(card: Card, text: str) -> bool:
                 if own & stems or any(f" {a} {b} " in flat for a, b in itertools.pairwise(parts)):
                     return True
     return False
+
+
+def _names(service, text: str) -> bool:
+    flat = f" {name_key(text)} "
+    return any(f" {name_key(name)} " in flat for name in service.names if name_key(name))
 
 
 def _split_joined(name: str) -> str:
