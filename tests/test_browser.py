@@ -198,7 +198,8 @@ def test_a_practice_exam_runs_to_its_score(page):
     page.wait_for_function("() => document.querySelector('#exam-status')?.textContent.includes('Question 1 of 3')")
     page.wait_for_function("() => /129:5\\d left/.test(document.querySelector('#exam-status')?.textContent)")  # ticks
     for number in range(3):
-        before = page.locator("#exam-status").inner_text()
+        current = f"Question {number + 1} of 3"  # not the whole status: the clock changes it every second
+        page.wait_for_function("q => document.querySelector('#exam-status')?.textContent.includes(q)", arg=current)
         choice = page.locator("#exam-choice label").first
         if choice.is_visible():
             choice.click()
@@ -207,7 +208,7 @@ def test_a_practice_exam_runs_to_its_score(page):
         if number == 0:
             page.locator("#exam-flag input").check()  # flag the first: it comes back after the third
         page.click("#exam-next")
-        page.wait_for_function("b => document.querySelector('#exam-status')?.textContent !== b", arg=before)
+        page.wait_for_function("q => !document.querySelector('#exam-status')?.textContent.includes(q)", arg=current)
     page.wait_for_function("() => document.querySelector('#exam-status')?.textContent.includes('Review 1 of 1')")
     assert not page.locator("#exam-flag input").is_visible()
     assert page.locator("#exam-result .exam-score").count() == 0  # no feedback before the end
