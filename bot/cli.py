@@ -1,4 +1,4 @@
-"""`studybot` command line: ingest, ask, sections, eval, quiz."""
+"""`studybot` command line: ingest, ask, sections, eval, quiz, exam, serve-llm."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # Modules that add a subcommand through an `add_command(subparsers)` function.
-COMMAND_MODULES = ("evals.harness", "bot.quiz.cli", "bot.quiz.exam_cli")
+COMMAND_MODULES = ("evals.harness", "bot.quiz.cli", "bot.quiz.exam_cli", "bot.answer.local_model")
 
 
 def _add_optional_commands(sub) -> None:

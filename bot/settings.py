@@ -50,6 +50,9 @@ class Settings:
     min_coverage: float = _setting(0.3, "Below this idf-weighted share of question terms in every passage, refuse.")
     max_question_chars: int = _setting(2000, "Longer questions are rejected with a message.")
     llm: str = _setting("none", "Answerer: 'none' (extractive) or a LangChain 'provider:model'.")
+    llm_base_url: str = _setting("", "Server of an 'openai:' or 'ollama:' model (http://127.0.0.1:8080/v1 for "
+                                     "llama.cpp, http://127.0.0.1:11434 for Ollama); '': the provider's default.")
+    llm_max_tokens: int = _setting(400, "Longest answer a chat model may write, in tokens.")
     llm_timeout: float = _setting(30.0, "Seconds a chat model may take for a whole answer before falling back.")
     llm_idle_timeout: float = _setting(15.0, "Seconds a chat model may go without a token before falling back.")
     index_check_seconds: float = _setting(2.0, "How often the app looks for a newer index (an ingest); -1: never.")
@@ -99,7 +102,8 @@ class Settings:
 _CHOICES = {"fusion": ("score", "rrf"), "ranker": ("weights", "learned"), "lines": ("learned", "weights"),
             "embedding_runtime": ("onnx", "torch")}
 _AT_LEAST = {"k": 1, "fetch_k": 1, "rerank_k": 1, "rrf_k": 1, "chunk_size": 1, "chunk_overlap": 0,
-             "max_question_chars": 1, "max_turns": 1, "max_sessions": 1, "min_similarity": -1.0, "min_coverage": 0.0}
+             "max_question_chars": 1, "max_turns": 1, "max_sessions": 1, "min_similarity": -1.0, "min_coverage": 0.0,
+             "llm_max_tokens": 1}
 
 
 def _convert(default, raw: str, name: str):

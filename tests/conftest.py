@@ -78,3 +78,13 @@ def copy_of_corpus(tmp_path) -> Path:
     target = tmp_path / "corpus"
     shutil.copytree(ROOT / "corpus", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def llama_server(tmp_path_factory):
+    """The [local] extra's small model behind llama.cpp's OpenAI-compatible server, once per session."""
+    from helpers.local_llm import LocalServer
+
+    server = LocalServer(tmp_path_factory.mktemp("llama") / "server.log")
+    yield server
+    server.stop()

@@ -10,9 +10,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from helpers.local_llm import SPEC
 from helpers.ui_corpus import SCRIPT, write_ui_corpus
 
-from bot.answer.studybot import build_bot
+from bot.answer.studybot import build_answering_with, build_bot
 from bot.ingest.index import ingest
 from bot.ui import build_app, tab_modules
 from bot.ui.serve import launch_options, serve
@@ -373,3 +374,37 @@ def test_an_empty_question_gets_the_clis_hint_and_leaves_the_chat_as_it_was(page
     page.click("#ask")
     page.get_by_text("Please type a question about the study material.").wait_for()
     assert page.locator("#chat .question").count() == 0
+
+
+@pytest.fixture(scope="module")
+def llm_app_url(tmp_path_factory, llama_server):
+    """The app answering with the real small model (the [local] extra) behind llama.cpp's server."""
+    settings = write_ui_corpus(tmp_path_factory.mktemp("browser-llm"), port=free_port(), llm=SPEC,
+                               llm_base_url=llama_server.url, llm_timeout=120.0, llm_idle_timeout=60.0)
+    ingest(settings, progress=False)
+    app = build_app(build_answering_with(settings, SPEC), settings)
+    app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
+    yield f"http://127.0.0.1:{settings.port}/"
+    app.close()
+
+
+def test_a_real_model_streams_a_labelled_draft_then_the_checked_answer_says_who_answered(browser, llm_app_url):
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(120_000)  # a 135M model on a busy 2-core machine
+    page.goto(llm_app_url)
+    page.wait_for_selector("#question textarea")
+    assert SPEC in page.locator("#answerer").inner_text() or \
+        page.locator("#answerer input").input_value() == SPEC  # the selector names the model in use
+    page.fill("#question textarea", "What is the max message size in SQS?")
+    page.click("#ask")
+    draft = page.locator("#chat .answer.streaming")
+    draft.wait_for(state="visible")
+    assert "draft — being checked against the passages" in draft.inner_text()
+    page.wait_for_selector(ANSWER)
+    reply = page.locator(ANSWER).last.inner_text()
+    # the model's checked sentences, named, or, when none survived the check, the extractive answer and why
+    assert "answered by openai:smollm2" in reply or "showing the extractive answer" in reply
+    assert page.locator("#chat .answer.streaming").count() == 0
+    shoot(page, "chat-local-model")
+    context.close()

@@ -191,10 +191,24 @@ def test_bad_model_strings_fail_with_what_is_known_and_how_to_install(monkeypatc
 
 def test_model_kwargs_bound_every_call():
     settings = Settings.from_env({}, llm_timeout=12.0)
-    assert model_kwargs("openai", settings, env={}) == {"temperature": 0, "timeout": 12.0, "max_retries": 0}
+    assert model_kwargs("openai", settings, env={}) == {"temperature": 0, "timeout": 12.0, "max_retries": 0,
+                                                        "max_tokens": 400}
     local = model_kwargs("openai", settings, env={"OPENAI_BASE_URL": "http://127.0.0.1:1234/v1"})
     assert local["api_key"] == "not-needed" and local["use_responses_api"] is False
-    assert model_kwargs("ollama", settings, env={})["client_kwargs"] == {"timeout": 12.0}
+    assert local["extra_body"] == {"max_tokens": 400}  # what llama.cpp's server reads
+    ollama = model_kwargs("ollama", settings, env={})
+    assert ollama["client_kwargs"] == {"timeout": 12.0} and ollama["num_predict"] == 400
+
+
+def test_one_setting_points_openai_and_ollama_models_at_a_local_server():
+    server = Settings.from_env({"STUDYBOT_LLM_BASE_URL": "http://127.0.0.1:8080/v1"})
+    local = model_kwargs("openai", server, env={})
+    assert local["base_url"] == "http://127.0.0.1:8080/v1" and local["api_key"] == "not-needed"
+    assert local["use_responses_api"] is False
+    assert model_kwargs("openai", server, env={"OPENAI_API_KEY": "sk-x"}).get("api_key") is None  # a real key stays
+    ollama = Settings.from_env({"STUDYBOT_LLM_BASE_URL": "http://127.0.0.1:11434"})
+    assert model_kwargs("ollama", ollama, env={})["base_url"] == "http://127.0.0.1:11434"
+    assert "base_url" not in model_kwargs("anthropic", server, env={})  # other providers keep their own endpoint
 
 
 def test_describe_failure_names_the_problem():

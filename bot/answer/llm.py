@@ -1,7 +1,7 @@
 """Answers from any LangChain chat model: grounded prompt, streamed tokens, checked citations, extractive fallback.
 
 A model is named by one string (`STUDYBOT_LLM`, `--llm`): "none" keeps the extractive answerer,
-"ollama:llama3.2", "openai:gpt-4o-mini" (with OPENAI_BASE_URL for any OpenAI-compatible server) or any
+"ollama:llama3.2", "openai:gpt-4o-mini" (with STUDYBOT_LLM_BASE_URL for any OpenAI-compatible server) or any
 other "provider:model" that `langchain.chat_models.init_chat_model` knows. Provider packages are
 imported only when their provider is selected.
 """
@@ -86,11 +86,15 @@ def model_kwargs(provider: str, settings: Settings, env: dict[str, str] | None =
     env = os.environ if env is None else env
     kwargs: dict = {"temperature": 0}
     if provider in TIMEOUT_KWARGS:
-        kwargs.update(timeout=settings.llm_timeout, max_retries=0)
+        kwargs.update(timeout=settings.llm_timeout, max_retries=0, max_tokens=settings.llm_max_tokens)
     if provider == "ollama":
-        kwargs["client_kwargs"] = {"timeout": settings.llm_timeout}
-    if provider == "openai" and env.get("OPENAI_BASE_URL"):
+        kwargs.update(client_kwargs={"timeout": settings.llm_timeout}, num_predict=settings.llm_max_tokens)
+    if provider in ("openai", "ollama") and settings.llm_base_url:
+        kwargs["base_url"] = settings.llm_base_url
+    if provider == "openai" and (settings.llm_base_url or env.get("OPENAI_BASE_URL")):
         kwargs["use_responses_api"] = False  # compatible servers speak chat completions only
+        # langchain-openai sends the limit as max_completion_tokens, which llama.cpp's server does not read
+        kwargs["extra_body"] = {"max_tokens": settings.llm_max_tokens}
         if not env.get("OPENAI_API_KEY"):
             kwargs["api_key"] = "not-needed"  # local servers ignore it; the client refuses to start without
     return kwargs
