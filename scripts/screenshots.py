@@ -7,7 +7,9 @@ Starts the app on a free port with a throwaway progress folder. Browse: a permal
 its hits, and "Where the notes disagree" opened; Quiz: a round on Kinesis, its first card answered wrong (the
 verdict and the cited line); Evals: the tab as it loads; Practice exam: a 10-question
 DEA-C01 exam answering "A" to every choice question and leaving typed ones blank, then its result; Scenario: the
-first scenario question of two lines or more in such an exam, an option picked.
+first scenario question of two lines or more in such an exam, an option picked; local-model
+(docs/app-chat-local-model.png; STUDYBOT_LLM and STUDYBOT_LLM_BASE_URL set to a running model server, e.g. `make
+serve-llm`): a chat answer.
 """
 
 from __future__ import annotations
@@ -108,7 +110,17 @@ def scenario(page, url: str) -> None:
     raise RuntimeError("no scenario question in 10")
 
 
-TAKES = {"browse": browse, "quiz": quiz, "evals": evals, "exam": exam, "scenario": scenario}
+def local_model(page, url: str) -> None:
+    """A chat answer from the configured model (the draft label while it streams, then the checked answer)."""
+    page.goto(url)
+    page.wait_for_selector("#question textarea")
+    page.fill("#question textarea", "What is the maximum size of a message in Amazon SQS?")
+    page.click("#ask")
+    page.wait_for_selector("#chat .answer:not(.streaming), #chat .refusal", timeout=180_000)
+    page.screenshot(path=str(DOCS / "app-chat-local-model.png"), full_page=True)
+
+
+TAKES = {"browse": browse, "quiz": quiz, "evals": evals, "exam": exam, "scenario": scenario, "local-model": local_model}
 
 
 def main(names: list[str]) -> None:
@@ -125,7 +137,7 @@ def main(names: list[str]) -> None:
                 page = browser.new_page(viewport={"width": 1360, "height": 1000})
                 page.set_default_timeout(60_000)
                 url = f"http://127.0.0.1:{port}/"
-                for name in names or list(TAKES):
+                for name in names or [t for t in TAKES if t != "local-model" or settings.llm != "none"]:
                     TAKES[name](page, url)
                     print(f"took {name}")
                 browser.close()

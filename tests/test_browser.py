@@ -27,6 +27,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ANSWER = "#chat .answer:not(.streaming), #chat .refusal, #chat .notice"
 
 
+def serving(app, settings):
+    """Launch `app` on its settings' port; yields its address, closes it after."""
+    app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
+    try:
+        yield f"http://127.0.0.1:{settings.port}/"
+    finally:
+        app.close()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -37,10 +46,7 @@ def free_port() -> int:
 def app_url(tmp_path_factory):
     settings = write_ui_corpus(tmp_path_factory.mktemp("browser"), port=free_port())
     ingest(settings, progress=False)
-    app = build_app(build_bot(settings), settings)
-    app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
-    yield f"http://127.0.0.1:{settings.port}/"
-    app.close()
+    yield from serving(build_app(build_bot(settings), settings), settings)
 
 
 @pytest.fixture(scope="module")
@@ -303,9 +309,7 @@ def evals_app_url(tmp_path_factory):
     gold.write_text("\n".join(json.dumps(item) for item in GOLD) + "\n")
     ingest(settings, progress=False)
     app = build_app(build_bot(settings), settings, eval_paths=EvalPaths(out=folder / "reports" / "latest", gold=gold))
-    app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
-    yield f"http://127.0.0.1:{settings.port}/"
-    app.close()
+    yield from serving(app, settings)
 
 
 def test_an_eval_run_from_the_tab_shows_its_table_and_plots(browser, evals_app_url):
@@ -382,10 +386,7 @@ def llm_app_url(tmp_path_factory, llama_server):
     settings = write_ui_corpus(tmp_path_factory.mktemp("browser-llm"), port=free_port(), llm=SPEC,
                                llm_base_url=llama_server.url, llm_timeout=120.0, llm_idle_timeout=60.0)
     ingest(settings, progress=False)
-    app = build_app(build_answering_with(settings, SPEC), settings)
-    app.launch(prevent_thread_lock=True, quiet=True, **launch_options(settings))
-    yield f"http://127.0.0.1:{settings.port}/"
-    app.close()
+    yield from serving(build_app(build_answering_with(settings, SPEC), settings), settings)
 
 
 def test_a_real_model_streams_a_labelled_draft_then_the_checked_answer_says_who_answered(browser, llm_app_url):

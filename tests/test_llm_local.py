@@ -124,7 +124,8 @@ def test_the_total_limit_cuts_a_real_model_off_mid_answer(real_settings, llama_s
 
 
 def test_the_cli_streams_the_draft_to_stderr_and_prints_the_checked_answer(real_settings, llama_server):
-    env = cli_env(real_settings) | {"STUDYBOT_LLM_BASE_URL": llama_server.url, "NO_PROXY": "127.0.0.1"}
+    env = cli_env(real_settings) | {"STUDYBOT_LLM_BASE_URL": llama_server.url, "NO_PROXY": "127.0.0.1",
+                                    "STUDYBOT_LLM_TIMEOUT": "120", "STUDYBOT_LLM_IDLE_TIMEOUT": "60"}  # GENEROUS
     env.pop("OPENAI_API_KEY", None)
     asked = llama_server.completions()
     shown = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--llm", SPEC,

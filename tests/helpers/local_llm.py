@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -22,6 +23,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def _die_with_parent() -> None:
+    """The server goes when the test run does, even one killed before its teardown (Linux: PR_SET_PDEATHSIG)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)
+
+
 class LocalServer:
     """A real model server; `completions()` counts the chat requests it has answered (its access log)."""
 
@@ -32,7 +39,7 @@ class LocalServer:
         command = server_command(gguf_path(ALIAS), ALIAS, port=self.port, threads=threads)
         self._log_file = log.open("wb")
         self.process = subprocess.Popen(command, stdout=self._log_file, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+                                        stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
         self._wait_until_up()
 
     def _wait_until_up(self, seconds: float = 120.0) -> None:
