@@ -228,3 +228,17 @@ def test_openai_without_a_key_or_a_server_url_says_what_to_set(monkeypatch):
 
     with pytest.raises(LLMConfigError, match=r"set OPENAI_API_KEY, or OPENAI_BASE_URL=http://HOST:PORT/v1"):
         chat_model("openai:gpt-4o-mini", Settings.from_env({}))
+
+
+def test_the_packaged_model_is_served_on_this_machine_only_leaving_a_core_for_the_bot(monkeypatch):
+    import os
+    from pathlib import Path
+
+    from bot.answer.local_model import gguf_path, ollama_setup, server_command
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    command = server_command(Path("/m/model.gguf"), "smollm2", port=8123)
+    assert command[command.index("--host") + 1] == "127.0.0.1" and command[command.index("--port") + 1] == "8123"
+    assert command[command.index("--n_threads") + 1] == "1" and command[command.index("--model_alias") + 1] == "smollm2"
+    assert gguf_path().name == "SmolLM2-135M-Instruct.Q4_1.gguf" and gguf_path().is_file()
+    assert f"FROM {gguf_path()}" in ollama_setup(gguf_path(), "smollm2")

@@ -57,7 +57,7 @@ def gguf_path(name: str = "smollm2") -> Path:
 def server_command(model_path: Path, alias: str, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
                    threads: int | None = None, python: str = sys.executable) -> list[str]:
     """llama.cpp's OpenAI-compatible server (llama-cpp-python[server]) on `host:port`, answering to `alias`."""
-    threads = threads or max(1, os.cpu_count() or 1)
+    threads = threads or max(1, (os.cpu_count() or 2) - 1)  # a core for the bot: shared cores slow llama.cpp 10x
     return [python, "-m", "llama_cpp.server", "--model", str(model_path), "--model_alias", alias,
             "--host", host, "--port", str(port), "--n_ctx", str(CONTEXT_TOKENS), "--n_threads", str(threads)]
 
